@@ -1,0 +1,56 @@
+//! The backend's error type and its one conversion to the wire error.
+
+use shared::{ApiError, ErrorCode, FieldErrors};
+
+/// Everything a backend use case can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum ServiceError {
+    /// The input was well-formed but broke a rule; fields say where.
+    #[error("validation failed")]
+    Validation(FieldErrors),
+    /// The object does not exist for this actor (including other tenants' objects).
+    #[error("not found")]
+    NotFound,
+    /// The actor may not do this.
+    #[error("forbidden")]
+    Forbidden,
+    /// A stale version or a conflicting change.
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// The database failed; the cause is logged, never sent.
+    #[error("database error")]
+    Database(#[from] sqlx::Error),
+    /// Any other internal fault; the cause is logged, never sent.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl From<ServiceError> for ApiError {
+    /// The one place internal causes are logged: clients get a stable code and a plain message.
+    fn from(err: ServiceError) -> Self {
+        match err {
+            ServiceError::Validation(fields) => ApiError::validation(fields),
+            ServiceError::NotFound => ApiError::new(ErrorCode::NotFound, "Not found."),
+            ServiceError::Forbidden => {
+                ApiError::new(ErrorCode::Forbidden, "You are not allowed to do this.")
+            }
+            ServiceError::Conflict(message) => ApiError::new(ErrorCode::Conflict, message),
+            ServiceError::Database(cause) if is_unavailable(&cause) => {
+                tracing::error!(error = %cause, "database unavailable");
+                ApiError::new(ErrorCode::Unavailable, "The database is unavailable; try again shortly.")
+            }
+            ServiceError::Database(cause) => {
+                tracing::error!(error = %cause, "database error");
+                ApiError::new(ErrorCode::Internal, "Something went wrong on our side.")
+            }
+            ServiceError::Internal(cause) => {
+                tracing::error!(error = %cause, "internal error");
+                ApiError::new(ErrorCode::Internal, "Something went wrong on our side.")
+            }
+        }
+    }
+}
+
+fn is_unavailable(err: &sqlx::Error) -> bool {
+    matches!(err, sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_))
+}

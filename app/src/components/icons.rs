@@ -1,0 +1,42 @@
+//! Inline SVG icons (24×24, stroked with `currentColor`), so they follow the theme and need no
+//! extra requests.
+
+use leptos::prelude::*;
+
+/// The icons Roster draws.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Icon {
+    Users,
+    Roles,
+    Teams,
+    Audit,
+    Menu,
+    Close,
+    Eye,
+    EyeOff,
+}
+
+impl Icon {
+    fn path(self) -> &'static str {
+        match self {
+            Self::Users => "M16 21v-2a4 4 0 0 0-4-4H6a4 4 0 0 0-4 4v2M9 11a4 4 0 1 0 0-8 4 4 0 0 0 0 8M22 21v-2a4 4 0 0 0-3-3.87M16 3.13a4 4 0 0 1 0 7.75",
+            Self::Roles => "M12 22s8-4 8-10V5l-8-3-8 3v7c0 6 8 10 8 10zM9 12l2 2 4-4",
+            Self::Teams => "M3 7h18M3 12h18M3 17h18M7 3v18",
+            Self::Audit => "M14 2H6a2 2 0 0 0-2 2v16a2 2 0 0 0 2 2h12a2 2 0 0 0 2-2V8zM14 2v6h6M8 13h8M8 17h5",
+            Self::Menu => "M3 6h18M3 12h18M3 18h18",
+            Self::Close => "M18 6 6 18M6 6l12 12",
+            Self::Eye => "M1 12s4-8 11-8 11 8 11 8-4 8-11 8-11-8-11-8zM12 15a3 3 0 1 0 0-6 3 3 0 0 0 0 6",
+            Self::EyeOff => "M17.94 17.94A10.07 10.07 0 0 1 12 20c-7 0-11-8-11-8a18.45 18.45 0 0 1 5.06-5.94M9.9 4.24A9.12 9.12 0 0 1 12 4c7 0 11 8 11 8a18.5 18.5 0 0 1-2.16 3.19M1 1l22 22M14.12 14.12a3 3 0 1 1-4.24-4.24",
+        }
+    }
+}
+
+/// Draws an icon; decorative, so hidden from assistive technology (labels carry the meaning).
+#[component]
+pub fn Svg(icon: Icon) -> impl IntoView {
+    view! {
+        <svg class="icon" viewBox="0 0 24 24" aria-hidden="true" focusable="false">
+            <path d=icon.path()/>
+        </svg>
+    }
+}

@@ -1,0 +1,4 @@
+//! Reusable view pieces: the page chrome and small widgets shared by pages.
+
+pub mod icons;
+pub mod layout;

@@ -1,0 +1,71 @@
+//! The Roster web application: the HTML shell, the routes, pages and components, and behind the
+//! `ssr` feature the backend they call.
+
+pub mod components;
+pub mod pages;
+
+#[cfg(feature = "ssr")]
+pub mod backend;
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, provide_meta_context};
+use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
+use leptos_router::path;
+
+use components::layout::AppShell;
+use pages::{NotFound, Pending, SignIn};
+
+/// The HTML document around the app, rendered by the server for every page.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="color-scheme" content="light dark"/>
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <AutoReload options=options.clone()/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// The application root: routes and the shared page chrome.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    mark_hydrated();
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/roster.css"/>
+        <Router>
+            <Routes fallback=NotFound>
+                <Route path=path!("/sign-in") view=SignIn/>
+                <ParentRoute path=path!("") view=AppShell>
+                    <Route path=path!("") view=|| view! { <Redirect path="/users"/> }/>
+                    <Route path=path!("users") view=|| view! { <Pending title="Users"/> }/>
+                    <Route path=path!("roles") view=|| view! { <Pending title="Roles"/> }/>
+                    <Route path=path!("teams") view=|| view! { <Pending title="Teams"/> }/>
+                    <Route path=path!("audit") view=|| view! { <Pending title="Audit log"/> }/>
+                </ParentRoute>
+            </Routes>
+        </Router>
+    }
+}
+
+/// Sets `data-hydrated` on `<html>` once the wasm bundle has taken over the page. Effects run
+/// only in the browser, so server-rendered HTML never carries it: end-to-end tests wait for it
+/// before interacting, and it tells anyone inspecting the page that the client code is live.
+fn mark_hydrated() {
+    Effect::new(|_| {
+        if let Some(root) = document().document_element() {
+            let _ = root.set_attribute("data-hydrated", "true");
+        }
+    });
+}

@@ -1,0 +1,83 @@
+// The foundation: pages render on the server, the wasm bundle hydrates them and handles clicks,
+// the console chrome adapts to desktop and phone widths, and the pages pass axe.
+import { test, expect, type Page } from '@playwright/test';
+import AxeBuilder from '@axe-core/playwright';
+
+async function hydrated(page: Page) {
+  await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
+}
+
+test('the sign-in page hydrates and its password toggle runs in the wasm bundle', async ({ page }) => {
+  const wasm = page.waitForResponse((r) => r.url().endsWith('.wasm') && r.ok());
+  await page.goto('/sign-in');
+  await wasm;
+  await hydrated(page);
+
+  const password = page.getByLabel('Password', { exact: true });
+  await password.fill('a secret phrase');
+  await expect(password).toHaveAttribute('type', 'password');
+  await page.getByRole('button', { name: 'Show password' }).click();
+  await expect(password).toHaveAttribute('type', 'text');
+  await page.getByRole('button', { name: 'Hide password' }).click();
+  await expect(password).toHaveAttribute('type', 'password');
+});
+
+test('without the wasm bundle the same page renders but the click does nothing', async ({ page }) => {
+  await page.route('**/*.wasm', (route) => route.abort());
+  await page.goto('/sign-in');
+  await expect(page.getByRole('heading', { name: 'Sign in' })).toBeVisible();
+
+  const toggle = page.getByRole('button', { name: 'Show password' });
+  await toggle.click();
+  await expect(page.locator('html')).not.toHaveAttribute('data-hydrated', 'true');
+  await expect(page.getByLabel('Password', { exact: true })).toHaveAttribute('type', 'password');
+  await expect(toggle).toHaveAttribute('aria-pressed', 'false');
+});
+
+test('the console navigation marks the current section and follows links', async ({ page }, info) => {
+  await page.goto('/');
+  await expect(page).toHaveURL(/\/users$/);
+  await hydrated(page);
+  const nav = page.getByRole('navigation', { name: 'Main' });
+
+  if (info.project.name === 'phone') {
+    // On phones the navigation is a drawer behind the menu button.
+    await expect(nav).toBeHidden();
+    await page.getByRole('button', { name: 'Open navigation' }).click();
+    await expect(nav).toBeVisible();
+  } else {
+    await expect(page.getByRole('button', { name: 'Open navigation' })).toBeHidden();
+  }
+  await expect(nav.getByRole('link', { name: 'Users' })).toHaveAttribute('aria-current', 'page');
+
+  await nav.getByRole('link', { name: 'Roles' }).click();
+  await expect(page).toHaveURL(/\/roles$/);
+  await expect(page.getByRole('heading', { level: 1, name: 'Roles' })).toBeVisible();
+  await expect(nav.getByRole('link', { name: 'Roles' })).toHaveAttribute('aria-current', 'page');
+  if (info.project.name === 'phone') {
+    await expect(nav).toBeHidden();
+  }
+});
+
+test('an unknown address answers 404 with a way back', async ({ page }) => {
+  const response = await page.goto('/no-such-page');
+  expect(response?.status()).toBe(404);
+  await expect(page.getByRole('heading', { name: 'Page not found' })).toBeVisible();
+  await expect(page.getByRole('link', { name: 'Go to the console' })).toBeVisible();
+});
+
+test('health reports the database', async ({ request }) => {
+  const response = await request.get('/healthz');
+  expect(response.status()).toBe(200);
+  expect(await response.json()).toEqual({ status: 'ok', database: 'ok' });
+});
+
+for (const path of ['/sign-in', '/users']) {
+  test(`axe finds no serious accessibility violations on ${path}`, async ({ page }) => {
+    await page.goto(path);
+    await hydrated(page);
+    const results = await new AxeBuilder({ page }).analyze();
+    const serious = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+    expect(serious.map((v) => `${v.id}: ${v.help}`)).toEqual([]);
+  });
+}

@@ -1,0 +1,312 @@
+#!/usr/bin/env bash
+# Roster's one entry point for people and CI.
+#
+#   ./roster.sh run     set up what is missing, build, start Postgres (unless DATABASE_URL is set),
+#                       migrate and serve Roster at http://127.0.0.1:3000
+#   ./roster.sh test    every check: fmt, clippy, unit + integration tests on a real Postgres,
+#                       shared for wasm32, release build, Playwright end-to-end in Chromium
+#
+# Helpers: setup (toolchain only), db-start, db-stop, psql, sqlx-prepare, seed, bench.
+# One-time tools are cached in $ROSTER_CACHE_DIR (default ~/.cache/roster), outside the clone,
+# so a machine pays for them once. Everything is idempotent and says what it is doing.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+CACHE=${ROSTER_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/roster}
+TOOLS=$CACHE/tools
+DATA=${ROSTER_DATA_DIR:-$ROOT/.data}
+PG_PORT=${ROSTER_PG_PORT:-54329}
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-$CACHE/target}
+# Builds read the committed query metadata in .sqlx/, so compiling never needs a database.
+export SQLX_OFFLINE=${SQLX_OFFLINE:-true}
+export PATH=$TOOLS/bin:$TOOLS/npm/node_modules/.bin:$PATH
+
+say() { printf '\033[1;34m==>\033[0m %s\n' "$*" >&2; }
+die() {
+  printf '\033[1;31merror:\033[0m %s\n' "$1" >&2
+  [ $# -gt 1 ] && printf '       %s\n' "${@:2}" >&2
+  exit 1
+}
+is_root() { [ "$(id -u)" = 0 ]; }
+
+apt_install() {
+  local missing=()
+  for pkg in "$@"; do dpkg -s "$pkg" >/dev/null 2>&1 || missing+=("$pkg"); done
+  [ ${#missing[@]} = 0 ] && return 0
+  is_root || die "missing Debian packages: ${missing[*]}" "run: sudo apt-get install -y ${missing[*]}"
+  say "installing Debian packages: ${missing[*]}"
+  apt-get install -y -qq "${missing[@]}" >/dev/null 2>&1 ||
+    { apt-get update -qq && apt-get install -y -qq "${missing[@]}" >/dev/null; } ||
+    die "apt-get could not install ${missing[*]}" "check the network access to Debian's mirror"
+}
+
+# --- Rust toolchain ---------------------------------------------------------------------------
+# An ordinary machine has rustup with the wasm32 target (or can add it): use that. Where rustup
+# cannot download (this project's build machines), use Debian's rustc-web 1.96 with a wasm32 std
+# built once from rust-web-src (see ../shared/TOOLCHAIN.md) and put /usr/bin first on PATH, so
+# host and wasm use the same compiler.
+wasm_via_rustup() {
+  command -v rustup >/dev/null || return 1
+  rustup target list --installed 2>/dev/null | grep -qx wasm32-unknown-unknown && return 0
+  [ -f "$CACHE/rustup-wasm-unavailable" ] && return 1
+  say "adding the wasm32 target with rustup (60 s at most)"
+  if timeout 60 rustup target add wasm32-unknown-unknown >/dev/null 2>&1; then return 0; fi
+  mkdir -p "$CACHE" && touch "$CACHE/rustup-wasm-unavailable"
+  say "rustup cannot add wasm32 here; using Debian's rustc-web with a locally built wasm32 std"
+  return 1
+}
+
+setup_debian_rust() {
+  apt_install rustc-web cargo-web rust-web-src rust-web-clippy rustfmt-web lld-22
+  export PATH=/usr/bin:$PATH
+  local libdir=/usr/lib/rustlib/wasm32-unknown-unknown/lib stamp
+  stamp="$(/usr/bin/rustc --version)"
+  if [ "$(cat "$libdir/.roster-stamp" 2>/dev/null)" = "$stamp" ]; then return 0; fi
+  is_root || die "the wasm32 standard library must be built into $libdir" "run ./roster.sh setup once as root"
+  say "building the wasm32 standard library for $stamp (once per compiler, about 3 minutes)"
+  local probe=$CACHE/wasm-sysroot
+  rm -rf "$probe" && mkdir -p "$probe/src"
+  printf '[package]\nname = "sysroot-probe"\nversion = "0.0.0"\nedition = "2021"\n' >"$probe/Cargo.toml"
+  echo '#![no_std]' >"$probe/src/lib.rs"
+  (cd "$probe" && RUSTC_BOOTSTRAP=1 CARGO_TARGET_DIR="$probe/target" cargo build -q --release \
+    --target wasm32-unknown-unknown -Zbuild-std=std,panic_abort,panic_unwind) ||
+    die "building the wasm32 std failed" "see the cargo output above"
+  # Two builds of core side by side are ambiguous to rustc: empty the directory first.
+  rm -rf "$libdir" && mkdir -p "$libdir"
+  cp "$probe"/target/wasm32-unknown-unknown/release/deps/*.rlib "$libdir/"
+  rm -f "$libdir"/libsysroot_probe-*.rlib
+  echo "$stamp" >"$libdir/.roster-stamp"
+  rm -rf "$probe"
+}
+
+cargo_install() { # name version [extra cargo-install flags]
+  local name=$1 version=$2
+  shift 2
+  if [ -x "$TOOLS/bin/$name" ] && [ "$(cat "$TOOLS/.$name.version" 2>/dev/null)" = "$version" ]; then
+    return 0
+  fi
+  say "installing $name $version into $TOOLS (once per machine; cargo-leptos takes ~30 min on 2 cores)"
+  # These tools only orchestrate builds: a quick, unoptimised-LTO build of them is plenty.
+  CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
+    CARGO_PROFILE_RELEASE_OPT_LEVEL=2 CARGO_TARGET_DIR="$CACHE/install-target" \
+    cargo install -q --root "$TOOLS" "$name" --version "$version" "$@" ||
+    die "cargo install $name $version failed" "see the cargo output above"
+  echo "$version" >"$TOOLS/.$name.version"
+}
+
+setup_toolchain() {
+  command -v cargo >/dev/null || die "cargo not found" "install Rust: https://rustup.rs"
+  mkdir -p "$TOOLS/bin"
+  wasm_via_rustup || setup_debian_rust
+  local bindgen
+  bindgen=$(sed -n 's/^wasm-bindgen = { *version = "=\([^"]*\)".*/\1/p; s/^wasm-bindgen = "=\([^"]*\)"/\1/p' \
+    "$ROOT/Cargo.toml" | head -n1)
+  [ -n "$bindgen" ] || die "Cargo.toml must pin wasm-bindgen with '=' (the CLI must match it)"
+  cargo_install cargo-leptos 0.3.10 --locked --features no_downloads
+  # Not --locked: the registry copy lacks one pinned dependency version (TOOLCHAIN.md).
+  cargo_install wasm-bindgen-cli "$bindgen"
+  if [ "$(cat "$TOOLS/.binaryen.version" 2>/dev/null)" != 132.0.0 ]; then
+    say "installing wasm-opt (npm binaryen 132) into $TOOLS/npm"
+    mkdir -p "$TOOLS/npm"
+    npm install --silent --no-audit --no-fund --prefix "$TOOLS/npm" binaryen@132.0.0 >/dev/null ||
+      die "npm could not install binaryen" "check access to the npm registry"
+    echo 132.0.0 >"$TOOLS/.binaryen.version"
+  fi
+}
+
+# --- PostgreSQL -------------------------------------------------------------------------------
+pg_bin() {
+  local dir
+  dir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1)
+  if [ -z "$dir" ]; then
+    apt_install postgresql postgresql-contrib
+    dir=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n1)
+  fi
+  echo "$dir"
+}
+
+as_pg() { # run a PostgreSQL program as the cluster's owner
+  if is_root; then runuser -u postgres -- "$@"; else "$@"; fi
+}
+
+db_password() { cat "$DATA/pg-password"; }
+local_database_url() { echo "postgres://roster:$(db_password)@127.0.0.1:$PG_PORT/${1:-roster}"; }
+
+db_start() {
+  local bin cluster=$DATA/pg
+  bin=$(pg_bin)
+  mkdir -p "$DATA"
+  if [ ! -f "$cluster/PG_VERSION" ]; then
+    say "creating a private PostgreSQL cluster in $cluster"
+    if is_root; then
+      id postgres >/dev/null 2>&1 || die "no 'postgres' user" "install PostgreSQL: apt-get install postgresql"
+      runuser -u postgres -- test -x "$DATA" ||
+        die "the postgres user cannot reach $DATA" "clone into a directory others can traverse, or set ROSTER_DATA_DIR"
+    fi
+    [ -f "$DATA/pg-password" ] || (umask 077 && head -c 18 /dev/urandom | base64 | tr '+/' 'xy' >"$DATA/pg-password")
+    mkdir -p "$cluster" && chmod 700 "$cluster"
+    local pwfile=$cluster.pwfile
+    (umask 077 && db_password >"$pwfile")
+    if is_root; then chown postgres "$cluster" "$pwfile"; fi
+    as_pg "$bin/initdb" -D "$cluster" -U roster --pwfile="$pwfile" --auth=scram-sha-256 \
+      -E UTF8 --locale=C.UTF-8 >/dev/null || die "initdb failed" "see the output above"
+    rm -f "$pwfile"
+    cat >>"$cluster/postgresql.conf" <<EOF
+# Roster's private cluster: loopback only, its own port and socket directory.
+listen_addresses = '127.0.0.1'
+port = $PG_PORT
+unix_socket_directories = '$cluster'
+shared_buffers = 512MB
+work_mem = 16MB
+maintenance_work_mem = 512MB
+max_connections = 200
+fsync = on
+EOF
+  fi
+  if as_pg "$bin/pg_ctl" -D "$cluster" status >/dev/null 2>&1; then return 0; fi
+  say "starting PostgreSQL on 127.0.0.1:$PG_PORT"
+  as_pg "$bin/pg_ctl" -D "$cluster" -l "$cluster/server.log" -w -t 60 start >/dev/null ||
+    die "PostgreSQL did not start" "see $cluster/server.log"
+  STARTED_PG=1
+}
+
+db_stop() {
+  local bin
+  bin=$(pg_bin)
+  [ -f "$DATA/pg/PG_VERSION" ] || return 0
+  as_pg "$bin/pg_ctl" -D "$DATA/pg" -m fast stop >/dev/null 2>&1 && say "stopped PostgreSQL" || true
+}
+
+psql_local() { PGPASSWORD=$(db_password) "$(pg_bin)/psql" -h 127.0.0.1 -p "$PG_PORT" -U roster "$@"; }
+
+ensure_database() { # name
+  psql_local -d postgres -tAc "select 1 from pg_database where datname = '$1'" | grep -q 1 ||
+    psql_local -d postgres -qc "create database \"$1\"" >/dev/null
+}
+
+# --- Building ---------------------------------------------------------------------------------
+build_release() {
+  say "building Roster (release: server and wasm bundle, assets precompressed)"
+  (cd "$ROOT" && cargo leptos build --release --precompress --cargo-locked) ||
+    die "the release build failed" "see the output above"
+}
+
+serve_env() {
+  export LEPTOS_SITE_ROOT=$ROOT/target/site LEPTOS_SITE_PKG_DIR=pkg
+  export LEPTOS_OUTPUT_NAME=roster LEPTOS_ENV=PROD
+}
+
+# Regenerates .sqlx/ (the query metadata that lets builds check SQL without a database) from a
+# scratch database built from migrations/. Run it after changing a query or a migration.
+cmd_sqlx_prepare() {
+  db_start
+  say "building the scratch database roster_sqlx from migrations/"
+  psql_local -d postgres -qc 'drop database if exists roster_sqlx' -c 'create database roster_sqlx' >/dev/null
+  for migration in "$ROOT"/migrations/*.sql; do
+    psql_local -d roster_sqlx -v ON_ERROR_STOP=1 -q -f "$migration" >/dev/null ||
+      die "migration $migration failed on the scratch database"
+  done
+  say "recording query metadata into .sqlx/"
+  rm -rf "$ROOT/.sqlx" && mkdir -p "$ROOT/.sqlx"
+  # Touching the crates that hold queries makes cargo expand every query macro again.
+  touch "$ROOT"/app/src/lib.rs "$ROOT"/server/src/lib.rs
+  (cd "$ROOT" && SQLX_OFFLINE=false SQLX_OFFLINE_DIR="$ROOT/.sqlx" DATABASE_URL=$(local_database_url roster_sqlx) \
+    cargo check -q -p server -p app --features app/ssr --all-targets) || die "cargo check failed"
+  say "$(ls "$ROOT/.sqlx" | wc -l) queries recorded"
+}
+
+cmd_run() {
+  setup_toolchain
+  build_release
+  if [ -z "${DATABASE_URL:-}" ]; then
+    db_start
+    ensure_database roster
+    export DATABASE_URL
+    DATABASE_URL=$(local_database_url roster)
+  else
+    say "using the database in DATABASE_URL; starting no PostgreSQL"
+  fi
+  serve_env
+  export LEPTOS_SITE_ADDR=${LEPTOS_SITE_ADDR:-127.0.0.1:3000}
+  say "serving Roster at http://$LEPTOS_SITE_ADDR (Ctrl-C stops it)"
+  cd "$ROOT" && exec "$CARGO_TARGET_DIR/release/roster" serve
+}
+
+# --- Tests -------------------------------------------------------------------------------------
+STEP_LOG=""
+step() { # name command... : runs one check, times it, stops everything at the first failure
+  local name=$1 start=$SECONDS
+  shift
+  say "$name"
+  "$@" || die "$name failed" "see the output above"
+  STEP_LOG+=$(printf '%6ss  %s' $((SECONDS - start)) "$name")$'\n'
+}
+
+CHECKED=(-p shared -p app -p server --features app/ssr)
+
+test_database_url() {
+  db_start
+  # sqlx::test creates a fresh database per test next to the one named here.
+  DATABASE_URL=$(local_database_url postgres)
+  export DATABASE_URL
+}
+
+run_e2e() {
+  local chromium=${ROSTER_CHROMIUM:-/usr/bin/chromium}
+  [ -x "$chromium" ] || apt_install chromium
+  command -v curl >/dev/null || apt_install curl
+  (cd "$ROOT/end2end" && npm ci --no-audit --no-fund --silent) || die "npm ci failed in end2end/"
+  psql_local -d postgres -qc 'drop database if exists roster_e2e with (force)' -c 'create database roster_e2e' >/dev/null
+  local port=${ROSTER_E2E_PORT:-3100} log=$DATA/e2e-server.log
+  (
+    serve_env
+    export DATABASE_URL=$(local_database_url roster_e2e) LEPTOS_SITE_ADDR=127.0.0.1:$port
+    cd "$ROOT" && exec "$CARGO_TARGET_DIR/release/roster" serve
+  ) >"$log" 2>&1 &
+  E2E_SERVER=$!
+  for _ in $(seq 1 120); do
+    curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
+    kill -0 "$E2E_SERVER" 2>/dev/null || die "the server for end-to-end tests exited" "see $log"
+    sleep 0.5
+  done
+  (cd "$ROOT/end2end" && ROSTER_BASE_URL="http://127.0.0.1:$port" ROSTER_CHROMIUM=$chromium npx playwright test)
+}
+
+cleanup_test() {
+  [ -n "${E2E_SERVER:-}" ] && kill "$E2E_SERVER" 2>/dev/null && wait "$E2E_SERVER" 2>/dev/null
+  [ -n "${STARTED_PG:-}" ] && db_stop
+  return 0
+}
+
+cmd_test() {
+  local started=$SECONDS
+  trap cleanup_test EXIT
+  step "toolchain" setup_toolchain
+  cd "$ROOT"
+  step "formatting (cargo fmt --check)" cargo fmt --all --check
+  step "lints, server side (clippy, warnings denied)" cargo clippy --locked "${CHECKED[@]}" --all-targets -- -D warnings
+  step "lints, browser side (clippy for wasm32)" \
+    cargo clippy --locked -p frontend --target wasm32-unknown-unknown -- -D warnings
+  step "shared builds for wasm32" cargo check --locked -p shared --target wasm32-unknown-unknown
+  test_database_url
+  step "unit and integration tests (PostgreSQL)" cargo test --locked "${CHECKED[@]}"
+  step "release build" build_release
+  step "end-to-end tests (Playwright, Chromium)" run_e2e
+  printf '\n%s%6ss  total\n' "$STEP_LOG" $((SECONDS - started)) >&2
+  say "all checks passed"
+}
+
+main() {
+  case "${1:-}" in
+    setup) setup_toolchain ;;
+    run) cmd_run ;;
+    test) cmd_test ;;
+    db-start) db_start && echo "DATABASE_URL=$(local_database_url)" ;;
+    db-stop) db_stop ;;
+    psql) shift && db_start && ensure_database roster && psql_local -d roster "$@" ;;
+    sqlx-prepare) cmd_sqlx_prepare ;;
+    *) die "usage: ./roster.sh run | test | setup | db-start | db-stop | psql | sqlx-prepare" ;;
+  esac
+}
+
+main "$@"

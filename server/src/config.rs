@@ -1,0 +1,58 @@
+//! Configuration from the environment (documented in .env.example) and logging set-up.
+
+use clap::{Args, ValueEnum};
+use std::time::Duration;
+
+/// Where the database is and how many connections to keep.
+#[derive(Args, Clone, Debug)]
+pub struct DatabaseConfig {
+    /// PostgreSQL connection URL.
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
+    pub database_url: String,
+    /// Most connections the pool opens.
+    #[arg(long, env = "ROSTER_DB_MAX_CONNECTIONS", default_value_t = 20)]
+    pub db_max_connections: u32,
+    /// Seconds to wait for a free connection before answering 503.
+    #[arg(long, env = "ROSTER_DB_ACQUIRE_TIMEOUT", default_value_t = 5)]
+    pub db_acquire_timeout_secs: u64,
+}
+
+impl DatabaseConfig {
+    /// Opens the pool (and fails fast if the database is unreachable).
+    pub async fn connect(&self) -> Result<sqlx::PgPool, sqlx::Error> {
+        sqlx::postgres::PgPoolOptions::new()
+            .max_connections(self.db_max_connections)
+            .acquire_timeout(Duration::from_secs(self.db_acquire_timeout_secs))
+            .connect(&self.database_url)
+            .await
+    }
+}
+
+/// How logs are written.
+#[derive(Args, Clone, Debug)]
+pub struct LogConfig {
+    /// Log filter, e.g. `info` or `info,sqlx=warn,server=debug`.
+    #[arg(long = "log-level", env = "ROSTER_LOG", default_value = "info,sqlx=warn", global = true)]
+    pub filter: String,
+    /// `pretty` for people, `json` for log collectors.
+    #[arg(long = "log-format", env = "ROSTER_LOG_FORMAT", value_enum, default_value_t = LogFormat::Pretty, global = true)]
+    pub format: LogFormat,
+}
+
+/// Log line format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+/// Installs the global tracing subscriber (structured fields; JSON when asked).
+pub fn init_tracing(config: &LogConfig) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_new(&config.filter).unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let _ = match config.format {
+        LogFormat::Json => builder.json().flatten_event(true).try_init(),
+        LogFormat::Pretty => builder.compact().try_init(),
+    };
+}

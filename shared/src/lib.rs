@@ -1,0 +1,15 @@
+//! Roster's domain and wire types: validated values that can only be built through their checks,
+//! and the error shape every JSON answer uses.
+//!
+//! This crate is pure (no IO, no framework) so that the server, the browser bundle and other
+//! Rust clients all parse input with the very same rules.
+
+pub mod error;
+pub mod password;
+pub mod tenant;
+pub mod user;
+
+pub use error::{ApiError, ErrorCode, FieldErrors};
+pub use password::Password;
+pub use tenant::{TenantSlug, TenantSlugError};
+pub use user::{UserStatus, UserType};
