@@ -1,6 +1,9 @@
 //! The Roster web application: the HTML shell, the routes, pages and components, and behind the
 //! `ssr` feature the backend they call.
 
+// Leptos views are deeply nested types; codegen needs a higher limit than the default 128.
+#![recursion_limit = "256"]
+
 pub mod components;
 pub mod pages;
 

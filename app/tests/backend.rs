@@ -1,5 +1,6 @@
 //! Backend tests against a real PostgreSQL: each test gets a fresh, migrated database.
 #![cfg(feature = "ssr")]
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed test
 
 use app::backend::bootstrap::{FIRST_SUPERUSER, ensure_platform_superuser};
 use app::backend::password::Passwords;
@@ -157,8 +158,11 @@ async fn the_audit_trail_is_append_only(pool: PgPool) {
     .await
     .unwrap();
 
-    let statements =
-        ["update audit_events set action = 'rewritten'", "delete from audit_events", "truncate audit_events"];
+    let statements = [
+        "update audit_events set action = 'rewritten'",
+        "delete from audit_events",
+        "truncate audit_events",
+    ];
     for statement in statements {
         let err = sqlx::query(statement).execute(&pool).await.unwrap_err();
         assert!(err.to_string().contains("append-only"), "{statement}: {err}");

@@ -18,6 +18,9 @@ pub async fn healthz(State(pool): State<PgPool>) -> (StatusCode, Json<Health>) {
     if app::backend::health::database_ok(&pool).await {
         (StatusCode::OK, Json(Health { status: "ok", database: "ok" }))
     } else {
-        (StatusCode::SERVICE_UNAVAILABLE, Json(Health { status: "unavailable", database: "unreachable" }))
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(Health { status: "unavailable", database: "unreachable" }),
+        )
     }
 }

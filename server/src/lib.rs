@@ -1,6 +1,9 @@
 //! The Roster host: configuration, the Postgres pool and migrations, the HTTP router (Leptos
 //! pages, server functions, JSON API) and the command-line subcommands.
 
+// Leptos views are deeply nested types; codegen needs a higher limit than the default 128.
+#![recursion_limit = "256"]
+
 pub mod commands;
 pub mod config;
 pub mod health;

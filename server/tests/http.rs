@@ -1,4 +1,5 @@
 //! HTTP tests: the real router, driven without a socket, on a fresh migrated database per test.
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed test
 
 use app::backend::password::Passwords;
 use axum::Router;
@@ -63,7 +64,8 @@ async fn every_response_has_a_request_id_and_nosniff(pool: PgPool) {
 
 #[sqlx::test(migrator = "server::MIGRATOR")]
 async fn pages_are_compressed_for_clients_that_accept_it(pool: PgPool) {
-    let request = Request::get("/sign-in").header(header::ACCEPT_ENCODING, "gzip").body(Body::empty());
+    let request =
+        Request::get("/sign-in").header(header::ACCEPT_ENCODING, "gzip").body(Body::empty());
     let response = app(pool).oneshot(request.unwrap()).await.unwrap();
     assert_eq!(response.headers()[header::CONTENT_ENCODING], "gzip");
 }

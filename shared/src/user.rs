@@ -23,8 +23,14 @@ pub enum UserType {
 
 impl UserType {
     /// Every type, in display order.
-    pub const ALL: [UserType; 6] =
-        [Self::TenantAdmin, Self::Supervisor, Self::Agent, Self::Analyst, Self::Viewer, Self::Service];
+    pub const ALL: [UserType; 6] = [
+        Self::TenantAdmin,
+        Self::Supervisor,
+        Self::Agent,
+        Self::Analyst,
+        Self::Viewer,
+        Self::Service,
+    ];
 
     /// The wire and database name (`tenant_admin`, …).
     pub fn as_str(self) -> &'static str {

@@ -5,9 +5,9 @@ use serde_json::json;
 use shared::{Password, TenantSlug};
 use sqlx::PgPool;
 
+use super::ServiceError;
 use super::audit::{self, AuditActor, AuditEvent};
 use super::password::{self, Passwords};
-use super::ServiceError;
 
 /// The login of the superuser created on first start.
 pub const FIRST_SUPERUSER: &str = "admin";
@@ -33,10 +33,13 @@ pub async fn ensure_platform_superuser(
 
     let mut tx = pool.begin().await?;
     // Unchecked query: the function returns `void`, which the checked macros cannot decode.
-    sqlx::query("select pg_advisory_xact_lock(hashtext('roster.bootstrap'))").execute(&mut *tx).await?;
-    let platform_id = sqlx::query_scalar!("select id from tenants where slug = $1", TenantSlug::PLATFORM)
-        .fetch_one(&mut *tx)
+    sqlx::query("select pg_advisory_xact_lock(hashtext('roster.bootstrap'))")
+        .execute(&mut *tx)
         .await?;
+    let platform_id =
+        sqlx::query_scalar!("select id from tenants where slug = $1", TenantSlug::PLATFORM)
+            .fetch_one(&mut *tx)
+            .await?;
     let existing = sqlx::query_scalar!(
         "select count(*) as \"count!\" from users where tenant_id = $1",
         platform_id
@@ -75,5 +78,9 @@ pub async fn ensure_platform_superuser(
     tx.commit().await?;
 
     tracing::info!(username = FIRST_SUPERUSER, "created the first platform superuser");
-    Ok(Some(FirstSignIn { tenant: TenantSlug::PLATFORM, username: FIRST_SUPERUSER, password: temporary }))
+    Ok(Some(FirstSignIn {
+        tenant: TenantSlug::PLATFORM,
+        username: FIRST_SUPERUSER,
+        password: temporary,
+    }))
 }

@@ -37,7 +37,10 @@ impl From<ServiceError> for ApiError {
             ServiceError::Conflict(message) => ApiError::new(ErrorCode::Conflict, message),
             ServiceError::Database(cause) if is_unavailable(&cause) => {
                 tracing::error!(error = %cause, "database unavailable");
-                ApiError::new(ErrorCode::Unavailable, "The database is unavailable; try again shortly.")
+                ApiError::new(
+                    ErrorCode::Unavailable,
+                    "The database is unavailable; try again shortly.",
+                )
             }
             ServiceError::Database(cause) => {
                 tracing::error!(error = %cause, "database error");
