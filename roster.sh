@@ -79,13 +79,13 @@ setup_debian_rust() {
   rm -rf "$probe"
 }
 
-cargo_install() { # name version [extra cargo-install flags]
-  local name=$1 version=$2
-  shift 2
-  if [ -x "$TOOLS/bin/$name" ] && [ "$(cat "$TOOLS/.$name.version" 2>/dev/null)" = "$version" ]; then
+cargo_install() { # crate binary version [extra cargo-install flags]
+  local name=$1 binary=$2 version=$3
+  shift 3
+  if [ -x "$TOOLS/bin/$binary" ] && [ "$(cat "$TOOLS/.$name.version" 2>/dev/null)" = "$version" ]; then
     return 0
   fi
-  say "installing $name $version into $TOOLS (once per machine; cargo-leptos takes ~30 min on 2 cores)"
+  say "installing $name $version into $TOOLS (once per machine; this takes a while)"
   # These tools only orchestrate builds: a quick, unoptimised-LTO build of them is plenty.
   CARGO_PROFILE_RELEASE_LTO=false CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 \
     CARGO_PROFILE_RELEASE_OPT_LEVEL=2 CARGO_TARGET_DIR="$CACHE/install-target" \
@@ -102,9 +102,11 @@ setup_toolchain() {
   bindgen=$(sed -n 's/^wasm-bindgen = { *version = "=\([^"]*\)".*/\1/p; s/^wasm-bindgen = "=\([^"]*\)"/\1/p' \
     "$ROOT/Cargo.toml" | head -n1)
   [ -n "$bindgen" ] || die "Cargo.toml must pin wasm-bindgen with '=' (the CLI must match it)"
-  cargo_install cargo-leptos 0.3.10 --locked --features no_downloads
+  # 0.3.10 is the newest cargo-leptos whose locked dependencies build with Rust 1.95 (rustup's
+  # stable here); 0.3.11 needs 1.96. On 2 cores it compiles in about 30 minutes.
+  cargo_install cargo-leptos cargo-leptos 0.3.10 --locked --features no_downloads
   # Not --locked: the registry copy lacks one pinned dependency version (TOOLCHAIN.md).
-  cargo_install wasm-bindgen-cli "$bindgen"
+  cargo_install wasm-bindgen-cli wasm-bindgen "$bindgen"
   if [ "$(cat "$TOOLS/.binaryen.version" 2>/dev/null)" != 132.0.0 ]; then
     say "installing wasm-opt (npm binaryen 132) into $TOOLS/npm"
     mkdir -p "$TOOLS/npm"

@@ -6,7 +6,6 @@
 
 use leptos::prelude::*;
 use leptos_router::components::{A, Outlet};
-use leptos_router::hooks::use_location;
 
 use super::icons::{Icon, Svg};
 
@@ -22,12 +21,6 @@ const SECTIONS: [(&str, &str, Icon); 4] = [
 #[component]
 pub fn AppShell() -> impl IntoView {
     let open = RwSignal::new(false);
-    // Following a link closes the drawer on phones.
-    let location = use_location();
-    Effect::new(move |_| {
-        location.pathname.track();
-        open.set(false);
-    });
 
     view! {
         <div class="shell" class:nav-open=open>
@@ -49,7 +42,8 @@ pub fn AppShell() -> impl IntoView {
                 </a>
             </header>
             <nav id="sidenav" class="sidenav" aria-label="Main">
-                <ul>
+                // Following a link closes the drawer on phones.
+                <ul on:click=move |_| open.set(false)>
                     {SECTIONS
                         .into_iter()
                         .map(|(href, label, icon)| {
