@@ -133,7 +133,12 @@ as_pg() { # run a PostgreSQL program as the cluster's owner
 
 db_password() { cat "$DATA/pg-password"; }
 local_database_url() { echo "postgres://roster:$(db_password)@127.0.0.1:$PG_PORT/${1:-roster}"; }
+new_secret() { (umask 077 && head -c 18 /dev/urandom | base64 | tr '+/' 'xy' >"$1"); }
+psql_superuser() { PGPASSWORD=$(cat "$DATA/pg-superuser-password") "$(pg_bin)/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres "$@"; }
 
+# The cluster's superuser is `postgres`; Roster connects as the ordinary role `roster` (owner of
+# its databases, allowed to create more for tests). Row-level security does not apply to
+# superusers, so connecting as one would silently remove the second wall between tenants.
 db_start() {
   local bin cluster=$DATA/pg
   bin=$(pg_bin)
@@ -145,31 +150,29 @@ db_start() {
       runuser -u postgres -- test -x "$DATA" ||
         die "the postgres user cannot reach $DATA" "clone into a directory others can traverse, or set ROSTER_DATA_DIR"
     fi
-    [ -f "$DATA/pg-password" ] || (umask 077 && head -c 18 /dev/urandom | base64 | tr '+/' 'xy' >"$DATA/pg-password")
+    [ -f "$DATA/pg-password" ] || new_secret "$DATA/pg-password"
+    [ -f "$DATA/pg-superuser-password" ] || new_secret "$DATA/pg-superuser-password"
     mkdir -p "$cluster" && chmod 700 "$cluster"
     local pwfile=$cluster.pwfile
-    (umask 077 && db_password >"$pwfile")
+    (umask 077 && cat "$DATA/pg-superuser-password" >"$pwfile")
     if is_root; then chown postgres "$cluster" "$pwfile"; fi
-    as_pg "$bin/initdb" -D "$cluster" -U roster --pwfile="$pwfile" --auth=scram-sha-256 \
+    as_pg "$bin/initdb" -D "$cluster" -U postgres --pwfile="$pwfile" --auth=scram-sha-256 \
       -E UTF8 --locale=C.UTF-8 >/dev/null || die "initdb failed" "see the output above"
     rm -f "$pwfile"
-    cat >>"$cluster/postgresql.conf" <<EOF
-# Roster's private cluster: loopback only, its own port and socket directory.
-listen_addresses = '127.0.0.1'
-port = $PG_PORT
-unix_socket_directories = '$cluster'
-shared_buffers = 512MB
-work_mem = 16MB
-maintenance_work_mem = 512MB
-max_connections = 200
-fsync = on
-EOF
+    printf '%s\n' "# Roster's private cluster: loopback only, its own port and socket directory." \
+      "listen_addresses = '127.0.0.1'" "port = $PG_PORT" "unix_socket_directories = '$cluster'" \
+      "shared_buffers = 512MB" "work_mem = 16MB" "maintenance_work_mem = 512MB" \
+      "max_connections = 200" >>"$cluster/postgresql.conf"
   fi
-  if as_pg "$bin/pg_ctl" -D "$cluster" status >/dev/null 2>&1; then return 0; fi
-  say "starting PostgreSQL on 127.0.0.1:$PG_PORT"
-  as_pg "$bin/pg_ctl" -D "$cluster" -l "$cluster/server.log" -w -t 60 start >/dev/null ||
-    die "PostgreSQL did not start" "see $cluster/server.log"
-  STARTED_PG=1
+  if ! as_pg "$bin/pg_ctl" -D "$cluster" status >/dev/null 2>&1; then
+    say "starting PostgreSQL on 127.0.0.1:$PG_PORT"
+    as_pg "$bin/pg_ctl" -D "$cluster" -l "$cluster/server.log" -w -t 60 start >/dev/null ||
+      die "PostgreSQL did not start" "see $cluster/server.log"
+    STARTED_PG=1
+  fi
+  psql_superuser -qtAc "select 1 from pg_roles where rolname = 'roster'" | grep -q 1 ||
+    psql_superuser -qc "create role roster login createdb password '$(db_password)'" >/dev/null ||
+    die "could not create the roster role" "see $cluster/server.log"
 }
 
 db_stop() {
@@ -181,7 +184,7 @@ db_stop() {
 
 psql_local() { PGPASSWORD=$(db_password) "$(pg_bin)/psql" -h 127.0.0.1 -p "$PG_PORT" -U roster "$@"; }
 
-ensure_database() { # name
+ensure_database() { # name: created by, and so owned by, the roster role
   psql_local -d postgres -tAc "select 1 from pg_database where datname = '$1'" | grep -q 1 ||
     psql_local -d postgres -qc "create database \"$1\"" >/dev/null
 }
@@ -248,8 +251,9 @@ CHECKED=(-p shared -p app -p server --features app/ssr)
 
 test_database_url() {
   db_start
-  # sqlx::test creates a fresh database per test next to the one named here.
-  DATABASE_URL=$(local_database_url postgres)
+  # sqlx::test keeps its bookkeeping in this database and creates a fresh one per test.
+  ensure_database roster_tests
+  DATABASE_URL=$(local_database_url roster_tests)
   export DATABASE_URL
 }
 
@@ -271,7 +275,14 @@ run_e2e() {
     kill -0 "$E2E_SERVER" 2>/dev/null || die "the server for end-to-end tests exited" "see $log"
     sleep 0.5
   done
-  (cd "$ROOT/end2end" && ROSTER_BASE_URL="http://127.0.0.1:$port" ROSTER_CHROMIUM=$chromium npx playwright test)
+  # A superuser of the tests' own, with a fresh random password each run.
+  local root_password
+  root_password="e2e $(head -c 18 /dev/urandom | base64 | tr '+/' 'xy')"
+  printf '%s\n' "$root_password" | DATABASE_URL=$(local_database_url roster_e2e) \
+    "$CARGO_TARGET_DIR/release/roster" create-superuser --username e2e-root >/dev/null ||
+    die "could not create the end-to-end superuser"
+  (cd "$ROOT/end2end" && ROSTER_BASE_URL="http://127.0.0.1:$port" ROSTER_CHROMIUM=$chromium \
+    ROSTER_SERVER_LOG=$log ROSTER_E2E_PASSWORD=$root_password npx playwright test)
 }
 
 cleanup_test() {

@@ -4,11 +4,14 @@
 // Leptos views are deeply nested types; codegen needs a higher limit than the default 128.
 #![recursion_limit = "256"]
 
+pub mod api;
 pub mod components;
 pub mod pages;
 
 #[cfg(feature = "ssr")]
 pub mod backend;
+#[cfg(feature = "ssr")]
+pub mod web;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, provide_meta_context};
@@ -16,7 +19,7 @@ use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
 use leptos_router::path;
 
 use components::layout::AppShell;
-use pages::{NotFound, Pending, SignIn};
+use pages::{ChangePassword, NotFound, Pending, SignIn, Tenants};
 
 /// The HTML document around the app, rendered by the server for every page.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -28,6 +31,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <meta name="color-scheme" content="light dark"/>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                {content_security_policy()}
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options/>
                 <MetaTags/>
@@ -36,6 +40,24 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <App/>
             </body>
         </html>
+    }
+}
+
+/// Sends the page's Content-Security-Policy with this response's nonce: scripts only from this
+/// site or carrying the nonce (the hydration loader), wasm allowed to compile, nothing framed.
+fn content_security_policy() {
+    #[cfg(feature = "ssr")]
+    if let (Some(nonce), Some(response)) =
+        (leptos::nonce::use_nonce(), use_context::<leptos_axum::ResponseOptions>())
+    {
+        let policy = format!(
+            "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+             style-src 'self'; img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; \
+             base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+        );
+        if let Ok(value) = http::HeaderValue::from_str(&policy) {
+            response.insert_header(http::header::CONTENT_SECURITY_POLICY, value);
+        }
     }
 }
 
@@ -50,8 +72,10 @@ pub fn App() -> impl IntoView {
         <Router>
             <Routes fallback=NotFound>
                 <Route path=path!("/sign-in") view=SignIn/>
+                <Route path=path!("/change-password") view=ChangePassword/>
                 <ParentRoute path=path!("") view=AppShell>
-                    <Route path=path!("") view=|| view! { <Redirect path="/users"/> }/>
+                    <Route path=path!("") view=Home/>
+                    <Route path=path!("tenants") view=Tenants/>
                     <Route path=path!("users") view=|| view! { <Pending title="Users"/> }/>
                     <Route path=path!("roles") view=|| view! { <Pending title="Roles"/> }/>
                     <Route path=path!("teams") view=|| view! { <Pending title="Teams"/> }/>
@@ -60,6 +84,13 @@ pub fn App() -> impl IntoView {
             </Routes>
         </Router>
     }
+}
+
+/// `/`: the first section the signed-in user may open.
+#[component]
+fn Home() -> impl IntoView {
+    let me = expect_context::<shared::auth::Me>();
+    view! { <Redirect path=components::layout::home(&me)/> }
 }
 
 /// Sets `data-hydrated` on `<html>` once the wasm bundle has taken over the page. Effects run

@@ -1,12 +1,16 @@
-//! The subcommands of `roster`: `serve` (the default) and `migrate`.
+//! The subcommands of `roster`: `serve` (the default), `migrate` and `create-superuser`.
 
 use app::backend::bootstrap::{self, FirstSignIn};
 use app::backend::password::Passwords;
-use clap::{Parser, Subcommand};
+use app::backend::{Services, tenancy};
+use clap::{Args, Parser, Subcommand};
 use leptos::config::{LeptosOptions, get_configuration};
+use shared::{ApiError, Password};
+use std::io::BufRead;
+use std::net::SocketAddr;
 use tokio::net::TcpListener;
 
-use crate::config::{DatabaseConfig, LogConfig};
+use crate::config::{DatabaseConfig, LogConfig, ServeConfig};
 use crate::router::router;
 use crate::state::AppState;
 
@@ -24,9 +28,21 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Migrate the database, then serve the console and the API (the default).
-    Serve(DatabaseConfig),
+    Serve(ServeConfig),
     /// Apply pending database migrations and exit.
     Migrate(DatabaseConfig),
+    /// Create a platform superuser; the password is read from standard input.
+    CreateSuperuser(CreateSuperuser),
+}
+
+/// `roster create-superuser --username NAME < password`
+#[derive(Args, Debug)]
+pub struct CreateSuperuser {
+    #[command(flatten)]
+    pub db: DatabaseConfig,
+    /// The new superuser's login name.
+    #[arg(long)]
+    pub username: String,
 }
 
 /// Any failure of a subcommand, reported once by `main`.
@@ -35,21 +51,22 @@ pub type CommandResult = Result<(), Box<dyn std::error::Error + Send + Sync>>;
 /// Runs the chosen subcommand.
 pub async fn run(cli: Cli) -> CommandResult {
     match cli.command {
-        Some(Command::Serve(db)) => serve(db).await,
+        Some(Command::Serve(config)) => serve(config).await,
         Some(Command::Migrate(db)) => migrate(db).await,
-        // `roster` alone serves; it still needs DATABASE_URL, so parse that from the environment.
-        None => serve(DatabaseConfig::parse_from_env()?).await,
+        Some(Command::CreateSuperuser(args)) => create_superuser(args).await,
+        // `roster` alone serves, configured from the environment.
+        None => serve(ServeConfig::parse_from_env()?).await,
     }
 }
 
-impl DatabaseConfig {
+impl ServeConfig {
     fn parse_from_env() -> Result<Self, clap::Error> {
         #[derive(Parser)]
         struct Only {
             #[command(flatten)]
-            db: DatabaseConfig,
+            serve: ServeConfig,
         }
-        Only::try_parse_from(["roster"]).map(|only| only.db)
+        Only::try_parse_from(["roster"]).map(|only| only.serve)
     }
 }
 
@@ -60,20 +77,58 @@ async fn migrate(db: DatabaseConfig) -> CommandResult {
     Ok(())
 }
 
-async fn serve(db: DatabaseConfig) -> CommandResult {
-    let leptos_options = leptos_options()?;
-    let pool = db.connect().await?;
+async fn create_superuser(args: CreateSuperuser) -> CommandResult {
+    let pool = args.db.connect().await?;
     crate::MIGRATOR.run(&pool).await?;
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    let password = Password::new(line.trim_end_matches(['\r', '\n']));
+    let passwords = Passwords::default();
+    match bootstrap::create_superuser(&pool, &passwords, &args.username, &password).await {
+        Ok(_) => {
+            println!(
+                "Created superuser {:?}. Sign in with organisation \"platform\".",
+                args.username
+            );
+            Ok(())
+        }
+        Err(err) => {
+            let api = ApiError::from(err);
+            let fields: Vec<String> =
+                api.fields.iter().map(|(f, codes)| format!("{f}: {}", codes.join(", "))).collect();
+            Err(format!("{} {}", api.message, fields.join("; ")).into())
+        }
+    }
+}
+
+async fn serve(config: ServeConfig) -> CommandResult {
+    let leptos_options = leptos_options()?;
+    let pool = config.db.connect().await?;
+    crate::MIGRATOR.run(&pool).await?;
+    if tenancy::rls_bypassed(&pool).await? {
+        tracing::warn!(
+            "the database role is a superuser or has BYPASSRLS: row-level security cannot act as \
+             a second wall between tenants; connect as an ordinary role"
+        );
+    }
     let passwords = Passwords::default();
     if let Some(first) = bootstrap::ensure_platform_superuser(&pool, &passwords).await? {
         print_first_sign_in(&first, &leptos_options);
     }
 
     let addr = leptos_options.site_addr;
-    let app = router(AppState { leptos_options, pool: pool.clone(), passwords });
+    let services = Services {
+        pool: pool.clone(),
+        passwords,
+        sessions: config.session_policy(),
+        https: config.https(),
+    };
+    let app = router(AppState { leptos_options, services });
     let listener = TcpListener::bind(addr).await?;
     tracing::info!(%addr, "serving Roster");
-    axum::serve(listener, app).with_graceful_shutdown(shutdown_signal()).await?;
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
     pool.close().await;
     tracing::info!("stopped");
     Ok(())

@@ -28,6 +28,38 @@ impl DatabaseConfig {
     }
 }
 
+/// How the console is served.
+#[derive(Args, Clone, Debug)]
+pub struct ServeConfig {
+    #[command(flatten)]
+    pub db: DatabaseConfig,
+    /// The address people use, e.g. `https://roster.example.com`. When it is https, session
+    /// cookies are `Secure` with the `__Host-` prefix and HSTS is sent.
+    #[arg(long, env = "ROSTER_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Minutes of inactivity after which a session ends.
+    #[arg(long, env = "ROSTER_SESSION_IDLE_MINUTES", default_value_t = 30)]
+    pub session_idle_minutes: i64,
+    /// Hours after sign-in at which every session ends.
+    #[arg(long, env = "ROSTER_SESSION_ABSOLUTE_HOURS", default_value_t = 12)]
+    pub session_absolute_hours: i64,
+}
+
+impl ServeConfig {
+    /// Whether Roster is served over https.
+    pub fn https(&self) -> bool {
+        self.public_url.as_deref().is_some_and(|url| url.starts_with("https://"))
+    }
+
+    /// The session timeouts.
+    pub fn session_policy(&self) -> app::backend::sessions::SessionPolicy {
+        app::backend::sessions::SessionPolicy {
+            idle: chrono::Duration::minutes(self.session_idle_minutes),
+            absolute: chrono::Duration::hours(self.session_absolute_hours),
+        }
+    }
+}
+
 /// How logs are written.
 #[derive(Args, Clone, Debug)]
 pub struct LogConfig {

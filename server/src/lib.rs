@@ -7,6 +7,7 @@
 pub mod commands;
 pub mod config;
 pub mod health;
+pub mod rest;
 pub mod router;
 pub mod state;
 

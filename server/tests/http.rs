@@ -1,7 +1,9 @@
 //! HTTP tests: the real router, driven without a socket, on a fresh migrated database per test.
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed test
 
+use app::backend::Services;
 use app::backend::password::Passwords;
+use app::backend::sessions::SessionPolicy;
 use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
@@ -14,7 +16,59 @@ use tower::ServiceExt;
 
 fn app(pool: PgPool) -> Router {
     let leptos_options = LeptosOptions::builder().output_name("roster").build();
-    router(AppState { leptos_options, pool, passwords: Passwords::default() })
+    let services = Services {
+        pool,
+        passwords: Passwords::default(),
+        sessions: SessionPolicy::default(),
+        https: false,
+    };
+    router(AppState { leptos_options, services })
+}
+
+async fn send(
+    app: Router,
+    request: Request<Body>,
+) -> (StatusCode, axum::http::HeaderMap, serde_json::Value) {
+    let response = app.oneshot(request).await.unwrap();
+    let status = response.status();
+    let headers = response.headers().clone();
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    (status, headers, serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null))
+}
+
+fn json_post(uri: &str) -> axum::http::request::Builder {
+    Request::post(uri)
+        .header(header::CONTENT_TYPE, "application/json")
+        .header(header::HOST, "roster.test")
+}
+
+/// A tenant "acme" with user "ada" and a known password; returns nothing (the API finds them).
+async fn acme_with_ada(pool: &PgPool) {
+    let acme: uuid::Uuid =
+        sqlx::query_scalar("insert into tenants (slug, name) values ('acme', 'Acme') returning id")
+            .fetch_one(pool)
+            .await
+            .unwrap();
+    let hash = Passwords::default().hash(&shared::Password::new(GOOD)).await.unwrap();
+    let mut conn = pool.acquire().await.unwrap();
+    sqlx::query("set roster.all_tenants = 'on'").execute(&mut *conn).await.unwrap();
+    sqlx::query(
+        "insert into users (tenant_id, first_name, last_name, email, username, user_type, password_hash)
+         values ($1, 'Ada', 'Lovelace', 'ada@acme.test', 'ada', 'agent', $2)",
+    )
+    .bind(acme)
+    .bind(hash)
+    .execute(&mut *conn)
+    .await
+    .unwrap();
+}
+
+const GOOD: &str = "a long and good passphrase";
+
+fn sign_in_body(password: &str) -> Body {
+    Body::from(
+        serde_json::json!({"tenant": "acme", "login": "ada", "password": password}).to_string(),
+    )
 }
 
 async fn get(app: Router, uri: &str) -> (StatusCode, axum::http::HeaderMap, String) {
@@ -68,4 +122,116 @@ async fn pages_are_compressed_for_clients_that_accept_it(pool: PgPool) {
         Request::get("/sign-in").header(header::ACCEPT_ENCODING, "gzip").body(Body::empty());
     let response = app(pool).oneshot(request.unwrap()).await.unwrap();
     assert_eq!(response.headers()[header::CONTENT_ENCODING], "gzip");
+}
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn the_json_api_signs_in_with_a_session_cookie_and_answers_me(pool: PgPool) {
+    acme_with_ada(&pool).await;
+    let (status, headers, body) =
+        send(app(pool.clone()), json_post("/api/v1/session").body(sign_in_body(GOOD)).unwrap())
+            .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(body["user"]["username"], "ada");
+    assert_eq!(body["must_change_password"], false);
+    let cookie = headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|c| c.starts_with("roster_session="))
+        .unwrap();
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+    let pair = cookie.split(';').next().unwrap().to_owned();
+
+    let me = Request::get("/api/v1/me").header(header::COOKIE, &pair).body(Body::empty()).unwrap();
+    let (status, _, body) = send(app(pool.clone()), me).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["tenant"]["slug"], "acme");
+    assert!(
+        body["permissions"].as_array().unwrap().is_empty(),
+        "an agent without roles holds nothing"
+    );
+
+    // Signing out ends the session: the same cookie is then refused.
+    let out = Request::delete("/api/v1/session")
+        .header(header::COOKIE, &pair)
+        .body(Body::empty())
+        .unwrap();
+    assert_eq!(send(app(pool.clone()), out).await.0, StatusCode::NO_CONTENT);
+    let me = Request::get("/api/v1/me").header(header::COOKIE, &pair).body(Body::empty()).unwrap();
+    let (status, _, body) = send(app(pool), me).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(body["error"], "unauthenticated");
+}
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn failures_are_401_with_one_body_then_429_with_retry_after(pool: PgPool) {
+    acme_with_ada(&pool).await;
+    let mut bodies = Vec::new();
+    for _ in 0..5 {
+        let (status, _, body) = send(
+            app(pool.clone()),
+            json_post("/api/v1/session").body(sign_in_body("wrong but long enough")).unwrap(),
+        )
+        .await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED);
+        bodies.push(body);
+    }
+    assert!(bodies.windows(2).all(|w| w[0] == w[1]));
+    let (status, headers, body) =
+        send(app(pool), json_post("/api/v1/session").body(sign_in_body(GOOD)).unwrap()).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(body["error"], "throttled");
+    assert!(headers[header::RETRY_AFTER].to_str().unwrap().parse::<u64>().unwrap() >= 1);
+}
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn cross_site_state_changes_are_refused(pool: PgPool) {
+    acme_with_ada(&pool).await;
+    let request = json_post("/api/v1/session")
+        .header(header::ORIGIN, "https://evil.example")
+        .body(sign_in_body(GOOD))
+        .unwrap();
+    let (status, headers, body) = send(app(pool.clone()), request).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert_eq!(body["error"], "forbidden");
+    assert!(headers.get(header::SET_COOKIE).is_none());
+    let same = json_post("/api/v1/session")
+        .header(header::ORIGIN, "http://roster.test")
+        .body(sign_in_body(GOOD))
+        .unwrap();
+    assert_eq!(send(app(pool), same).await.0, StatusCode::OK);
+}
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn tenants_are_for_superusers_only(pool: PgPool) {
+    let (status, _, _) =
+        send(app(pool.clone()), Request::get("/api/v1/tenants").body(Body::empty()).unwrap()).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    acme_with_ada(&pool).await;
+    let (_, headers, _) =
+        send(app(pool.clone()), json_post("/api/v1/session").body(sign_in_body(GOOD)).unwrap())
+            .await;
+    let pair = headers[header::SET_COOKIE].to_str().unwrap().split(';').next().unwrap().to_owned();
+    let list =
+        Request::get("/api/v1/tenants").header(header::COOKIE, &pair).body(Body::empty()).unwrap();
+    assert_eq!(send(app(pool), list).await.0, StatusCode::FORBIDDEN);
+}
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn pages_carry_a_nonce_csp_and_the_other_security_headers(pool: PgPool) {
+    let (_, headers, body) = get(app(pool.clone()), "/sign-in").await;
+    let csp = headers[header::CONTENT_SECURITY_POLICY].to_str().unwrap();
+    let nonce = csp.split("'nonce-").nth(1).and_then(|rest| rest.split('\'').next()).unwrap();
+    assert!(
+        body.contains(&format!("nonce=\"{nonce}\"")),
+        "the hydration script must carry the nonce"
+    );
+    assert!(csp.contains("frame-ancestors 'none'") && !csp.contains("unsafe-inline"), "{csp}");
+    assert_eq!(headers[header::REFERRER_POLICY], "same-origin");
+    assert!(headers.get(header::STRICT_TRANSPORT_SECURITY).is_none(), "no HSTS over plain http");
+    let (_, headers, _) = get(app(pool), "/healthz").await;
+    assert_eq!(
+        headers[header::CONTENT_SECURITY_POLICY],
+        "default-src 'none'; frame-ancestors 'none'"
+    );
 }

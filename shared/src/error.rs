@@ -13,6 +13,8 @@ pub enum ErrorCode {
     Unauthenticated,
     /// 403: signed in, but not allowed to do this.
     Forbidden,
+    /// 403: the signed-in user must change their password before anything else.
+    PasswordChangeRequired,
     /// 404: no such object (also for objects of another tenant).
     NotFound,
     /// 409: a stale version or a conflicting change.
@@ -33,7 +35,7 @@ impl ErrorCode {
         match self {
             Self::Validation => 422,
             Self::Unauthenticated => 401,
-            Self::Forbidden => 403,
+            Self::Forbidden | Self::PasswordChangeRequired => 403,
             Self::NotFound => 404,
             Self::Conflict => 409,
             Self::MethodNotAllowed => 405,
@@ -58,17 +60,50 @@ pub struct ApiError {
     /// Field-level errors (validation and uniqueness), empty otherwise.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub fields: FieldErrors,
+    /// For 429: seconds to wait before trying again (also sent as `Retry-After`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
     /// An error without field details.
     pub fn new(error: ErrorCode, message: impl Into<String>) -> Self {
-        Self { error, message: message.into(), fields: FieldErrors::new() }
+        Self { error, message: message.into(), fields: FieldErrors::new(), retry_after: None }
+    }
+
+    /// A single field error: `{"fields": {"<field>": ["<code>"]}}`.
+    pub fn field(field: &str, code: &str) -> Self {
+        let mut fields = FieldErrors::new();
+        fields.insert(field.to_owned(), vec![code.to_owned()]);
+        Self::validation(fields)
     }
 
     /// A validation error carrying field errors.
     pub fn validation(fields: FieldErrors) -> Self {
-        Self { error: ErrorCode::Validation, message: "Some fields need attention.".into(), fields }
+        Self {
+            error: ErrorCode::Validation,
+            message: "Some fields need attention.".into(),
+            fields,
+            retry_after: None,
+        }
+    }
+}
+
+/// Server functions return `Result<T, ApiError>`; failures of the call itself (network,
+/// encoding) become `unavailable` or `internal` errors.
+#[cfg(feature = "server-fn")]
+impl server_fn::error::FromServerFnError for ApiError {
+    type Encoder = server_fn::codec::JsonEncoding;
+
+    fn from_server_fn_error(value: server_fn::error::ServerFnErrorErr) -> Self {
+        use server_fn::error::ServerFnErrorErr;
+        match value {
+            ServerFnErrorErr::Request(_) => ApiError::new(
+                ErrorCode::Unavailable,
+                "Could not reach Roster; check your connection.",
+            ),
+            other => ApiError::new(ErrorCode::Internal, other.to_string()),
+        }
     }
 }
 

@@ -4,12 +4,15 @@
 //! This crate is pure (no IO, no framework) so that the server, the browser bundle and other
 //! Rust clients all parse input with the very same rules.
 
+pub mod auth;
 pub mod error;
 pub mod password;
+pub mod permission;
 pub mod tenant;
 pub mod user;
 
 pub use error::{ApiError, ErrorCode, FieldErrors};
-pub use password::Password;
+pub use password::{Password, PasswordError};
+pub use permission::{Permission, PermissionGroup, Permissions};
 pub use tenant::{TenantSlug, TenantSlugError};
-pub use user::{UserStatus, UserType};
+pub use user::{Email, UserStatus, UserType, Username};

@@ -1,7 +1,13 @@
 //! Tenants: the organisations Roster serves, addressed by a slug.
 
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use std::fmt;
+use uuid::Uuid;
+
+use crate::error::FieldErrors;
+use crate::password::Password;
+use crate::user::{Email, Username};
 
 /// A tenant's short name as typed at sign-in: lowercase ASCII letters, digits and inner hyphens.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -75,6 +81,113 @@ impl fmt::Display for TenantSlug {
     }
 }
 
+impl TenantSlugError {
+    /// The stable code used in field errors.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Length => "length",
+            Self::Characters => "characters",
+        }
+    }
+}
+
+/// A tenant as the platform superuser sees it (`GET /api/v1/tenants`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tenant {
+    pub id: Uuid,
+    pub slug: String,
+    pub name: String,
+    pub user_count: i64,
+    pub created_at: DateTime<Utc>,
+}
+
+/// `POST /api/v1/tenants`, as typed: the organisation and its first administrator.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NewTenantForm {
+    pub slug: String,
+    pub name: String,
+    pub admin_first_name: String,
+    pub admin_last_name: String,
+    pub admin_email: String,
+    pub admin_username: String,
+}
+
+/// A validated [`NewTenantForm`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewTenant {
+    pub slug: TenantSlug,
+    pub name: String,
+    pub admin_first_name: String,
+    pub admin_last_name: String,
+    pub admin_email: Email,
+    pub admin_username: Username,
+}
+
+/// Longest tenant or person name.
+pub const MAX_NAME_CHARS: usize = 100;
+
+/// A required, trimmed name of at most [`MAX_NAME_CHARS`] characters, or its error code.
+pub fn required_name(value: &str) -> Result<String, &'static str> {
+    let name = value.trim();
+    match name.chars().count() {
+        0 => Err("required"),
+        n if n > MAX_NAME_CHARS => Err("too_long"),
+        _ => Ok(name.to_owned()),
+    }
+}
+
+impl TryFrom<NewTenantForm> for NewTenant {
+    type Error = FieldErrors;
+
+    fn try_from(form: NewTenantForm) -> Result<Self, Self::Error> {
+        let mut errors = FieldErrors::new();
+        let mut field = |name: &str, code: &str| {
+            errors.entry(name.to_owned()).or_default().push(code.to_owned());
+        };
+        let slug =
+            TenantSlug::try_from(form.slug).map_err(|e| field("slug", e.code())).and_then(|slug| {
+                if slug.is_platform() {
+                    field("slug", "reserved");
+                    Err(())
+                } else {
+                    Ok(slug)
+                }
+            });
+        let name = required_name(&form.name).map_err(|code| field("name", code));
+        let first = required_name(&form.admin_first_name).map_err(|c| field("admin_first_name", c));
+        let last = required_name(&form.admin_last_name).map_err(|c| field("admin_last_name", c));
+        let email = Email::try_from(form.admin_email).map_err(|e| field("admin_email", e.code()));
+        let username =
+            Username::try_from(form.admin_username).map_err(|e| field("admin_username", e.code()));
+        match (slug, name, first, last, email, username) {
+            (
+                Ok(slug),
+                Ok(name),
+                Ok(admin_first_name),
+                Ok(admin_last_name),
+                Ok(admin_email),
+                Ok(admin_username),
+            ) => Ok(Self {
+                slug,
+                name,
+                admin_first_name,
+                admin_last_name,
+                admin_email,
+                admin_username,
+            }),
+            _ => Err(errors),
+        }
+    }
+}
+
+/// The answer to creating a tenant: the first admin's temporary password, shown once.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CreatedTenant {
+    pub tenant: Tenant,
+    pub admin_username: String,
+    pub temporary_password: Password,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -110,6 +223,44 @@ mod tests {
     fn deserialising_runs_the_same_check() {
         assert!(serde_json::from_str::<TenantSlug>("\"acme\"").is_ok());
         assert!(serde_json::from_str::<TenantSlug>("\"-bad\"").is_err());
+    }
+
+    fn form() -> NewTenantForm {
+        NewTenantForm {
+            slug: "acme".into(),
+            name: "Acme Corp".into(),
+            admin_first_name: "Ada".into(),
+            admin_last_name: "Lovelace".into(),
+            admin_email: "ada@acme.test".into(),
+            admin_username: "ada".into(),
+        }
+    }
+
+    #[test]
+    fn a_new_tenant_form_validates_every_field() {
+        assert!(NewTenant::try_from(form()).is_ok());
+        let bad = NewTenantForm {
+            slug: "platform".into(),
+            name: " ".into(),
+            admin_first_name: String::new(),
+            admin_last_name: "x".repeat(101),
+            admin_email: "nope".into(),
+            admin_username: "a b".into(),
+        };
+        let errors = NewTenant::try_from(bad).unwrap_err();
+        let codes: Vec<(&str, &str)> =
+            errors.iter().map(|(k, v)| (k.as_str(), v[0].as_str())).collect();
+        assert_eq!(
+            codes,
+            [
+                ("admin_email", "format"),
+                ("admin_first_name", "required"),
+                ("admin_last_name", "too_long"),
+                ("admin_username", "characters"),
+                ("name", "required"),
+                ("slug", "reserved"),
+            ]
+        );
     }
 
     proptest! {

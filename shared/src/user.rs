@@ -130,3 +130,201 @@ mod tests {
         assert!("deleted".parse::<UserStatus>().is_err());
     }
 }
+
+/// A login name: 2 to 64 characters, letters, digits, `.`, `_` and `-`, starting with a letter
+/// or digit. Unique within a tenant ignoring case; stored as typed.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Username(String);
+
+/// Why a string is not a [`Username`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum UsernameError {
+    /// Too short or too long.
+    #[error("must be {min} to {max} characters", min = Username::MIN_CHARS, max = Username::MAX_CHARS)]
+    Length,
+    /// Contains something other than letters, digits, `.`, `_`, `-`, or starts with a symbol.
+    #[error("may contain letters, digits, '.', '_' and '-', starting with a letter or digit")]
+    Characters,
+}
+
+impl UsernameError {
+    /// The stable code used in field errors.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Length => "length",
+            Self::Characters => "characters",
+        }
+    }
+}
+
+impl Username {
+    /// Shortest allowed username.
+    pub const MIN_CHARS: usize = 2;
+    /// Longest allowed username.
+    pub const MAX_CHARS: usize = 64;
+
+    /// The username as typed.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for Username {
+    type Error = UsernameError;
+
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        let name = value.trim();
+        if !(Self::MIN_CHARS..=Self::MAX_CHARS).contains(&name.chars().count()) {
+            return Err(UsernameError::Length);
+        }
+        let allowed = |c: char| c.is_alphanumeric() || matches!(c, '.' | '_' | '-');
+        let starts_well = name.chars().next().is_some_and(char::is_alphanumeric);
+        if !starts_well || !name.chars().all(allowed) {
+            return Err(UsernameError::Characters);
+        }
+        Ok(Self(name.to_owned()))
+    }
+}
+
+impl From<Username> for String {
+    fn from(name: Username) -> Self {
+        name.0
+    }
+}
+
+/// An email address: trimmed, at most 254 characters, one `@` with a non-empty local part and a
+/// dotted domain, no spaces. Unique within a tenant ignoring case; stored as typed.
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Email(String);
+
+/// Why a string is not an [`Email`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum EmailError {
+    /// Empty.
+    #[error("is required")]
+    Missing,
+    /// Longer than [`Email::MAX_CHARS`].
+    #[error("must be at most {max} characters", max = Email::MAX_CHARS)]
+    TooLong,
+    /// Not shaped like `name@example.com`.
+    #[error("must look like name@example.com")]
+    Format,
+}
+
+impl EmailError {
+    /// The stable code used in field errors.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Missing => "required",
+            Self::TooLong => "too_long",
+            Self::Format => "format",
+        }
+    }
+}
+
+impl Email {
+    /// Longest allowed address (RFC 5321's path limit).
+    pub const MAX_CHARS: usize = 254;
+
+    /// The address as typed.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for Email {
+    type Error = EmailError;
+
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        let email = value.trim();
+        if email.is_empty() {
+            return Err(EmailError::Missing);
+        }
+        if email.chars().count() > Self::MAX_CHARS {
+            return Err(EmailError::TooLong);
+        }
+        let well_formed = email.split_once('@').is_some_and(|(local, domain)| {
+            !local.is_empty()
+                && !domain.contains('@')
+                && domain.split('.').count() >= 2
+                && domain.split('.').all(|label| !label.is_empty())
+        });
+        if !well_formed || email.chars().any(char::is_whitespace) {
+            return Err(EmailError::Format);
+        }
+        Ok(Self(email.to_owned()))
+    }
+}
+
+impl From<Email> for String {
+    fn from(email: Email) -> Self {
+        email.0
+    }
+}
+
+#[cfg(test)]
+mod identity_tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn usernames() {
+        for ok in ["ada", "ada.lovelace", "a1", "OBrien", "jürgen_k-2"] {
+            assert!(Username::try_from(ok.to_string()).is_ok(), "{ok}");
+        }
+        let table = [
+            ("a", UsernameError::Length),
+            ("", UsernameError::Length),
+            (&*"x".repeat(65), UsernameError::Length),
+            ("ada lovelace", UsernameError::Characters),
+            (".ada", UsernameError::Characters),
+            ("ada@home", UsernameError::Characters),
+        ];
+        for (bad, want) in table {
+            assert_eq!(Username::try_from(bad.to_string()), Err(want), "{bad:?}");
+        }
+        assert_eq!(Username::try_from("  ada  ".to_string()).unwrap().as_str(), "ada");
+    }
+
+    #[test]
+    fn emails() {
+        for ok in ["ada@example.com", "a.b+tag@sub.example.co.uk", " ADA@EXAMPLE.COM "] {
+            assert!(Email::try_from(ok.to_string()).is_ok(), "{ok}");
+        }
+        let table = [
+            ("", EmailError::Missing),
+            ("   ", EmailError::Missing),
+            ("ada", EmailError::Format),
+            ("ada@", EmailError::Format),
+            ("@example.com", EmailError::Format),
+            ("ada@example", EmailError::Format),
+            ("ada@@example.com", EmailError::Format),
+            ("ada lovelace@example.com", EmailError::Format),
+            ("ada@example..com", EmailError::Format),
+        ];
+        for (bad, want) in table {
+            assert_eq!(Email::try_from(bad.to_string()), Err(want), "{bad:?}");
+        }
+        let long = format!("{}@example.com", "a".repeat(250));
+        assert_eq!(Email::try_from(long), Err(EmailError::TooLong));
+    }
+
+    proptest! {
+        #[test]
+        fn accepted_usernames_are_trimmed_and_within_limits(s in "\\PC{0,80}") {
+            if let Ok(name) = Username::try_from(s) {
+                let n = name.as_str().chars().count();
+                prop_assert!((Username::MIN_CHARS..=Username::MAX_CHARS).contains(&n));
+                prop_assert_eq!(name.as_str().trim(), name.as_str());
+            }
+        }
+
+        #[test]
+        fn generated_addresses_are_accepted(local in "[a-z0-9._+]{1,30}", domain in "[a-z0-9]{1,20}\\.[a-z]{2,6}") {
+            let address = local + "@" + &domain;
+            prop_assert!(Email::try_from(address).is_ok());
+        }
+    }
+}

@@ -5,6 +5,9 @@ use serde_json::Value;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
+use super::actor::Actor;
+use super::sessions::ClientInfo;
+
 /// Who did it.
 #[derive(Clone, Debug)]
 pub enum AuditActor {
@@ -12,6 +15,22 @@ pub enum AuditActor {
     User { id: Uuid, name: String },
     /// Roster itself (bootstrap, membership rules).
     System,
+    /// Nobody signed in (failed sign-ins).
+    Anonymous,
+}
+
+impl From<&Actor> for AuditActor {
+    fn from(actor: &Actor) -> Self {
+        Self::User { id: actor.user_id, name: actor.display_name.clone() }
+    }
+}
+
+/// What an event is about.
+#[derive(Clone, Copy, Debug)]
+pub struct Target<'a> {
+    pub kind: &'a str,
+    pub id: Uuid,
+    pub name: &'a str,
 }
 
 /// One audit event, borrowed from the use case that records it.
@@ -20,11 +39,27 @@ pub struct AuditEvent<'a> {
     pub tenant_id: Uuid,
     pub actor: AuditActor,
     pub action: &'a str,
-    pub target_type: Option<&'a str>,
-    pub target_id: Option<Uuid>,
-    pub target_name: Option<&'a str>,
+    pub target: Option<Target<'a>>,
     /// `{"field": {"before": …, "after": …}}`; never a secret.
     pub changes: Value,
+    /// Context such as reason codes; never a secret.
+    pub details: Value,
+    pub client: Option<&'a ClientInfo>,
+}
+
+impl<'a> AuditEvent<'a> {
+    /// An event with no target, changes, details or client yet.
+    pub fn new(tenant_id: Uuid, actor: AuditActor, action: &'a str) -> Self {
+        Self {
+            tenant_id,
+            actor,
+            action,
+            target: None,
+            changes: Value::Object(Default::default()),
+            details: Value::Object(Default::default()),
+            client: None,
+        }
+    }
 }
 
 /// Appends the event on the caller's connection (which should be inside its transaction).
@@ -32,21 +67,27 @@ pub async fn record(conn: &mut PgConnection, event: &AuditEvent<'_>) -> Result<(
     let (kind, actor_id, actor_name) = match &event.actor {
         AuditActor::User { id, name } => ("user", Some(*id), name.as_str()),
         AuditActor::System => ("system", None, "Roster"),
+        AuditActor::Anonymous => ("anonymous", None, ""),
     };
+    let client = event.client.cloned().unwrap_or_default();
     sqlx::query!(
         "insert into audit_events
              (tenant_id, actor_kind, actor_id, actor_name, action, target_type, target_id,
-              target_name, changes)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+              target_name, changes, details, source_ip, user_agent, request_id)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
         event.tenant_id,
         kind,
         actor_id,
         actor_name,
         event.action,
-        event.target_type,
-        event.target_id,
-        event.target_name,
+        event.target.map(|t| t.kind),
+        event.target.map(|t| t.id),
+        event.target.map(|t| t.name),
         event.changes,
+        event.details,
+        client.ip.map(sqlx::types::ipnetwork::IpNetwork::from),
+        client.user_agent,
+        client.request_id,
     )
     .execute(conn)
     .await?;

@@ -8,6 +8,19 @@ pub enum ServiceError {
     /// The input was well-formed but broke a rule; fields say where.
     #[error("validation failed")]
     Validation(FieldErrors),
+    /// No valid session, or wrong credentials (deliberately not saying which).
+    #[error("unauthenticated")]
+    Unauthenticated,
+    /// The password was right but the account may not sign in (suspended, expired, no console
+    /// access). Only said after a correct password.
+    #[error("account unavailable: {0}")]
+    AccountUnavailable(&'static str),
+    /// Too many failed attempts; retry after this many seconds.
+    #[error("throttled for {0} s")]
+    Throttled(u64),
+    /// The actor must change their temporary password first.
+    #[error("password change required")]
+    PasswordChangeRequired,
     /// The object does not exist for this actor (including other tenants' objects).
     #[error("not found")]
     NotFound,
@@ -25,11 +38,34 @@ pub enum ServiceError {
     Internal(String),
 }
 
+impl ServiceError {
+    /// A validation error on one field.
+    pub fn field(field: &str, code: &str) -> Self {
+        Self::Validation(ApiError::field(field, code).fields)
+    }
+}
+
 impl From<ServiceError> for ApiError {
     /// The one place internal causes are logged: clients get a stable code and a plain message.
     fn from(err: ServiceError) -> Self {
         match err {
             ServiceError::Validation(fields) => ApiError::validation(fields),
+            ServiceError::Unauthenticated => ApiError::new(
+                ErrorCode::Unauthenticated,
+                "Wrong organisation, username or password, or your session has ended.",
+            ),
+            ServiceError::AccountUnavailable(reason) => ApiError::new(ErrorCode::Forbidden, reason),
+            ServiceError::Throttled(seconds) => ApiError {
+                retry_after: Some(seconds),
+                ..ApiError::new(
+                    ErrorCode::Throttled,
+                    format!("Too many failed attempts. Try again in {seconds} s."),
+                )
+            },
+            ServiceError::PasswordChangeRequired => ApiError::new(
+                ErrorCode::PasswordChangeRequired,
+                "Choose a new password before continuing.",
+            ),
             ServiceError::NotFound => ApiError::new(ErrorCode::NotFound, "Not found."),
             ServiceError::Forbidden => {
                 ApiError::new(ErrorCode::Forbidden, "You are not allowed to do this.")

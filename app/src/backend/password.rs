@@ -5,7 +5,7 @@ use argon2::{Algorithm, Argon2, Params, Version};
 use rand::{Rng as _, rngs::OsRng};
 use shared::Password;
 use std::sync::Arc;
-use tokio::sync::Semaphore;
+use tokio::sync::{OnceCell, Semaphore};
 
 use super::ServiceError;
 
@@ -21,12 +21,15 @@ pub const PARALLELISM: u32 = 1;
 #[derive(Clone)]
 pub struct Passwords {
     permits: Arc<Semaphore>,
+    /// A hash of a random password with the same parameters, verified against when the account
+    /// does not exist, so that answer costs exactly as long as a wrong password.
+    dummy: Arc<OnceCell<String>>,
 }
 
 impl Default for Passwords {
     fn default() -> Self {
         let cores = std::thread::available_parallelism().map_or(1, usize::from);
-        Self { permits: Arc::new(Semaphore::new(cores)) }
+        Self { permits: Arc::new(Semaphore::new(cores)), dummy: Arc::default() }
     }
 }
 
@@ -56,6 +59,19 @@ impl Passwords {
             Ok(argon2id().verify_password(clear.expose().as_bytes(), &parsed).is_ok())
         })
         .await
+    }
+
+    /// Spends the time of one verification and answers `false`: for unknown accounts.
+    #[tracing::instrument(skip_all)]
+    pub async fn verify_nothing(&self, password: &Password) -> Result<bool, ServiceError> {
+        let dummy = self
+            .dummy
+            .get_or_try_init(|| async {
+                let random = generate_temporary();
+                self.hash(&random).await
+            })
+            .await?;
+        self.verify(password, dummy).await.map(|_| false)
     }
 
     async fn run<T: Send + 'static>(

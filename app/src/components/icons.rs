@@ -6,6 +6,7 @@ use leptos::prelude::*;
 /// The icons Roster draws.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Icon {
+    Tenants,
     Users,
     Roles,
     Teams,
@@ -14,6 +15,7 @@ pub enum Icon {
     Close,
     Eye,
     EyeOff,
+    Copy,
 }
 
 impl Icon {
@@ -21,6 +23,9 @@ impl Icon {
         match self {
             Self::Users => {
                 "M16 21v-2a4 4 0 0 0-4-4H6a4 4 0 0 0-4 4v2M9 11a4 4 0 1 0 0-8 4 4 0 0 0 0 8M22 21v-2a4 4 0 0 0-3-3.87M16 3.13a4 4 0 0 1 0 7.75"
+            }
+            Self::Tenants => {
+                "M3 21h18M5 21V7l7-4 7 4v14M9 9h1M14 9h1M9 13h1M14 13h1M9 17h1M14 17h1"
             }
             Self::Roles => "M12 22s8-4 8-10V5l-8-3-8 3v7c0 6 8 10 8 10zM9 12l2 2 4-4",
             Self::Teams => {
@@ -34,6 +39,7 @@ impl Icon {
             Self::Eye => {
                 "M1 12s4-8 11-8 11 8 11 8-4 8-11 8-11-8-11-8zM12 15a3 3 0 1 0 0-6 3 3 0 0 0 0 6"
             }
+            Self::Copy => "M9 9h11v11H9zM5 15H4V4h11v1",
             Self::EyeOff => {
                 "M17.94 17.94A10.07 10.07 0 0 1 12 20c-7 0-11-8-11-8a18.45 18.45 0 0 1 5.06-5.94M9.9 4.24A9.12 9.12 0 0 1 12 4c7 0 11 8 11 8a18.5 18.5 0 0 1-2.16 3.19M1 1l22 22M14.12 14.12a3 3 0 1 1-4.24-4.24"
             }

@@ -1,26 +1,93 @@
-//! The page chrome of the signed-in console: a top bar and the side navigation.
+//! The page chrome of the signed-in console: a top bar with the user and sign-out, and the side
+//! navigation showing only the sections the user may open.
 //!
 //! Wide screens show the navigation with labels, tablets a rail of icons, phones a drawer that the
-//! menu button opens. The layout itself is CSS (see style/main.css); this component only owns the
-//! drawer's open state.
+//! menu button opens. The layout itself is CSS (see style/main.css).
 
 use leptos::prelude::*;
-use leptos_router::components::{A, Outlet};
+use leptos_router::components::{A, Outlet, Redirect};
+use shared::Permission;
+use shared::auth::Me;
 
 use super::icons::{Icon, Svg};
+use crate::api::auth::{SignOut, current_user};
 
-/// The sections of the console, in navigation order.
-const SECTIONS: [(&str, &str, Icon); 4] = [
-    ("/users", "Users", Icon::Users),
-    ("/roles", "Roles", Icon::Roles),
-    ("/teams", "Teams", Icon::Teams),
-    ("/audit", "Audit log", Icon::Audit),
+/// A console section: where, its label and icon, and who may see it.
+struct Section {
+    href: &'static str,
+    label: &'static str,
+    icon: Icon,
+    visible: fn(&Me) -> bool,
+}
+
+const SECTIONS: [Section; 5] = [
+    Section { href: "/tenants", label: "Tenants", icon: Icon::Tenants, visible: |me| me.superuser },
+    Section {
+        href: "/users",
+        label: "Users",
+        icon: Icon::Users,
+        visible: |me| me.can(Permission::UsersRead),
+    },
+    Section {
+        href: "/roles",
+        label: "Roles",
+        icon: Icon::Roles,
+        visible: |me| me.can(Permission::RolesRead),
+    },
+    Section {
+        href: "/teams",
+        label: "Teams",
+        icon: Icon::Teams,
+        visible: |me| me.can(Permission::TeamsRead),
+    },
+    Section {
+        href: "/audit",
+        label: "Audit log",
+        icon: Icon::Audit,
+        visible: |me| me.can(Permission::AuditRead),
+    },
 ];
 
-/// Wraps every console page: skip link, top bar, navigation and the page itself.
+/// Where a signed-in user lands: the first section they may open.
+pub fn home(me: &Me) -> &'static str {
+    SECTIONS.iter().find(|s| (s.visible)(me)).map_or("/change-password", |s| s.href)
+}
+
+/// Wraps every console page. Without a session it sends the browser to sign-in; with a pending
+/// temporary password, to the password change.
 #[component]
 pub fn AppShell() -> impl IntoView {
+    let me = Resource::new(|| (), |_| current_user());
+    view! {
+        <Suspense fallback=|| view! { <p class="loading" role="status">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match me.await {
+                    Ok(Some(me)) if me.must_change_password => {
+                        view! { <Redirect path="/change-password"/> }.into_any()
+                    }
+                    Ok(Some(me)) => view! { <Chrome me/> }.into_any(),
+                    Ok(None) => view! { <Redirect path="/sign-in"/> }.into_any(),
+                    Err(err) => view! { <p class="alert error" role="alert">{err.message}</p> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+/// Top bar, navigation and the page, for a signed-in user.
+#[component]
+fn Chrome(me: Me) -> impl IntoView {
     let open = RwSignal::new(false);
+    let sign_out = ServerAction::<SignOut>::new();
+    Effect::new(move |_| {
+        if let Some(Ok(())) = sign_out.value().get() {
+            // A full load: nothing of the signed-in state survives in the page.
+            let _ = window().location().set_href("/sign-in");
+        }
+    });
+    let sections: Vec<_> = SECTIONS.iter().filter(|s| (s.visible)(&me)).collect();
+    let who = format!("{} · {}", me.display_name(), me.tenant.name);
+    provide_context(me);
 
     view! {
         <div class="shell" class:nav-open=open>
@@ -40,21 +107,23 @@ pub fn AppShell() -> impl IntoView {
                     <span class="brand-mark" aria-hidden="true">"R"</span>
                     <span class="brand-name">"Roster"</span>
                 </a>
+                <span class="who">{who}</span>
+                <ActionForm action=sign_out attr:class="sign-out">
+                    <button type="submit" class="button subtle">"Sign out"</button>
+                </ActionForm>
             </header>
             <nav id="sidenav" class="sidenav" aria-label="Main">
                 // Following a link closes the drawer on phones.
                 <ul on:click=move |_| open.set(false)>
-                    {SECTIONS
+                    {sections
                         .into_iter()
-                        .map(|(href, label, icon)| {
-                            view! {
-                                <li>
-                                    <A href=href attr:title=label>
-                                        <Svg icon=icon/>
-                                        <span class="nav-label">{label}</span>
-                                    </A>
-                                </li>
-                            }
+                        .map(|s| view! {
+                            <li>
+                                <A href=s.href attr:title=s.label>
+                                    <Svg icon=s.icon/>
+                                    <span class="nav-label">{s.label}</span>
+                                </A>
+                            </li>
                         })
                         .collect_view()}
                 </ul>

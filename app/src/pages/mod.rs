@@ -1,9 +1,13 @@
 //! One module per page (or family of pages) of the console.
 
+mod change_password;
 mod not_found;
 mod pending;
 mod sign_in;
+mod tenants;
 
+pub use change_password::ChangePassword;
 pub use not_found::NotFound;
 pub use pending::Pending;
 pub use sign_in::SignIn;
+pub use tenants::Tenants;

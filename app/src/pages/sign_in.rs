@@ -1,41 +1,63 @@
-//! The sign-in page. For now the form is a placeholder: it renders on the server, hydrates, and
-//! its interactive parts (show/hide password) run in the browser; signing in itself comes with
-//! sessions.
+//! The sign-in page: organisation (remembered from the last sign-in), username or email, and
+//! password. A plain form that also works before the wasm bundle has loaded.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::hooks::use_navigate;
 
+use crate::api::auth::{SignIn as SignInFn, remembered_tenant};
+use crate::components::forms::{FieldErrors, FormAlert, field_codes};
 use crate::components::icons::{Icon, Svg};
+use crate::components::layout::home;
 
 /// Tenant, login and password, with a show/hide toggle for the password.
 #[component]
 pub fn SignIn() -> impl IntoView {
+    let action = ServerAction::<SignInFn>::new();
+    let remembered = Resource::new(|| (), |_| remembered_tenant());
     let shown = RwSignal::new(false);
-    let notice = RwSignal::new(None::<&'static str>);
+    let navigate = use_navigate();
+    Effect::new(move |_| {
+        if let Some(Ok(me)) = action.value().get() {
+            let to = if me.must_change_password { "/change-password" } else { home(&me) };
+            navigate(to, Default::default());
+        }
+    });
+    let result = move || action.value().get();
+    let alert = Signal::derive(move || match result() {
+        Some(Err(err)) if err.fields.is_empty() => Some(err),
+        _ => None,
+    });
 
     view! {
         <Title text="Sign in · Roster"/>
         <main class="centered-page">
-            <form
-                class="card narrow sign-in"
-                method="post"
-                on:submit=move |ev| {
-                    ev.prevent_default();
-                    notice.set(Some("Signing in is not available yet."));
-                }
-            >
+            <ActionForm action attr:class="card narrow sign-in">
                 <div class="brand large">
                     <span class="brand-mark" aria-hidden="true">"R"</span>
                     <span class="brand-name">"Roster"</span>
                 </div>
                 <h1>"Sign in"</h1>
+                <FormAlert error=alert/>
                 <label class="field">
                     <span>"Organisation"</span>
-                    <input name="tenant" autocomplete="organization" required placeholder="e.g. acme"/>
+                    <Suspense fallback=|| view! { <input name="tenant" autocomplete="organization" required/> }>
+                        {move || Suspend::new(async move {
+                            let last = remembered.await.ok().flatten().unwrap_or_default();
+                            let focus_login = !last.is_empty();
+                            view! {
+                                <input name="tenant" autocomplete="organization" required
+                                    placeholder="e.g. acme" value=last autofocus=!focus_login
+                                    aria-describedby="tenant-errors"/>
+                            }
+                        })}
+                    </Suspense>
+                    <FieldErrors id="tenant-errors" codes=Signal::derive(move || field_codes(result(), "tenant"))/>
                 </label>
                 <label class="field">
                     <span>"Username or email"</span>
-                    <input name="login" autocomplete="username" required/>
+                    <input name="login" autocomplete="username" required aria-describedby="login-errors"/>
+                    <FieldErrors id="login-errors" codes=Signal::derive(move || field_codes(result(), "login"))/>
                 </label>
                 <div class="field">
                     <label for="password">"Password"</label>
@@ -58,9 +80,10 @@ pub fn SignIn() -> impl IntoView {
                         </button>
                     </div>
                 </div>
-                <p class="notice" role="status">{move || notice.get()}</p>
-                <button type="submit" class="button primary wide">"Sign in"</button>
-            </form>
+                <button type="submit" class="button primary wide" disabled=move || action.pending().get()>
+                    {move || if action.pending().get() { "Signing in…" } else { "Sign in" }}
+                </button>
+            </ActionForm>
         </main>
     }
 }

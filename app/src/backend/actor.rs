@@ -1,0 +1,42 @@
+//! The acting principal: who is asking, in which tenant, allowed to do what. Built once per
+//! request from the session and handed to every use case, which checks it itself.
+
+use shared::{Permission, Permissions, UserType};
+use uuid::Uuid;
+
+use super::ServiceError;
+
+/// A signed-in user making a request.
+#[derive(Clone, Debug)]
+pub struct Actor {
+    pub tenant_id: Uuid,
+    pub tenant_slug: String,
+    pub user_id: Uuid,
+    pub username: String,
+    pub display_name: String,
+    pub user_type: UserType,
+    /// A platform superuser (a user of the reserved `platform` tenant).
+    pub superuser: bool,
+    pub permissions: Permissions,
+    pub must_change_password: bool,
+}
+
+impl Actor {
+    /// Passes when the actor holds `permission` and has no pending forced password change.
+    /// Deny by default: every use case calls this (or [`Actor::require_superuser`]) first.
+    pub fn require(&self, permission: Permission) -> Result<(), ServiceError> {
+        self.require_settled()?;
+        if self.permissions.contains(&permission) { Ok(()) } else { Err(ServiceError::Forbidden) }
+    }
+
+    /// Passes for platform superusers without a pending forced password change.
+    pub fn require_superuser(&self) -> Result<(), ServiceError> {
+        self.require_settled()?;
+        if self.superuser { Ok(()) } else { Err(ServiceError::Forbidden) }
+    }
+
+    /// Passes unless a temporary password must be changed first.
+    pub fn require_settled(&self) -> Result<(), ServiceError> {
+        if self.must_change_password { Err(ServiceError::PasswordChangeRequired) } else { Ok(()) }
+    }
+}

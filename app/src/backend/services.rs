@@ -1,0 +1,17 @@
+//! What use cases need from the process: the pool, the password hasher and the session and
+//! cookie settings. The server builds one and provides it to server functions as context.
+
+use sqlx::PgPool;
+
+use super::password::Passwords;
+use super::sessions::SessionPolicy;
+
+/// The backend's shared handles; cheap to clone.
+#[derive(Clone)]
+pub struct Services {
+    pub pool: PgPool,
+    pub passwords: Passwords,
+    pub sessions: SessionPolicy,
+    /// Served over https: cookies get `Secure` and the `__Host-` prefix.
+    pub https: bool,
+}

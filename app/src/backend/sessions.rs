@@ -1,0 +1,224 @@
+//! Sessions: a random 256-bit token in the browser, only its SHA-256 in Postgres, idle and
+//! absolute timeouts, and the Actor each request acts as.
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Duration, Utc};
+use rand::RngCore as _;
+use rand::rngs::OsRng;
+use sha2::{Digest, Sha256};
+use shared::{Permission, TenantSlug, UserType, permission};
+use sqlx::{PgConnection, PgPool};
+use std::net::IpAddr;
+use uuid::Uuid;
+
+use super::actor::Actor;
+use super::{ServiceError, tenancy};
+
+/// How long sessions live.
+#[derive(Clone, Copy, Debug)]
+pub struct SessionPolicy {
+    /// Ends a session not used for this long.
+    pub idle: Duration,
+    /// Ends every session this long after sign-in, used or not.
+    pub absolute: Duration,
+}
+
+impl Default for SessionPolicy {
+    fn default() -> Self {
+        Self { idle: Duration::minutes(30), absolute: Duration::hours(12) }
+    }
+}
+
+/// Where a request came from, for sessions and the audit trail.
+#[derive(Clone, Debug, Default)]
+pub struct ClientInfo {
+    pub ip: Option<IpAddr>,
+    pub user_agent: Option<String>,
+    pub request_id: Option<String>,
+}
+
+/// The session token the browser keeps (in an HttpOnly cookie).
+#[derive(Clone, PartialEq, Eq)]
+pub struct SessionToken(String);
+
+impl std::fmt::Debug for SessionToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SessionToken(<redacted>)")
+    }
+}
+
+impl SessionToken {
+    /// Wraps a token received from a client.
+    pub fn from_client(value: &str) -> Self {
+        Self(value.to_owned())
+    }
+
+    /// The cookie value.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    fn generate() -> Self {
+        let mut bytes = [0u8; 32];
+        OsRng.fill_bytes(&mut bytes);
+        Self(URL_SAFE_NO_PAD.encode(bytes))
+    }
+
+    /// What is stored: SHA-256 of the token, so a copy of the database opens no session.
+    fn hash(&self) -> Vec<u8> {
+        Sha256::digest(self.0.as_bytes()).to_vec()
+    }
+}
+
+/// Starts a session for a user who has just proven who they are.
+pub async fn create(
+    conn: &mut PgConnection,
+    policy: &SessionPolicy,
+    tenant_id: Uuid,
+    user_id: Uuid,
+    client: &ClientInfo,
+) -> Result<SessionToken, sqlx::Error> {
+    let token = SessionToken::generate();
+    let expires_at = Utc::now() + policy.absolute;
+    let ip = client.ip.map(sqlx::types::ipnetwork::IpNetwork::from);
+    sqlx::query!(
+        "insert into sessions (token_hash, tenant_id, user_id, expires_at, source_ip, user_agent)
+         values ($1, $2, $3, $4, $5, $6)",
+        token.hash(),
+        tenant_id,
+        user_id,
+        expires_at,
+        ip,
+        client.user_agent.as_deref(),
+    )
+    .execute(conn)
+    .await?;
+    Ok(token)
+}
+
+/// Ends one session (sign-out).
+pub async fn end(pool: &PgPool, token: &SessionToken) -> Result<(), sqlx::Error> {
+    sqlx::query!("delete from sessions where token_hash = $1", token.hash()).execute(pool).await?;
+    Ok(())
+}
+
+/// Ends every session of a user (suspension, password reset or change); returns how many.
+pub async fn end_all(
+    conn: &mut PgConnection,
+    tenant_id: Uuid,
+    user_id: Uuid,
+) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query!(
+        "delete from sessions where tenant_id = $1 and user_id = $2",
+        tenant_id,
+        user_id
+    )
+    .execute(conn)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// The Actor behind a token, or `Unauthenticated` when the session is unknown, idle too long,
+/// past its absolute end, or its user may no longer sign in. Permissions are read fresh on
+/// every request, so role changes apply at once.
+pub async fn resolve(
+    pool: &PgPool,
+    policy: &SessionPolicy,
+    token: &SessionToken,
+) -> Result<Actor, ServiceError> {
+    let now = Utc::now();
+    let hash = token.hash();
+    let session = sqlx::query!(
+        "select tenant_id, user_id, last_seen_at, expires_at from sessions where token_hash = $1",
+        hash
+    )
+    .fetch_optional(pool)
+    .await?
+    .ok_or(ServiceError::Unauthenticated)?;
+    if session.expires_at <= now || session.last_seen_at + policy.idle <= now {
+        sqlx::query!("delete from sessions where token_hash = $1", hash).execute(pool).await?;
+        return Err(ServiceError::Unauthenticated);
+    }
+
+    let mut tx = tenancy::begin(pool, session.tenant_id).await?;
+    let actor = load_actor(&mut tx, session.tenant_id, session.user_id, now).await?;
+    // Touch at most once a minute: keeps the idle timeout honest without a write per request.
+    sqlx::query!(
+        "update sessions set last_seen_at = $2
+          where token_hash = $1 and last_seen_at < $2::timestamptz - interval '1 minute'",
+        hash,
+        now
+    )
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    actor.ok_or(ServiceError::Unauthenticated)
+}
+
+/// Loads a user as an Actor if they may still use the console (active, not expired, console
+/// access, not a service account). Must run in a transaction entered into `tenant_id`.
+pub async fn load_actor(
+    conn: &mut PgConnection,
+    tenant_id: Uuid,
+    user_id: Uuid,
+    now: DateTime<Utc>,
+) -> Result<Option<Actor>, ServiceError> {
+    let Some(row) = sqlx::query!(
+        r#"select u.username, u.first_name, u.last_name, u.user_type, u.status, u.console_access,
+                  u.expires_at, u.must_change_password, t.slug as tenant_slug
+             from users u join tenants t on t.id = u.tenant_id
+            where u.tenant_id = $1 and u.id = $2"#,
+        tenant_id,
+        user_id
+    )
+    .fetch_optional(&mut *conn)
+    .await?
+    else {
+        return Ok(None);
+    };
+    let user_type: UserType =
+        row.user_type.parse().map_err(|e| ServiceError::Internal(format!("{e}")))?;
+    let usable = row.status == "active"
+        && row.console_access
+        && user_type.may_use_console()
+        && row.expires_at.is_none_or(|at| at > now);
+    if !usable {
+        return Ok(None);
+    }
+    let granted = granted_permissions(conn, tenant_id, user_id).await?;
+    Ok(Some(Actor {
+        tenant_id,
+        superuser: row.tenant_slug == TenantSlug::PLATFORM,
+        tenant_slug: row.tenant_slug,
+        user_id,
+        display_name: format!("{} {}", row.first_name, row.last_name),
+        username: row.username,
+        user_type,
+        permissions: permission::effective(user_type, granted),
+        must_change_password: row.must_change_password,
+    }))
+}
+
+/// What the user's roles grant: their own roles and their teams' default roles.
+async fn granted_permissions(
+    conn: &mut PgConnection,
+    tenant_id: Uuid,
+    user_id: Uuid,
+) -> Result<Vec<Permission>, sqlx::Error> {
+    let keys = sqlx::query_scalar!(
+        r#"select distinct unnest(r.permissions) as "key!"
+             from roles r
+            where r.tenant_id = $1
+              and (r.id in (select role_id from user_roles where tenant_id = $1 and user_id = $2)
+                   or r.id in (select t.default_role_id from teams t
+                                 join team_members m on m.tenant_id = t.tenant_id and m.team_id = t.id
+                                where t.tenant_id = $1 and m.user_id = $2))"#,
+        tenant_id,
+        user_id
+    )
+    .fetch_all(conn)
+    .await?;
+    // Keys no longer in the catalogue are ignored rather than failing the request.
+    Ok(keys.iter().filter_map(|k| k.parse().ok()).collect())
+}

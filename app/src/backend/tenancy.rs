@@ -1,0 +1,47 @@
+//! Transactions that name their tenant, so Postgres row-level security can refuse any other
+//! tenant's rows (see migrations/20261123000002_auth.sql).
+
+use sqlx::{PgPool, Postgres, Transaction};
+use uuid::Uuid;
+
+/// A transaction in which only `tenant_id`'s rows are visible and writable.
+pub async fn begin(
+    pool: &PgPool,
+    tenant_id: Uuid,
+) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    enter(&mut tx, tenant_id).await?;
+    Ok(tx)
+}
+
+/// Switches an open transaction to `tenant_id` (e.g. right after creating that tenant).
+pub async fn enter(conn: &mut sqlx::PgConnection, tenant_id: Uuid) -> Result<(), sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"select set_config('roster.tenant_id', $1, true) as "set!""#,
+        tenant_id.to_string()
+    )
+    .fetch_one(conn)
+    .await?;
+    Ok(())
+}
+
+/// A transaction that sees every tenant: only for platform operations that span tenants.
+pub async fn begin_all_tenants(
+    pool: &PgPool,
+) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
+    let mut tx = pool.begin().await?;
+    sqlx::query_scalar!(r#"select set_config('roster.all_tenants', 'on', true) as "set!""#)
+        .fetch_one(&mut *tx)
+        .await?;
+    Ok(tx)
+}
+
+/// Whether the connected role skips row-level security (a superuser or BYPASSRLS role), in
+/// which case the policies are not a second wall and the server says so at start-up.
+pub async fn rls_bypassed(pool: &PgPool) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"select (rolsuper or rolbypassrls) as "bypass!" from pg_roles where rolname = current_user"#
+    )
+    .fetch_one(pool)
+    .await
+}

@@ -1,0 +1,133 @@
+//! Tenants, for platform superusers: list them with their user counts, and create one with its
+//! system roles and first administrator.
+
+use serde_json::json;
+use shared::TenantSlug;
+use shared::tenant::{CreatedTenant, NewTenant, NewTenantForm, Tenant};
+use sqlx::PgPool;
+
+use super::actor::Actor;
+use super::audit::{self, AuditActor, AuditEvent, Target};
+use super::password::{self, Passwords};
+use super::sessions::ClientInfo;
+use super::{ServiceError, roles, tenancy};
+
+/// Every organisation (not the platform itself), newest first, with its number of users.
+pub async fn list(pool: &PgPool, actor: &Actor) -> Result<Vec<Tenant>, ServiceError> {
+    actor.require_superuser()?;
+    let mut tx = tenancy::begin_all_tenants(pool).await?;
+    let tenants = sqlx::query_as!(
+        Tenant,
+        r#"select t.id, t.slug, t.name, t.created_at,
+                  (select count(*) from users u where u.tenant_id = t.id) as "user_count!"
+             from tenants t
+            where t.slug <> $1
+            order by t.created_at desc, t.slug"#,
+        TenantSlug::PLATFORM
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(tenants)
+}
+
+/// Creates a tenant, seeds its system roles and creates its first `tenant_admin` with a
+/// temporary password (returned once, never stored in clear), all in one transaction.
+#[tracing::instrument(skip_all, fields(slug = %form.slug))]
+pub async fn create(
+    pool: &PgPool,
+    passwords: &Passwords,
+    actor: &Actor,
+    form: NewTenantForm,
+    client: &ClientInfo,
+) -> Result<CreatedTenant, ServiceError> {
+    actor.require_superuser()?;
+    let new = NewTenant::try_from(form).map_err(ServiceError::Validation)?;
+    let temporary = password::generate_temporary();
+    let hash = passwords.hash(&temporary).await?;
+
+    let mut tx = pool.begin().await?;
+    let tenant = sqlx::query!(
+        "insert into tenants (slug, name) values ($1, $2) returning id, created_at",
+        new.slug.as_str(),
+        new.name
+    )
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(|e| unique_to_field(e, "tenants_slug_key", "slug"))?;
+
+    tenancy::enter(&mut tx, tenant.id).await?;
+    let administrator = roles::seed(&mut tx, tenant.id).await?;
+    let admin_id = sqlx::query_scalar!(
+        "insert into users (tenant_id, first_name, last_name, email, username, user_type,
+                            password_hash, must_change_password, password_changed_at)
+         values ($1, $2, $3, $4, $5, 'tenant_admin', $6, true, now())
+         returning id",
+        tenant.id,
+        new.admin_first_name,
+        new.admin_last_name,
+        new.admin_email.as_str(),
+        new.admin_username.as_str(),
+        hash,
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    sqlx::query!(
+        "insert into user_roles (tenant_id, user_id, role_id) values ($1, $2, $3)",
+        tenant.id,
+        admin_id,
+        administrator
+    )
+    .execute(&mut *tx)
+    .await?;
+
+    let admin_name = new.admin_username.as_str();
+    let created_admin = AuditEvent {
+        target: Some(Target { kind: "user", id: admin_id, name: admin_name }),
+        changes: json!({
+            "username": {"before": null, "after": admin_name},
+            "email": {"before": null, "after": new.admin_email.as_str()},
+            "user_type": {"before": null, "after": "tenant_admin"},
+            "roles": {"before": [], "after": ["Administrator"]},
+            "password": {"before": null, "after": "temporary password set"},
+        }),
+        client: Some(client),
+        ..AuditEvent::new(tenant.id, AuditActor::from(actor), "user.created")
+    };
+    audit::record(&mut tx, &created_admin).await?;
+    // Recorded in the new tenant's trail and in the platform's.
+    let mut created_tenant = AuditEvent {
+        target: Some(Target { kind: "tenant", id: tenant.id, name: new.slug.as_str() }),
+        changes: json!({
+            "slug": {"before": null, "after": new.slug.as_str()},
+            "name": {"before": null, "after": new.name},
+        }),
+        client: Some(client),
+        ..AuditEvent::new(tenant.id, AuditActor::from(actor), "tenant.created")
+    };
+    audit::record(&mut tx, &created_tenant).await?;
+    tenancy::enter(&mut tx, actor.tenant_id).await?;
+    created_tenant.tenant_id = actor.tenant_id;
+    audit::record(&mut tx, &created_tenant).await?;
+    tx.commit().await?;
+
+    Ok(CreatedTenant {
+        tenant: Tenant {
+            id: tenant.id,
+            slug: new.slug.to_string(),
+            name: new.name,
+            user_count: 1,
+            created_at: tenant.created_at,
+        },
+        admin_username: admin_name.to_owned(),
+        temporary_password: temporary,
+    })
+}
+
+/// A unique violation of `constraint` becomes a "taken" error on `field`; anything else stays.
+pub fn unique_to_field(err: sqlx::Error, constraint: &str, field: &str) -> ServiceError {
+    match err.as_database_error().and_then(|e| e.constraint()) {
+        Some(name) if name == constraint => ServiceError::field(field, "taken"),
+        _ => err.into(),
+    }
+}

@@ -1,0 +1,79 @@
+//! Form pieces: field errors from `ApiError`, a form-level alert, and the live password rules.
+
+use leptos::prelude::*;
+use shared::password::{self, PasswordError};
+use shared::{ApiError, Password};
+
+/// The error codes for one field, from the last answer.
+pub fn field_codes(result: Option<Result<impl Sized, ApiError>>, field: &str) -> Vec<String> {
+    match result {
+        Some(Err(err)) => err.fields.get(field).cloned().unwrap_or_default(),
+        _ => Vec::new(),
+    }
+}
+
+/// A sentence for a field error code.
+pub fn describe(code: &str) -> &'static str {
+    match code {
+        "required" => "This field is required.",
+        "taken" => "Already used by another account here.",
+        "reserved" => "This name is reserved.",
+        "format" => "This does not look like an email address.",
+        "length" => "This is too short or too long.",
+        "characters" => "Use letters, digits, '.', '_' or '-'.",
+        "too_long" => "This is too long.",
+        "wrong" => "This is not your current password.",
+        "unchanged" => "Choose a password different from the current one.",
+        "mismatch" => "The two passwords differ.",
+        "too_short" => "Use at least 15 characters.",
+        "common" => "This password is too common; choose another.",
+        "same_as_identity" => "The password cannot be your username or email.",
+        _ => "Check this field.",
+    }
+}
+
+/// The messages under a field, announced to screen readers.
+#[component]
+pub fn FieldErrors(#[prop(into)] codes: Signal<Vec<String>>, id: &'static str) -> impl IntoView {
+    view! {
+        <ul class="field-errors" id=id role="alert">
+            {move || codes.get().into_iter().map(|c| view! { <li>{describe(&c)}</li> }).collect_view()}
+        </ul>
+    }
+}
+
+/// A form-level error (anything not tied to a field), e.g. "wrong password" or "try later".
+#[component]
+pub fn FormAlert(#[prop(into)] error: Signal<Option<ApiError>>) -> impl IntoView {
+    view! {
+        <Show when=move || error.get().is_some()>
+            <p class="alert error" role="alert">{move || error.get().map(|e| e.message)}</p>
+        </Show>
+    }
+}
+
+/// The password policy as a checklist that updates while the user types; the same rules the
+/// server applies (shared::password).
+#[component]
+pub fn PasswordRules(
+    #[prop(into)] password: Signal<String>,
+    #[prop(into)] identity: Signal<Vec<String>>,
+) -> impl IntoView {
+    let verdict = move || {
+        let ids = identity.get();
+        let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
+        password::check(&Password::new(password.get()), &ids)
+    };
+    let chars = move || password.get().chars().count();
+    let rule = move |ok: bool, text: &'static str| {
+        view! { <li class:ok=ok><span aria-hidden="true">{if ok { "✓" } else { "•" }}</span>" "{text}</li> }
+    };
+    view! {
+        <ul class="password-rules" aria-live="polite">
+            {move || rule(chars() >= Password::MIN_CHARS, "At least 15 characters")}
+            {move || rule((1..=Password::MAX_CHARS).contains(&chars()), "At most 128 characters")}
+            {move || rule(chars() >= Password::MIN_CHARS && verdict() != Err(PasswordError::Common), "Not a common password")}
+            {move || rule(chars() >= Password::MIN_CHARS && verdict() != Err(PasswordError::SameAsIdentity), "Not your username or email")}
+        </ul>
+    }
+}

@@ -1,0 +1,139 @@
+//! HTTP details shared by server functions and the JSON API: the session cookie, who is asking
+//! (address, user agent, request id) and the same-origin rule for state-changing requests.
+
+use http::{HeaderMap, HeaderValue, Method, header};
+use std::net::SocketAddr;
+
+use crate::backend::sessions::{ClientInfo, SessionToken};
+
+/// The session cookie's name; over https it gets the `__Host-` prefix, which browsers only
+/// accept with `Secure`, `Path=/` and no `Domain`.
+pub fn cookie_name(https: bool) -> &'static str {
+    if https { "__Host-roster_session" } else { "roster_session" }
+}
+
+/// The session token sent by the browser, if any.
+pub fn session_token(headers: &HeaderMap, https: bool) -> Option<SessionToken> {
+    cookie(headers, cookie_name(https)).map(SessionToken::from_client)
+}
+
+/// `Set-Cookie` for a new session: HttpOnly, SameSite=Lax, and Secure over https. No Max-Age:
+/// the server enforces the idle and absolute timeouts.
+pub fn session_cookie(token: &SessionToken, https: bool) -> Option<HeaderValue> {
+    let secure = if https { "; Secure" } else { "" };
+    let cookie = format!(
+        "{}={}; Path=/; HttpOnly; SameSite=Lax{secure}",
+        cookie_name(https),
+        token.expose()
+    );
+    HeaderValue::from_str(&cookie).ok()
+}
+
+/// `Set-Cookie` that removes the session cookie.
+pub fn clear_session_cookie(https: bool) -> HeaderValue {
+    let secure = if https { "; Secure" } else { "" };
+    let cookie =
+        format!("{}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}", cookie_name(https));
+    HeaderValue::from_str(&cookie).unwrap_or_else(|_| HeaderValue::from_static(""))
+}
+
+/// The cookie remembering the last organisation signed in to (not a secret; a year).
+const TENANT_COOKIE: &str = "roster_tenant";
+
+/// `Set-Cookie` remembering the organisation, for the next sign-in.
+pub fn tenant_cookie(slug: &str) -> Option<HeaderValue> {
+    HeaderValue::from_str(&format!(
+        "{TENANT_COOKIE}={slug}; Path=/; SameSite=Lax; Max-Age=31536000"
+    ))
+    .ok()
+}
+
+/// The remembered organisation, if it is a well-formed slug.
+pub fn remembered_tenant(headers: &HeaderMap) -> Option<String> {
+    cookie(headers, TENANT_COOKIE)
+        .and_then(|v| v.parse::<shared::TenantSlug>().ok())
+        .map(|s| s.to_string())
+}
+
+fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| value)
+}
+
+/// Who is asking, for sessions and the audit trail.
+pub fn client_info(headers: &HeaderMap, peer: Option<SocketAddr>) -> ClientInfo {
+    let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    ClientInfo {
+        ip: peer.map(|addr| addr.ip()),
+        user_agent: text(header::USER_AGENT.as_str()).map(|ua| ua.chars().take(512).collect()),
+        request_id: text("x-request-id"),
+    }
+}
+
+/// Whether a request may change state: safe methods always may; others only when the browser
+/// says it comes from this very site (`Sec-Fetch-Site`) or its `Origin` names this host.
+/// Clients that send neither header are not browsers, so no other site can be riding on them.
+pub fn same_origin(method: &Method, headers: &HeaderMap) -> bool {
+    if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
+        return true;
+    }
+    let text = |name: header::HeaderName| headers.get(name).and_then(|v| v.to_str().ok());
+    let site = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok());
+    if site.is_some_and(|site| !matches!(site, "same-origin" | "none")) {
+        return false;
+    }
+    match (text(header::ORIGIN), text(header::HOST)) {
+        (Some(origin), Some(host)) => {
+            origin.split_once("://").is_some_and(|(_, authority)| authority == host)
+        }
+        (Some(_), None) => false,
+        (None, _) => true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
+        pairs
+            .iter()
+            .map(|(k, v)| (header::HeaderName::from_static(k), HeaderValue::from_static(v)))
+            .collect()
+    }
+
+    #[test]
+    fn reads_the_session_cookie_among_others() {
+        let h = headers(&[("cookie", "theme=dark; roster_session=abc123; other=1")]);
+        assert_eq!(session_token(&h, false).unwrap().expose(), "abc123");
+        assert!(session_token(&h, true).is_none(), "over https only the __Host- cookie counts");
+    }
+
+    #[test]
+    fn cookies_are_http_only_lax_and_secure_over_https() {
+        let token = SessionToken::from_client("t");
+        let plain = session_cookie(&token, false).unwrap();
+        assert_eq!(plain, "roster_session=t; Path=/; HttpOnly; SameSite=Lax");
+        let secure = session_cookie(&token, true).unwrap();
+        assert_eq!(secure, "__Host-roster_session=t; Path=/; HttpOnly; SameSite=Lax; Secure");
+    }
+
+    #[test]
+    fn only_same_origin_browsers_may_change_state() {
+        let post = Method::POST;
+        let same = headers(&[("origin", "http://127.0.0.1:3000"), ("host", "127.0.0.1:3000")]);
+        assert!(same_origin(&post, &same));
+        let other = headers(&[("origin", "https://evil.example"), ("host", "127.0.0.1:3000")]);
+        assert!(!same_origin(&post, &other));
+        let cross = headers(&[("sec-fetch-site", "cross-site"), ("host", "127.0.0.1:3000")]);
+        assert!(!same_origin(&post, &cross));
+        assert!(same_origin(&post, &headers(&[("host", "127.0.0.1:3000")])), "not a browser");
+        assert!(same_origin(&Method::GET, &other), "safe methods are always allowed");
+    }
+}

@@ -1,0 +1,283 @@
+//! Signing in, sessions, throttling, forced password changes and tenant creation.
+
+use app::backend::auth::{self, SignedIn};
+use app::backend::sessions::{self, SessionToken};
+use app::backend::{ServiceError, Services, tenants};
+use shared::auth::{ChangePasswordRequest, SignInRequest};
+use shared::tenant::NewTenantForm;
+use shared::{ApiError, Password, Permission};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use crate::support::{all_tenants, client, services, tenant, user};
+
+const GOOD: &str = "a long and good passphrase";
+
+fn request(tenant: &str, login: &str, password: &str) -> SignInRequest {
+    SignInRequest { tenant: tenant.into(), login: login.into(), password: Password::new(password) }
+}
+
+async fn sign_in(s: &Services, req: &SignInRequest, ip: &str) -> Result<SignedIn, ServiceError> {
+    auth::sign_in(&s.pool, &s.passwords, &s.sessions, req, &client(ip)).await
+}
+
+async fn acme_with_ada(pool: &PgPool) -> (Uuid, Uuid) {
+    let acme = tenant(pool, "acme").await;
+    let ada = user(pool, acme, "ada", "agent", Some(GOOD)).await.unwrap();
+    (acme, ada)
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn signing_in_by_username_or_email_starts_a_session(pool: PgPool) {
+    let s = services(&pool);
+    let (_, ada) = acme_with_ada(&pool).await;
+    for login in ["ada", "ADA@example.com"] {
+        let signed = sign_in(&s, &request("Acme", login, GOOD), "10.0.0.1").await.unwrap();
+        assert_eq!(signed.me.id, ada);
+        assert_eq!(signed.me.tenant.slug, "acme");
+        let actor = sessions::resolve(&pool, &s.sessions, &signed.token).await.unwrap();
+        assert_eq!(actor.user_id, ada);
+        assert!(!actor.superuser);
+    }
+    let mut conn = all_tenants(&pool).await;
+    let stored: Vec<Vec<u8>> =
+        sqlx::query_scalar!("select token_hash from sessions").fetch_all(&mut conn).await.unwrap();
+    assert_eq!(stored.len(), 2);
+    assert!(stored.iter().all(|h| h.len() == 32), "only SHA-256 hashes are stored");
+    let last_login = sqlx::query_scalar!("select last_login_at from users where id = $1", ada)
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    assert!(last_login.is_some());
+    let signed_in = sqlx::query_scalar!(
+        r#"select count(*) as "n!" from audit_events where action = 'session.signed_in'"#
+    )
+    .fetch_one(&mut conn)
+    .await
+    .unwrap();
+    assert_eq!(signed_in, 2);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn the_sixth_consecutive_failure_waits_and_the_hourly_cap_refuses(pool: PgPool) {
+    let s = services(&pool);
+    acme_with_ada(&pool).await;
+    for _ in 0..5 {
+        let err = sign_in(&s, &request("acme", "ada", "wrong but long enough"), "10.0.0.3").await;
+        assert!(matches!(err, Err(ServiceError::Unauthenticated)));
+    }
+    let sixth = sign_in(&s, &request("acme", "ada", GOOD), "10.0.0.3").await;
+    assert!(matches!(sixth, Err(ServiceError::Throttled(s)) if s >= 1), "{sixth:?}");
+    let api = ApiError::from(sixth.unwrap_err());
+    assert_eq!(api.error.http_status(), 429);
+    assert!(api.retry_after.is_some());
+
+    // Once the wait is over, a success resets the account's counter.
+    sqlx::query!("update auth_throttle set blocked_until = null").execute(&pool).await.unwrap();
+    sign_in(&s, &request("acme", "ada", GOOD), "10.0.0.3").await.unwrap();
+    let left = sqlx::query_scalar!(
+        r#"select count(*) as "n!" from auth_throttle where scope = 'account'"#
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(left, 0);
+
+    // At the hourly cap even the right password is refused until the hour is over.
+    sqlx::query!(
+        "insert into auth_throttle (scope, key, window_failures, window_started_at)
+         values ('account', 'acme/ada', 100, now())"
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    let capped = sign_in(&s, &request("acme", "ada", GOOD), "10.0.0.4").await;
+    assert!(matches!(capped, Err(ServiceError::Throttled(s)) if s > 3000), "{capped:?}");
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn only_a_correct_password_learns_why_an_account_cannot_sign_in(pool: PgPool) {
+    let s = services(&pool);
+    let (acme, ada) = acme_with_ada(&pool).await;
+    let bot = user(&pool, acme, "bot", "service", Some(GOOD)).await.unwrap();
+    let mut conn = all_tenants(&pool).await;
+    sqlx::query!("update users set status = 'suspended' where id = $1", ada)
+        .execute(&mut conn)
+        .await
+        .unwrap();
+
+    let wrong = sign_in(&s, &request("acme", "ada", "wrong but long enough"), "10.0.0.5").await;
+    assert!(matches!(wrong, Err(ServiceError::Unauthenticated)));
+    let right = sign_in(&s, &request("acme", "ada", GOOD), "10.0.0.5").await;
+    assert!(matches!(right, Err(ServiceError::AccountUnavailable(m)) if m.contains("suspended")));
+
+    sqlx::query!(
+        "update users set status = 'active', expires_at = now() - interval '1 day' where id = $1",
+        ada
+    )
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    let expired = sign_in(&s, &request("acme", "ada", GOOD), "10.0.0.5").await;
+    assert!(matches!(expired, Err(ServiceError::AccountUnavailable(m)) if m.contains("expired")));
+
+    let service = sign_in(&s, &request("acme", "bot", GOOD), "10.0.0.5").await;
+    assert!(matches!(service, Err(ServiceError::AccountUnavailable(_))), "{bot}");
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn suspension_ends_a_live_session_at_its_next_request(pool: PgPool) {
+    let s = services(&pool);
+    let (acme, ada) = acme_with_ada(&pool).await;
+    let signed = sign_in(&s, &request("acme", "ada", GOOD), "10.0.0.6").await.unwrap();
+    let mut conn = all_tenants(&pool).await;
+    sqlx::query!("update users set status = 'suspended' where id = $1", ada)
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let next = sessions::resolve(&pool, &s.sessions, &signed.token).await;
+    assert!(matches!(next, Err(ServiceError::Unauthenticated)));
+    // And ending all sessions removes them outright.
+    sqlx::query!("update users set status = 'active' where id = $1", ada)
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let mut tx = app::backend::tenancy::begin(&pool, acme).await.unwrap();
+    assert_eq!(sessions::end_all(&mut tx, acme, ada).await.unwrap(), 1);
+    tx.commit().await.unwrap();
+    assert!(sessions::resolve(&pool, &s.sessions, &signed.token).await.is_err());
+    let forged = SessionToken::from_client("not-a-real-token");
+    assert!(sessions::resolve(&pool, &s.sessions, &forged).await.is_err());
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_superuser_creates_a_tenant_whose_admin_must_change_the_temporary_password(pool: PgPool) {
+    let s = services(&pool);
+    let first = app::backend::bootstrap::ensure_platform_superuser(&pool, &s.passwords)
+        .await
+        .unwrap()
+        .unwrap();
+    let root = sign_in(&s, &request("platform", "admin", first.password.expose()), "10.0.0.7")
+        .await
+        .unwrap();
+    assert!(root.me.must_change_password);
+    let root_actor = sessions::resolve(&pool, &s.sessions, &root.token).await.unwrap();
+    let form = NewTenantForm {
+        slug: "northwind".into(),
+        name: "Northwind Traders".into(),
+        admin_first_name: "Nancy".into(),
+        admin_last_name: "Davolio".into(),
+        admin_email: "nancy@northwind.test".into(),
+        admin_username: "nancy".into(),
+    };
+    // Nothing but a password change until the temporary password is replaced.
+    let blocked =
+        tenants::create(&pool, &s.passwords, &root_actor, form.clone(), &client("10.0.0.7")).await;
+    assert!(matches!(blocked, Err(ServiceError::PasswordChangeRequired)));
+
+    let change = ChangePasswordRequest {
+        current_password: first.password.clone(),
+        new_password: Password::new("the platform's own passphrase"),
+    };
+    let token = auth::change_password(
+        &pool,
+        &s.passwords,
+        &s.sessions,
+        &root_actor,
+        &change,
+        &client("10.0.0.7"),
+    )
+    .await
+    .unwrap();
+    assert!(sessions::resolve(&pool, &s.sessions, &root.token).await.is_err(), "old session ended");
+    let root_actor = sessions::resolve(&pool, &s.sessions, &token).await.unwrap();
+    assert!(root_actor.superuser && !root_actor.must_change_password);
+
+    let created =
+        tenants::create(&pool, &s.passwords, &root_actor, form.clone(), &client("10.0.0.7"))
+            .await
+            .unwrap();
+    assert_eq!(created.tenant.slug, "northwind");
+    let again = tenants::create(&pool, &s.passwords, &root_actor, form, &client("10.0.0.7")).await;
+    assert!(matches!(again, Err(ServiceError::Validation(f)) if f["slug"] == ["taken"]));
+    let listed = tenants::list(&pool, &root_actor).await.unwrap();
+    assert_eq!(
+        listed.iter().map(|t| (t.slug.as_str(), t.user_count)).collect::<Vec<_>>(),
+        [("northwind", 1)]
+    );
+
+    let nancy = sign_in(
+        &s,
+        &request("northwind", "nancy", created.temporary_password.expose()),
+        "10.0.0.8",
+    )
+    .await
+    .unwrap();
+    assert!(nancy.me.must_change_password);
+    assert_eq!(nancy.me.permissions.len(), Permission::ALL.len(), "tenant admins hold everything");
+    let nancy_actor = sessions::resolve(&pool, &s.sessions, &nancy.token).await.unwrap();
+    assert!(matches!(
+        nancy_actor.require(Permission::UsersRead),
+        Err(ServiceError::PasswordChangeRequired)
+    ));
+    // Tenant admins are not platform superusers.
+    let refused = tenants::list(&pool, &nancy_actor).await;
+    assert!(matches!(refused, Err(ServiceError::PasswordChangeRequired | ServiceError::Forbidden)));
+
+    // The new tenant has its five system roles, the admin holds Administrator, all audited.
+    let mut conn = all_tenants(&pool).await;
+    let roles = sqlx::query_scalar!(
+        "select r.system_key from roles r where r.tenant_id = $1 order by r.system_key",
+        created.tenant.id
+    )
+    .fetch_all(&mut conn)
+    .await
+    .unwrap();
+    assert_eq!(roles.len(), 5);
+    let actions = sqlx::query_scalar!(
+        "select action from audit_events where tenant_id = $1 order by id",
+        created.tenant.id
+    )
+    .fetch_all(&mut conn)
+    .await
+    .unwrap();
+    assert_eq!(actions, ["user.created", "tenant.created", "session.signed_in"]);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_new_password_must_pass_the_policy_and_the_current_one_must_be_right(pool: PgPool) {
+    let s = services(&pool);
+    acme_with_ada(&pool).await;
+    let signed = sign_in(&s, &request("acme", "ada", GOOD), "10.0.0.9").await.unwrap();
+    let actor = sessions::resolve(&pool, &s.sessions, &signed.token).await.unwrap();
+    let attempt = |current: &str, new: &str| ChangePasswordRequest {
+        current_password: Password::new(current),
+        new_password: Password::new(new),
+    };
+    let cases = [
+        (attempt("not the current one", "a brand new passphrase"), "current_password", "wrong"),
+        (attempt(GOOD, "short"), "new_password", "too_short"),
+        (attempt(GOOD, "123456789012345"), "new_password", "common"),
+        (attempt(GOOD, "ada@example.com"), "new_password", "same_as_identity"),
+        (attempt(GOOD, GOOD), "new_password", "unchanged"),
+    ];
+    for (req, field, code) in cases {
+        let err = auth::change_password(
+            &pool,
+            &s.passwords,
+            &s.sessions,
+            &actor,
+            &req,
+            &client("10.0.0.9"),
+        )
+        .await
+        .unwrap_err();
+        assert!(
+            matches!(&err, ServiceError::Validation(f) if f[field] == [code]),
+            "{field}/{code}: {err:?}"
+        );
+    }
+    // Nothing changed: the old password still works and the session is alive.
+    assert!(sessions::resolve(&pool, &s.sessions, &signed.token).await.is_ok());
+    sign_in(&s, &request("acme", "ada", GOOD), "10.0.0.9").await.unwrap();
+}

@@ -1,0 +1,8 @@
+//! Backend tests against a real PostgreSQL: each test gets a fresh, migrated database. One test
+//! binary for the crate (faster to build than one per file).
+#![cfg(feature = "ssr")]
+#![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed test
+
+mod auth;
+mod schema;
+mod support;

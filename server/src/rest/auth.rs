@@ -1,0 +1,62 @@
+//! `/session`, `/me` and `/me/password`.
+
+use app::backend::auth;
+use axum::Json;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::{AppendHeaders, IntoResponse};
+use shared::auth::{ChangePasswordRequest, Me, SignInRequest, SignInResponse};
+
+use super::extract::{Authenticated, Client, MaybeToken};
+use super::{RestError, RestResult};
+use crate::state::AppState;
+
+pub async fn sign_in(
+    State(state): State<AppState>,
+    Client(client): Client,
+    Json(request): Json<SignInRequest>,
+) -> RestResult<impl IntoResponse> {
+    let s = &state.services;
+    let signed = auth::sign_in(&s.pool, &s.passwords, &s.sessions, &request, &client).await?;
+    let cookie = app::web::session_cookie(&signed.token, s.https)
+        .ok_or_else(|| RestError::from(app::backend::ServiceError::Internal("cookie".into())))?;
+    let must_change_password = signed.me.must_change_password;
+    let body = SignInResponse { user: signed.me, must_change_password };
+    Ok((AppendHeaders([(header::SET_COOKIE, cookie)]), Json(body)))
+}
+
+pub async fn sign_out(
+    State(state): State<AppState>,
+    Client(client): Client,
+    MaybeToken(token): MaybeToken,
+) -> RestResult<impl IntoResponse> {
+    let s = &state.services;
+    if let Some(token) = token {
+        let actor = app::backend::sessions::resolve(&s.pool, &s.sessions, &token).await.ok();
+        auth::sign_out(&s.pool, actor.as_ref(), &token, &client).await?;
+    }
+    let cookie = app::web::clear_session_cookie(s.https);
+    Ok((StatusCode::NO_CONTENT, AppendHeaders([(header::SET_COOKIE, cookie)])))
+}
+
+pub async fn me(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+) -> RestResult<Json<Me>> {
+    Ok(Json(auth::me(&state.services.pool, &actor).await?))
+}
+
+pub async fn change_password(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    Client(client): Client,
+    Json(request): Json<ChangePasswordRequest>,
+) -> RestResult<impl IntoResponse> {
+    let s = &state.services;
+    let token =
+        auth::change_password(&s.pool, &s.passwords, &s.sessions, &actor, &request, &client)
+            .await?;
+    let cookie = app::web::session_cookie(&token, s.https)
+        .ok_or_else(|| RestError::from(app::backend::ServiceError::Internal("cookie".into())))?;
+    Ok((StatusCode::NO_CONTENT, AppendHeaders([(header::SET_COOKIE, cookie)])))
+}

@@ -1,0 +1,53 @@
+//! Extractors: the signed-in actor and the client's details.
+
+use app::backend::sessions::{self, ClientInfo, SessionToken};
+use app::backend::{Actor, ServiceError};
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::request::Parts;
+use std::net::SocketAddr;
+
+use super::RestError;
+use crate::state::AppState;
+
+/// Where the request came from.
+pub struct Client(pub ClientInfo);
+
+impl FromRequestParts<AppState> for Client {
+    type Rejection = RestError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &AppState) -> Result<Self, Self::Rejection> {
+        let peer = parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
+        Ok(Self(app::web::client_info(&parts.headers, peer)))
+    }
+}
+
+/// The session token, if the request carries one.
+pub struct MaybeToken(pub Option<SessionToken>);
+
+impl FromRequestParts<AppState> for MaybeToken {
+    type Rejection = RestError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        Ok(Self(app::web::session_token(&parts.headers, state.services.https)))
+    }
+}
+
+/// The signed-in actor; 401 without a valid session.
+pub struct Authenticated(pub Actor);
+
+impl FromRequestParts<AppState> for Authenticated {
+    type Rejection = RestError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let services = &state.services;
+        let token = app::web::session_token(&parts.headers, services.https)
+            .ok_or(ServiceError::Unauthenticated)?;
+        Ok(Self(sessions::resolve(&services.pool, &services.sessions, &token).await?))
+    }
+}
