@@ -19,22 +19,21 @@ pub fn session_token(headers: &HeaderMap, https: bool) -> Option<SessionToken> {
 
 /// `Set-Cookie` for a new session: HttpOnly, SameSite=Lax, and Secure over https. No Max-Age:
 /// the server enforces the idle and absolute timeouts.
-pub fn session_cookie(token: &SessionToken, https: bool) -> Option<HeaderValue> {
-    let secure = if https { "; Secure" } else { "" };
-    let cookie = format!(
-        "{}={}; Path=/; HttpOnly; SameSite=Lax{secure}",
-        cookie_name(https),
-        token.expose()
-    );
-    HeaderValue::from_str(&cookie).ok()
+pub fn session_cookie(token: &SessionToken, https: bool) -> HeaderValue {
+    cookie_header(&format!("{}={}", cookie_name(https), token.expose()), https)
 }
 
 /// `Set-Cookie` that removes the session cookie.
 pub fn clear_session_cookie(https: bool) -> HeaderValue {
+    cookie_header(&format!("{}=; Max-Age=0", cookie_name(https)), https)
+}
+
+/// Adds the session cookie's attributes. Tokens are base64url, so the header is always valid
+/// text and the empty fallback is unreachable.
+fn cookie_header(pair: &str, https: bool) -> HeaderValue {
     let secure = if https { "; Secure" } else { "" };
-    let cookie =
-        format!("{}=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0{secure}", cookie_name(https));
-    HeaderValue::from_str(&cookie).unwrap_or_else(|_| HeaderValue::from_static(""))
+    HeaderValue::from_str(&format!("{pair}; Path=/; HttpOnly; SameSite=Lax{secure}"))
+        .unwrap_or_else(|_| HeaderValue::from_static(""))
 }
 
 /// The cookie remembering the last organisation signed in to (not a secret; a year).
@@ -118,9 +117,9 @@ mod tests {
     #[test]
     fn cookies_are_http_only_lax_and_secure_over_https() {
         let token = SessionToken::from_client("t");
-        let plain = session_cookie(&token, false).unwrap();
+        let plain = session_cookie(&token, false);
         assert_eq!(plain, "roster_session=t; Path=/; HttpOnly; SameSite=Lax");
-        let secure = session_cookie(&token, true).unwrap();
+        let secure = session_cookie(&token, true);
         assert_eq!(secure, "__Host-roster_session=t; Path=/; HttpOnly; SameSite=Lax; Secure");
     }
 

@@ -13,10 +13,7 @@ pub async fn sign_in(tenant: String, login: String, password: Password) -> Resul
     let request = shared::auth::SignInRequest { tenant, login, password };
     let s = &call.services;
     let signed = auth::sign_in(&s.pool, &s.passwords, &s.sessions, &request, &call.client).await?;
-    super::context::set_cookie(
-        crate::web::session_cookie(&signed.token, s.https)
-            .ok_or_else(|| ApiError::new(shared::ErrorCode::Internal, "cookie"))?,
-    );
+    super::context::set_cookie(crate::web::session_cookie(&signed.token, s.https));
     if let Some(cookie) = crate::web::tenant_cookie(&signed.me.tenant.slug) {
         super::context::set_cookie(cookie);
     }
@@ -73,9 +70,6 @@ pub async fn change_password(
         &call.client,
     )
     .await?;
-    super::context::set_cookie(
-        crate::web::session_cookie(&token, s.https)
-            .ok_or_else(|| ApiError::new(shared::ErrorCode::Internal, "cookie"))?,
-    );
+    super::context::set_cookie(crate::web::session_cookie(&token, s.https));
     Ok(())
 }

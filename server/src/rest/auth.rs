@@ -7,8 +7,8 @@ use axum::http::{StatusCode, header};
 use axum::response::{AppendHeaders, IntoResponse};
 use shared::auth::{ChangePasswordRequest, Me, SignInRequest, SignInResponse};
 
+use super::RestResult;
 use super::extract::{Authenticated, Client, MaybeToken};
-use super::{RestError, RestResult};
 use crate::state::AppState;
 
 pub async fn sign_in(
@@ -18,8 +18,7 @@ pub async fn sign_in(
 ) -> RestResult<impl IntoResponse> {
     let s = &state.services;
     let signed = auth::sign_in(&s.pool, &s.passwords, &s.sessions, &request, &client).await?;
-    let cookie = app::web::session_cookie(&signed.token, s.https)
-        .ok_or_else(|| RestError::from(app::backend::ServiceError::Internal("cookie".into())))?;
+    let cookie = app::web::session_cookie(&signed.token, s.https);
     let must_change_password = signed.me.must_change_password;
     let body = SignInResponse { user: signed.me, must_change_password };
     Ok((AppendHeaders([(header::SET_COOKIE, cookie)]), Json(body)))
@@ -56,7 +55,6 @@ pub async fn change_password(
     let token =
         auth::change_password(&s.pool, &s.passwords, &s.sessions, &actor, &request, &client)
             .await?;
-    let cookie = app::web::session_cookie(&token, s.https)
-        .ok_or_else(|| RestError::from(app::backend::ServiceError::Internal("cookie".into())))?;
+    let cookie = app::web::session_cookie(&token, s.https);
     Ok((StatusCode::NO_CONTENT, AppendHeaders([(header::SET_COOKIE, cookie)])))
 }
