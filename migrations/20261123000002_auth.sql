@@ -8,7 +8,8 @@
 -- what was typed, not by what exists: an unknown account is throttled exactly like a real one,
 -- so throttling reveals nothing about which accounts exist.
 create table auth_throttle (
-    -- 'account': key is "<tenant slug>/<lowercased login>"; 'address': key is the source address.
+    -- 'account': key is the SHA-256 (hex) of "<tenant slug>/<lowercased login>", never the typed
+    -- text (a password typed into the login field must not be stored); 'address': the address.
     scope                text        not null,
     key                  text        not null,
     -- Failures since the last success; beyond a threshold each attempt must wait longer.

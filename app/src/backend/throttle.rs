@@ -31,9 +31,12 @@ pub struct Key {
 }
 
 impl Key {
-    /// An account as typed at sign-in: the same key whether or not the account exists.
+    /// An account as typed at sign-in: the same key whether or not the account exists. Stored
+    /// as a SHA-256, because people sometimes type a password into the login field.
     pub fn account(tenant: &str, login: &str) -> Self {
-        let key = format!("{}/{}", tenant.trim().to_lowercase(), login.trim().to_lowercase());
+        use sha2::{Digest, Sha256};
+        let typed = format!("{}/{}", tenant.trim().to_lowercase(), login.trim().to_lowercase());
+        let key = format!("{:x}", Sha256::digest(typed.as_bytes()));
         Self { scope: "account", key, limits: ACCOUNT }
     }
 

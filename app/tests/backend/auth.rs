@@ -84,13 +84,20 @@ async fn the_sixth_consecutive_failure_waits_and_the_hourly_cap_refuses(pool: Pg
     assert_eq!(left, 0);
 
     // At the hourly cap even the right password is refused until the hour is over.
-    sqlx::query!(
-        "insert into auth_throttle (scope, key, window_failures, window_started_at)
-         values ('account', 'acme/ada', 100, now())"
+    let _ = sign_in(&s, &request("acme", "ada", "wrong but long enough"), "10.0.0.4").await;
+    let raised = sqlx::query!(
+        "update auth_throttle set window_failures = 100, blocked_until = null
+          where scope = 'account'"
     )
     .execute(&pool)
     .await
     .unwrap();
+    assert_eq!(raised.rows_affected(), 1);
+    let key: String = sqlx::query_scalar!("select key from auth_throttle where scope = 'account'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert!(!key.contains("ada") && key.len() == 64, "the typed login is not stored: {key}");
     let capped = sign_in(&s, &request("acme", "ada", GOOD), "10.0.0.4").await;
     assert!(matches!(capped, Err(ServiceError::Throttled(s)) if s > 3000), "{capped:?}");
 }
