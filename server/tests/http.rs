@@ -235,3 +235,137 @@ async fn pages_carry_a_nonce_csp_and_the_other_security_headers(pool: PgPool) {
         "default-src 'none'; frame-ancestors 'none'"
     );
 }
+
+/// Signs in through the API and returns the `name=value` cookie pair.
+async fn cookie_for(pool: &PgPool, tenant: &str, login: &str, password: &str) -> String {
+    let body = serde_json::json!({"tenant": tenant, "login": login, "password": password});
+    let request = json_post("/api/v1/session").body(Body::from(body.to_string())).unwrap();
+    let (status, headers, body) = send(app(pool.clone()), request).await;
+    assert_eq!(status, StatusCode::OK, "{tenant}/{login}: {body}");
+    headers
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap())
+        .find(|c| c.starts_with("roster_session="))
+        .unwrap()
+        .split(';')
+        .next()
+        .unwrap()
+        .to_owned()
+}
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn every_endpoint_answers_each_kind_of_caller_as_designed(pool: PgPool) {
+    acme_with_ada(&pool).await;
+    let passwords = Passwords::default();
+    app::backend::bootstrap::create_superuser(
+        &pool,
+        &passwords,
+        "root",
+        &shared::Password::new(GOOD),
+    )
+    .await
+    .unwrap();
+    // A tenant admin who still has to replace a temporary password.
+    let mut conn = pool.acquire().await.unwrap().detach();
+    sqlx::query("set roster.all_tenants = 'on'").execute(&mut conn).await.unwrap();
+    let hash = passwords.hash(&shared::Password::new(GOOD)).await.unwrap();
+    sqlx::query(
+        "insert into users (tenant_id, first_name, last_name, email, username, user_type,
+                            password_hash, must_change_password)
+         select id, 'Tia', 'Admin', 'tia@acme.test', 'tia', 'tenant_admin', $1, true
+           from tenants where slug = 'acme'",
+    )
+    .bind(hash)
+    .execute(&mut conn)
+    .await
+    .unwrap();
+
+    let callers = [
+        ("anonymous", None),
+        ("agent", Some(cookie_for(&pool, "acme", "ada", GOOD).await)),
+        ("forced admin", Some(cookie_for(&pool, "acme", "tia", GOOD).await)),
+        ("superuser", Some(cookie_for(&pool, "platform", "root", GOOD).await)),
+    ];
+    let new_tenant = |n: usize| {
+        serde_json::json!({
+            "slug": format!("org-{n}"), "name": "Org", "admin_first_name": "A",
+            "admin_last_name": "B", "admin_email": "a@org.test", "admin_username": "ab",
+        })
+    };
+    let wrong_password = serde_json::json!({
+        "current_password": "not the current password", "new_password": "a brand new passphrase",
+    });
+    // (method, path, body, expected status and error code per caller, in `callers` order)
+    type Row = (&'static str, &'static str, Option<serde_json::Value>, [(u16, &'static str); 4]);
+    let table: Vec<Row> = vec![
+        ("GET", "/api/v1/me", None, [(401, "unauthenticated"), (200, ""), (200, ""), (200, "")]),
+        (
+            "GET",
+            "/api/v1/tenants",
+            None,
+            [
+                (401, "unauthenticated"),
+                (403, "forbidden"),
+                (403, "password_change_required"),
+                (200, ""),
+            ],
+        ),
+        (
+            "POST",
+            "/api/v1/tenants",
+            Some(new_tenant(0)),
+            [
+                (401, "unauthenticated"),
+                (403, "forbidden"),
+                (403, "password_change_required"),
+                (201, ""),
+            ],
+        ),
+        (
+            "POST",
+            "/api/v1/me/password",
+            Some(wrong_password),
+            [
+                (401, "unauthenticated"),
+                (422, "validation"),
+                (422, "validation"),
+                (422, "validation"),
+            ],
+        ),
+        ("GET", "/api/v1/no-such-thing", None, [(404, "not_found"); 4]),
+    ];
+    for (method, path, body, expected) in table {
+        for ((who, cookie), (status, code)) in callers.iter().zip(expected) {
+            let mut request =
+                Request::builder().method(method).uri(path).header(header::HOST, "roster.test");
+            if let Some(cookie) = cookie {
+                request = request.header(header::COOKIE, cookie);
+            }
+            let request = match &body {
+                Some(json) => request
+                    .header(header::CONTENT_TYPE, "application/json")
+                    .body(Body::from(json.to_string())),
+                None => request.body(Body::empty()),
+            };
+            let (got, _, answer) = send(app(pool.clone()), request.unwrap()).await;
+            assert_eq!(got.as_u16(), status, "{who} {method} {path}: {answer}");
+            if !code.is_empty() {
+                assert_eq!(answer["error"], code, "{who} {method} {path}: {answer}");
+            }
+        }
+    }
+}
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn a_malformed_body_is_a_validation_error_in_the_api_shape(pool: PgPool) {
+    let request = json_post("/api/v1/session").body(Body::from("{not json")).unwrap();
+    let (status, _, body) = send(app(pool.clone()), request).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(body["error"], "validation");
+    assert_eq!(body["fields"]["body"][0], "invalid");
+    let missing = json_post("/api/v1/session").body(Body::from(r#"{"tenant":"acme"}"#)).unwrap();
+    let (status, _, body) = send(app(pool), missing).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert!(body["message"].as_str().unwrap().contains("login"), "{body}");
+}

@@ -8,13 +8,13 @@ use axum::response::{AppendHeaders, IntoResponse};
 use shared::auth::{ChangePasswordRequest, Me, SignInRequest, SignInResponse};
 
 use super::RestResult;
-use super::extract::{Authenticated, Client, MaybeToken};
+use super::extract::{Authenticated, Client, JsonBody, MaybeToken};
 use crate::state::AppState;
 
 pub async fn sign_in(
     State(state): State<AppState>,
     Client(client): Client,
-    Json(request): Json<SignInRequest>,
+    JsonBody(request): JsonBody<SignInRequest>,
 ) -> RestResult<impl IntoResponse> {
     let s = &state.services;
     let signed = auth::sign_in(&s.pool, &s.passwords, &s.sessions, &request, &client).await?;
@@ -49,7 +49,7 @@ pub async fn change_password(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
     Client(client): Client,
-    Json(request): Json<ChangePasswordRequest>,
+    JsonBody(request): JsonBody<ChangePasswordRequest>,
 ) -> RestResult<impl IntoResponse> {
     let s = &state.services;
     let token =

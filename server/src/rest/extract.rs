@@ -2,7 +2,7 @@
 
 use app::backend::sessions::{self, ClientInfo, SessionToken};
 use app::backend::{Actor, ServiceError};
-use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::extract::{ConnectInfo, FromRequest, FromRequestParts};
 use axum::http::request::Parts;
 use std::net::SocketAddr;
 
@@ -51,3 +51,8 @@ impl FromRequestParts<AppState> for Authenticated {
         Ok(Self(sessions::resolve(&services.pool, &services.sessions, &token).await?))
     }
 }
+
+/// A JSON request body whose rejections answer in the API's error shape.
+#[derive(FromRequest)]
+#[from_request(via(axum::Json), rejection(RestError))]
+pub struct JsonBody<T>(pub T);

@@ -27,9 +27,25 @@ pub fn routes() -> Router<AppState> {
 /// An error answer: the status its code maps to, the JSON body, and `Retry-After` when throttled.
 pub struct RestError(pub ApiError);
 
-impl<E: Into<ApiError>> From<E> for RestError {
-    fn from(err: E) -> Self {
+impl From<ApiError> for RestError {
+    fn from(err: ApiError) -> Self {
+        Self(err)
+    }
+}
+
+impl From<app::backend::ServiceError> for RestError {
+    fn from(err: app::backend::ServiceError) -> Self {
         Self(err.into())
+    }
+}
+
+/// A body that is not the JSON the endpoint expects is a validation error on `body`, in the
+/// API's error shape (axum would answer in plain text).
+impl From<axum::extract::rejection::JsonRejection> for RestError {
+    fn from(rejection: axum::extract::rejection::JsonRejection) -> Self {
+        let mut error = ApiError::field("body", "invalid");
+        error.message = rejection.body_text();
+        Self(error)
     }
 }
 

@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use shared::tenant::{CreatedTenant, NewTenantForm, Tenant};
 
 use super::RestResult;
-use super::extract::{Authenticated, Client};
+use super::extract::{Authenticated, Client, JsonBody};
 use crate::state::AppState;
 
 pub async fn list(
@@ -21,7 +21,7 @@ pub async fn create(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,
     Client(client): Client,
-    Json(form): Json<NewTenantForm>,
+    JsonBody(form): JsonBody<NewTenantForm>,
 ) -> RestResult<(StatusCode, Json<CreatedTenant>)> {
     let s = &state.services;
     let created = tenants::create(&s.pool, &s.passwords, &actor, form, &client).await?;
