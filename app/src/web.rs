@@ -2,7 +2,8 @@
 //! (address, user agent, request id) and the same-origin rule for state-changing requests.
 
 use http::{HeaderMap, HeaderValue, Method, header};
-use std::net::SocketAddr;
+use sqlx::types::ipnetwork::IpNetwork;
+use std::net::{IpAddr, SocketAddr};
 
 use crate::backend::sessions::{ClientInfo, SessionToken};
 
@@ -65,14 +66,42 @@ fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
         .map(|(_, value)| value)
 }
 
-/// Who is asking, for sessions and the audit trail.
-pub fn client_info(headers: &HeaderMap, peer: Option<SocketAddr>) -> ClientInfo {
+/// Who is asking, for sessions, throttling and the audit trail. Behind trusted proxies (load
+/// balancers), the client is the rightmost `X-Forwarded-For` hop that is not itself trusted;
+/// from anyone else the header is ignored, since a client can write whatever it likes there.
+pub fn client_info(
+    headers: &HeaderMap,
+    peer: Option<SocketAddr>,
+    trusted: &[IpNetwork],
+) -> ClientInfo {
     let text = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
     ClientInfo {
-        ip: peer.map(|addr| addr.ip()),
+        ip: peer.map(|addr| client_ip(headers, addr.ip(), trusted)),
         user_agent: text(header::USER_AGENT.as_str()).map(|ua| ua.chars().take(512).collect()),
         request_id: text("x-request-id"),
     }
+}
+
+fn client_ip(headers: &HeaderMap, peer: IpAddr, trusted: &[IpNetwork]) -> IpAddr {
+    let is_trusted = |ip: IpAddr| trusted.iter().any(|net| net.contains(ip));
+    if !is_trusted(peer) {
+        return peer;
+    }
+    let hops: Vec<IpAddr> = headers
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .filter_map(|hop| hop.trim().parse().ok())
+        .collect();
+    let mut client = peer;
+    for hop in hops.into_iter().rev() {
+        client = hop;
+        if !is_trusted(hop) {
+            break;
+        }
+    }
+    client
 }
 
 /// Whether a request may change state: safe methods always may; others only when the browser
@@ -121,6 +150,23 @@ mod tests {
         assert_eq!(plain, "roster_session=t; Path=/; HttpOnly; SameSite=Lax");
         let secure = session_cookie(&token, true);
         assert_eq!(secure, "__Host-roster_session=t; Path=/; HttpOnly; SameSite=Lax; Secure");
+    }
+
+    #[test]
+    fn forwarded_addresses_count_only_behind_trusted_proxies() {
+        let peer = |ip: &str| Some(SocketAddr::new(ip.parse().unwrap(), 4000));
+        let trusted: Vec<IpNetwork> = vec!["10.0.0.0/8".parse().unwrap()];
+        let forwarded = headers(&[("x-forwarded-for", "203.0.113.9, 198.51.100.7, 10.0.0.3")]);
+        let ip = |h: &HeaderMap, p: &str, t: &[IpNetwork]| {
+            client_info(h, peer(p), t).ip.unwrap().to_string()
+        };
+        // From the load balancer: the rightmost hop it did not add itself.
+        assert_eq!(ip(&forwarded, "10.0.0.2", &trusted), "198.51.100.7");
+        // Straight from the internet, the header is a lie anyone can tell: ignored.
+        assert_eq!(ip(&forwarded, "192.0.2.1", &trusted), "192.0.2.1");
+        assert_eq!(ip(&forwarded, "10.0.0.2", &[]), "10.0.0.2");
+        // A trusted peer without the header is the client itself.
+        assert_eq!(ip(&HeaderMap::new(), "10.0.0.2", &trusted), "10.0.0.2");
     }
 
     #[test]

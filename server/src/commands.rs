@@ -122,6 +122,7 @@ async fn serve(config: ServeConfig) -> CommandResult {
         passwords,
         sessions: config.session_policy(),
         https: config.https(),
+        trusted_proxies: config.trusted_proxies.clone(),
     };
     let app = router(AppState { leptos_options, services });
     let listener = TcpListener::bind(addr).await?;

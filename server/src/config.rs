@@ -37,6 +37,10 @@ pub struct ServeConfig {
     /// cookies are `Secure` with the `__Host-` prefix and HSTS is sent.
     #[arg(long, env = "ROSTER_PUBLIC_URL")]
     pub public_url: Option<String>,
+    /// Load balancers in front of Roster (addresses or CIDR ranges, comma-separated); only their
+    /// `X-Forwarded-For` is believed.
+    #[arg(long, env = "ROSTER_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Vec<sqlx::types::ipnetwork::IpNetwork>,
     /// Minutes of inactivity after which a session ends.
     #[arg(long, env = "ROSTER_SESSION_IDLE_MINUTES", default_value_t = 30)]
     pub session_idle_minutes: i64,

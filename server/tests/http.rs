@@ -21,6 +21,7 @@ fn app(pool: PgPool) -> Router {
         passwords: Passwords::default(),
         sessions: SessionPolicy::default(),
         https: false,
+        trusted_proxies: Vec::new(),
     };
     router(AppState { leptos_options, services })
 }

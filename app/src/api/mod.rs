@@ -30,7 +30,8 @@ mod context {
         })?;
         let headers: HeaderMap = leptos_axum::extract().await.map_err(internal)?;
         let peer = leptos_axum::extract::<axum::extract::ConnectInfo<SocketAddr>>().await.ok();
-        let client = crate::web::client_info(&headers, peer.map(|p| p.0));
+        let client =
+            crate::web::client_info(&headers, peer.map(|p| p.0), &services.trusted_proxies);
         let token = crate::web::session_token(&headers, services.https);
         Ok(Call { services, client, token })
     }

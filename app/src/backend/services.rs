@@ -14,4 +14,6 @@ pub struct Services {
     pub sessions: SessionPolicy,
     /// Served over https: cookies get `Secure` and the `__Host-` prefix.
     pub https: bool,
+    /// Load balancers whose `X-Forwarded-For` names the real client.
+    pub trusted_proxies: Vec<sqlx::types::ipnetwork::IpNetwork>,
 }

@@ -21,6 +21,7 @@ pub fn services(pool: &PgPool) -> Services {
         passwords: Passwords::default(),
         sessions: SessionPolicy::default(),
         https: false,
+        trusted_proxies: Vec::new(),
     }
 }
 
