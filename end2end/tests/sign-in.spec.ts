@@ -50,6 +50,7 @@ test('superuser creates a tenant; its admin signs in, changes the password, sign
   expect(temporary.length).toBeGreaterThanOrEqual(20);
   await dialog.getByRole('button', { name: 'Done' }).click();
   await expect(page.getByRole('cell', { name: slug })).toBeVisible();
+  await expect(page.getByLabel('Sign-in name')).toHaveValue('');
 
   // The new admin, in a separate browser context (no shared cookies).
   const context = await browser.newContext();

@@ -65,6 +65,13 @@ fn TenantTable(list: Vec<Tenant>) -> impl IntoView {
 
 #[component]
 fn NewTenantForm(create: ServerAction<CreateTenant>) -> impl IntoView {
+    // Emptied after a success, so the same organisation is not submitted twice by accident.
+    let form = NodeRef::<leptos::html::Form>::new();
+    Effect::new(move |_| {
+        if let (Some(Ok(_)), Some(form)) = (create.value().get(), form.get()) {
+            form.reset();
+        }
+    });
     let result = move || create.value().get();
     let codes = move |field: &'static str| Signal::derive(move || field_codes(result(), field));
     let alert = Signal::derive(move || match result() {
@@ -87,7 +94,7 @@ fn NewTenantForm(create: ServerAction<CreateTenant>) -> impl IntoView {
     view! {
         <section class="card" aria-labelledby="new-tenant">
             <h2 id="new-tenant">"New organisation"</h2>
-            <ActionForm action=create>
+            <ActionForm action=create node_ref=form>
                 <FormAlert error=alert/>
                 {field("name", "Name", "text", "")}
                 {field("slug", "Sign-in name", "text", "Lowercase letters, digits and hyphens; typed at sign-in.")}
