@@ -370,3 +370,49 @@ async fn a_malformed_body_is_a_validation_error_in_the_api_shape(pool: PgPool) {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert!(body["message"].as_str().unwrap().contains("login"), "{body}");
 }
+
+/// Calls a server function the way the browser does (URL-encoded POST to /api/<endpoint>).
+async fn server_fn(pool: &PgPool, endpoint: &str, cookie: Option<&str>) -> (StatusCode, String) {
+    let mut request = Request::post(format!("/api/{endpoint}"))
+        .header(header::HOST, "roster.test")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+    if let Some(cookie) = cookie {
+        request = request.header(header::COOKIE, cookie);
+    }
+    let response = app(pool.clone()).oneshot(request.body(Body::empty()).unwrap()).await.unwrap();
+    let status = response.status();
+    let body = response.into_body().collect().await.unwrap().to_bytes();
+    (status, String::from_utf8_lossy(&body).into_owned())
+}
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn server_functions_apply_the_same_rules_as_the_json_api(pool: PgPool) {
+    acme_with_ada(&pool).await;
+    app::backend::bootstrap::create_superuser(
+        &pool,
+        &Passwords::default(),
+        "root",
+        &shared::Password::new(GOOD),
+    )
+    .await
+    .unwrap();
+    let agent = cookie_for(&pool, "acme", "ada", GOOD).await;
+    let root = cookie_for(&pool, "platform", "root", GOOD).await;
+
+    let (status, body) = server_fn(&pool, "auth/me", None).await;
+    assert_eq!((status, body.as_str()), (StatusCode::OK, "null"), "no session: no user");
+    let (status, body) = server_fn(&pool, "auth/me", Some(&agent)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains(r#""username":"ada""#), "{body}");
+
+    let (status, body) = server_fn(&pool, "tenants/list", None).await;
+    assert!(
+        !status.is_success() && body.contains(r#""error":"unauthenticated""#),
+        "{status} {body}"
+    );
+    let (status, body) = server_fn(&pool, "tenants/list", Some(&agent)).await;
+    assert!(!status.is_success() && body.contains(r#""error":"forbidden""#), "{status} {body}");
+    let (status, body) = server_fn(&pool, "tenants/list", Some(&root)).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body.contains(r#""slug":"acme""#), "{body}");
+}
