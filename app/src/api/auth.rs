@@ -23,10 +23,7 @@ pub async fn sign_in(tenant: String, login: String, password: Password) -> Resul
 /// The organisation this browser last signed in to, to prefill the sign-in form.
 #[server(endpoint = "auth/remembered_tenant")]
 pub async fn remembered_tenant() -> Result<Option<String>, ApiError> {
-    let headers: http::HeaderMap = leptos_axum::extract()
-        .await
-        .map_err(|e| ApiError::new(shared::ErrorCode::Internal, e.to_string()))?;
-    Ok(crate::web::remembered_tenant(&headers))
+    Ok(crate::web::remembered_tenant(&super::context::headers().await?))
 }
 
 /// Ends this browser's session and clears the cookie.
@@ -35,8 +32,7 @@ pub async fn sign_out() -> Result<(), ApiError> {
     let call = super::context::call().await?;
     let s = &call.services;
     if let Some(token) = &call.token {
-        let actor = crate::backend::sessions::resolve(&s.pool, &s.sessions, token).await.ok();
-        crate::backend::auth::sign_out(&s.pool, actor.as_ref(), token, &call.client).await?;
+        crate::backend::auth::sign_out(&s.pool, &s.sessions, token, &call.client).await?;
     }
     super::context::set_cookie(crate::web::clear_session_cookie(s.https));
     Ok(())

@@ -28,12 +28,17 @@ mod context {
         let services = use_context::<Services>().ok_or_else(|| {
             ApiError::from(ServiceError::Internal("Services not provided".into()))
         })?;
-        let headers: HeaderMap = leptos_axum::extract().await.map_err(internal)?;
+        let headers = headers().await?;
         let peer = leptos_axum::extract::<axum::extract::ConnectInfo<SocketAddr>>().await.ok();
         let client =
             crate::web::client_info(&headers, peer.map(|p| p.0), &services.trusted_proxies);
         let token = crate::web::session_token(&headers, services.https);
         Ok(Call { services, client, token })
+    }
+
+    /// The request headers of the current call.
+    pub async fn headers() -> Result<HeaderMap, ApiError> {
+        leptos_axum::extract().await.map_err(internal)
     }
 
     /// The signed-in actor of the current call, or 401.

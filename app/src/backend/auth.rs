@@ -187,12 +187,14 @@ async fn record_failure(
 /// Ends the session behind the token (sign-out); unknown tokens are fine.
 pub async fn sign_out(
     pool: &PgPool,
-    actor: Option<&Actor>,
+    policy: &SessionPolicy,
     token: &SessionToken,
     client: &ClientInfo,
 ) -> Result<(), ServiceError> {
+    // A session that has already ended still signs out cleanly; only a live one is audited.
+    let actor = sessions::resolve(pool, policy, token).await.ok();
     sessions::end(pool, token).await?;
-    if let Some(actor) = actor {
+    if let Some(actor) = &actor {
         let mut tx = tenancy::begin(pool, actor.tenant_id).await?;
         let event = AuditEvent {
             client: Some(client),

@@ -31,8 +31,7 @@ pub async fn sign_out(
 ) -> RestResult<impl IntoResponse> {
     let s = &state.services;
     if let Some(token) = token {
-        let actor = app::backend::sessions::resolve(&s.pool, &s.sessions, &token).await.ok();
-        auth::sign_out(&s.pool, actor.as_ref(), &token, &client).await?;
+        auth::sign_out(&s.pool, &s.sessions, &token, &client).await?;
     }
     let cookie = app::web::clear_session_cookie(s.https);
     Ok((StatusCode::NO_CONTENT, AppendHeaders([(header::SET_COOKIE, cookie)])))
