@@ -416,3 +416,87 @@ async fn server_functions_apply_the_same_rules_as_the_json_api(pool: PgPool) {
     assert_eq!(status, StatusCode::OK, "{body}");
     assert!(body.contains(r#""slug":"acme""#), "{body}");
 }
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn the_users_api_creates_reads_edits_suspends_and_never_deletes(pool: PgPool) {
+    acme_with_ada(&pool).await;
+    let passwords = Passwords::default();
+    let hash = passwords.hash(&shared::Password::new(GOOD)).await.unwrap();
+    let mut conn = pool.acquire().await.unwrap().detach();
+    sqlx::query("set roster.all_tenants = 'on'").execute(&mut conn).await.unwrap();
+    sqlx::query(
+        "insert into users (tenant_id, first_name, last_name, email, username, user_type, password_hash)
+         select id, 'Tom', 'Admin', 'tom@acme.test', 'tom', 'tenant_admin', $1 from tenants where slug = 'acme'",
+    )
+    .bind(hash)
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    let admin = cookie_for(&pool, "acme", "tom", GOOD).await;
+    let agent = cookie_for(&pool, "acme", "ada", GOOD).await;
+    let call = |method: &str, uri: &str, cookie: Option<&str>, body: Option<serde_json::Value>| {
+        let mut request = Request::builder()
+            .method(method)
+            .uri(uri)
+            .header(header::HOST, "roster.test")
+            .header(header::CONTENT_TYPE, "application/json");
+        if let Some(cookie) = cookie {
+            request = request.header(header::COOKIE, cookie);
+        }
+        let body = body.map_or_else(Body::empty, |json| Body::from(json.to_string()));
+        send(app(pool.clone()), request.body(body).unwrap())
+    };
+    let grace = serde_json::json!({
+        "first_name": "Grace", "last_name": "Hopper", "email": "grace@acme.test",
+        "username": "grace", "user_type": "agent", "password": {"mode": "generate"},
+    });
+
+    let (status, _, created) =
+        call("POST", "/api/v1/users", Some(&admin), Some(grace.clone())).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    assert_eq!(created["temporary_password"].as_str().map(str::len), Some(27), "4 groups of 6");
+    let uri = format!("/api/v1/users/{}", created["user"]["id"].as_str().unwrap());
+    let (status, _, again) = call("POST", "/api/v1/users", Some(&admin), Some(grace)).await;
+    assert_eq!(
+        (status, &again["fields"]["email"][0]),
+        (StatusCode::UNPROCESSABLE_ENTITY, &"taken".into())
+    );
+
+    let (status, _, user) = call("GET", &uri, Some(&admin), None).await;
+    assert_eq!(
+        (status, &user["version"], &user["status"]),
+        (StatusCode::OK, &1.into(), &"active".into())
+    );
+    assert_eq!(call("GET", &uri, Some(&agent), None).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(call("GET", &uri, None, None).await.0, StatusCode::UNAUTHORIZED);
+    let (status, _, missing) = call("GET", "/api/v1/users/not-a-uuid", Some(&admin), None).await;
+    assert_eq!((status, &missing["error"]), (StatusCode::NOT_FOUND, &"not_found".into()));
+
+    let typed = serde_json::json!({"version": 1, "user_type": "viewer"});
+    let (status, _, refused) = call("PATCH", &uri, Some(&admin), Some(typed)).await;
+    assert_eq!(
+        (status, &refused["fields"]["user_type"][0]),
+        (StatusCode::UNPROCESSABLE_ENTITY, &"immutable".into())
+    );
+    let edit = serde_json::json!({"version": 1, "department": "Sales"});
+    let (status, _, edited) = call("PATCH", &uri, Some(&admin), Some(edit.clone())).await;
+    assert_eq!(
+        (status, &edited["department"], &edited["version"]),
+        (StatusCode::OK, &"Sales".into(), &2.into())
+    );
+    let (status, _, stale) = call("PATCH", &uri, Some(&admin), Some(edit)).await;
+    assert_eq!((status, &stale["error"]), (StatusCode::CONFLICT, &"conflict".into()));
+
+    let (status, _, suspended) = call("POST", &format!("{uri}/suspend"), Some(&admin), None).await;
+    assert_eq!((status, &suspended["status"]), (StatusCode::OK, &"suspended".into()));
+    let (status, _, back) = call("POST", &format!("{uri}/reactivate"), Some(&admin), None).await;
+    assert_eq!((status, &back["status"]), (StatusCode::OK, &"active".into()));
+    let (status, _, reset) =
+        call("POST", &format!("{uri}/reset-password"), Some(&admin), None).await;
+    assert_eq!((status, reset["temporary_password"].is_string()), (StatusCode::OK, true));
+    let (status, _, deleted) = call("DELETE", &uri, Some(&admin), None).await;
+    assert_eq!(
+        (status, &deleted["error"]),
+        (StatusCode::METHOD_NOT_ALLOWED, &"method_not_allowed".into())
+    );
+}

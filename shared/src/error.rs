@@ -89,6 +89,40 @@ impl ApiError {
     }
 }
 
+/// Collects field errors while a form is checked field by field, so every bad field is reported
+/// at once.
+#[derive(Debug, Default)]
+pub struct Check {
+    errors: FieldErrors,
+}
+
+impl Check {
+    /// Records `code` against `field`.
+    pub fn add(&mut self, field: &str, code: &str) {
+        self.errors.entry(field.to_owned()).or_default().push(code.to_owned());
+    }
+
+    /// The value when `result` is good; otherwise records its code against `field`.
+    pub fn field<T>(&mut self, field: &str, result: Result<T, &str>) -> Option<T> {
+        result.map_err(|code| self.add(field, code)).ok()
+    }
+
+    /// Whether nothing was recorded so far.
+    pub fn is_clean(&self) -> bool {
+        self.errors.is_empty()
+    }
+
+    /// `value` when no error was recorded, else the errors.
+    pub fn finish<T>(self, value: T) -> Result<T, FieldErrors> {
+        if self.errors.is_empty() { Ok(value) } else { Err(self.errors) }
+    }
+
+    /// The errors recorded so far.
+    pub fn into_errors(self) -> FieldErrors {
+        self.errors
+    }
+}
+
 /// Server functions return `Result<T, ApiError>`; failures of the call itself (network,
 /// encoding) become `unavailable` or `internal` errors.
 #[cfg(feature = "server-fn")]

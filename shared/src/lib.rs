@@ -4,15 +4,19 @@
 //! This crate is pure (no IO, no framework) so that the server, the browser bundle and other
 //! Rust clients all parse input with the very same rules.
 
+pub mod account;
 pub mod auth;
 pub mod error;
 pub mod password;
 pub mod permission;
+pub mod profile;
 pub mod tenant;
 pub mod user;
+pub mod user_form;
 
 pub use error::{ApiError, ErrorCode, FieldErrors};
 pub use password::{Password, PasswordError};
 pub use permission::{Permission, PermissionGroup, Permissions};
 pub use tenant::{TenantSlug, TenantSlugError};
 pub use user::{Email, UserStatus, UserType, Username};
+pub use uuid::Uuid;

@@ -3,6 +3,7 @@
 
 pub mod auth;
 pub mod tenants;
+pub mod users;
 
 #[cfg(feature = "ssr")]
 mod context {

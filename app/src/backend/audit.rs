@@ -62,6 +62,21 @@ impl<'a> AuditEvent<'a> {
     }
 }
 
+/// `{"field": {"before": …, "after": …}}` for every top-level field of `after` whose value
+/// differs in `before` (which may be `null`, for creations).
+pub fn diff(before: &Value, after: &Value) -> Value {
+    let mut changes = serde_json::Map::new();
+    if let Value::Object(fields) = after {
+        for (field, now) in fields {
+            let was = before.get(field).unwrap_or(&Value::Null);
+            if was != now {
+                changes.insert(field.clone(), serde_json::json!({"before": was, "after": now}));
+            }
+        }
+    }
+    Value::Object(changes)
+}
+
 /// Appends the event on the caller's connection (which should be inside its transaction).
 pub async fn record(conn: &mut PgConnection, event: &AuditEvent<'_>) -> Result<(), sqlx::Error> {
     let (kind, actor_id, actor_name) = match &event.actor {

@@ -27,6 +27,9 @@ pub enum ServiceError {
     /// The actor may not do this.
     #[error("forbidden")]
     Forbidden,
+    /// The actor may not do this, for a reason worth telling them (e.g. suspending themselves).
+    #[error("refused: {0}")]
+    Refused(&'static str),
     /// A stale version or a conflicting change.
     #[error("conflict: {0}")]
     Conflict(String),
@@ -54,7 +57,9 @@ impl From<ServiceError> for ApiError {
                 ErrorCode::Unauthenticated,
                 "Wrong organisation, username or password, or your session has ended.",
             ),
-            ServiceError::AccountUnavailable(reason) => ApiError::new(ErrorCode::Forbidden, reason),
+            ServiceError::AccountUnavailable(reason) | ServiceError::Refused(reason) => {
+                ApiError::new(ErrorCode::Forbidden, reason)
+            }
             ServiceError::Throttled(seconds) => ApiError {
                 retry_after: Some(seconds),
                 ..ApiError::new(

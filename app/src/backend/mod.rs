@@ -16,6 +16,7 @@ pub mod sessions;
 pub mod tenancy;
 pub mod tenants;
 pub mod throttle;
+pub mod users;
 
 pub use actor::Actor;
 pub use error::ServiceError;

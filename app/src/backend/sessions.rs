@@ -201,7 +201,7 @@ pub async fn load_actor(
 }
 
 /// What the user's roles grant: their own roles and their teams' default roles.
-async fn granted_permissions(
+pub(crate) async fn granted_permissions(
     conn: &mut PgConnection,
     tenant_id: Uuid,
     user_id: Uuid,

@@ -5,5 +5,7 @@
 
 mod auth;
 mod authorization;
+mod lifecycle;
 mod schema;
 mod support;
+mod users;

@@ -1,8 +1,8 @@
 //! Helpers shared by the backend tests.
 
-use app::backend::Services;
 use app::backend::password::Passwords;
 use app::backend::sessions::{ClientInfo, SessionPolicy};
+use app::backend::{Actor, Services, roles, sessions, tenancy};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
@@ -67,4 +67,57 @@ pub async fn user(
 /// The constraint a database error violated.
 pub fn violated_constraint(err: sqlx::Error) -> String {
     err.as_database_error().and_then(|e| e.constraint()).unwrap_or_default().to_owned()
+}
+
+/// A tenant with its system roles and a tenant admin (`admin`, no password); returns the
+/// tenant and the admin as an actor.
+pub async fn tenant_with_admin(pool: &PgPool, slug: &str) -> (Uuid, Actor) {
+    let id = tenant(pool, slug).await;
+    let mut tx = tenancy::begin(pool, id).await.unwrap();
+    roles::seed(&mut tx, id).await.unwrap();
+    tx.commit().await.unwrap();
+    let admin = user(pool, id, "admin", "tenant_admin", None).await.unwrap();
+    (id, actor(pool, id, admin).await)
+}
+
+/// A user (type and system role given) as an actor.
+pub async fn member(pool: &PgPool, tenant: Uuid, name: &str, user_type: &str, role: &str) -> Actor {
+    let id = user(pool, tenant, name, user_type, None).await.unwrap();
+    sqlx::query!(
+        "insert into user_roles (tenant_id, user_id, role_id)
+         select $1, $2, id from roles where tenant_id = $1 and system_key = $3",
+        tenant,
+        id,
+        role
+    )
+    .execute(&mut all_tenants(pool).await)
+    .await
+    .unwrap();
+    actor(pool, tenant, id).await
+}
+
+/// A user as the Actor their session would resolve to.
+pub async fn actor(pool: &PgPool, tenant: Uuid, user: Uuid) -> Actor {
+    let mut tx = tenancy::begin(pool, tenant).await.unwrap();
+    let actor = sessions::load_actor(&mut tx, tenant, user, chrono::Utc::now()).await.unwrap();
+    tx.commit().await.unwrap();
+    actor.expect("the user may use the console")
+}
+
+/// The id of a system role in a tenant.
+pub async fn role_id(pool: &PgPool, tenant: Uuid, key: &str) -> Uuid {
+    sqlx::query_scalar!(
+        "select id from roles where tenant_id = $1 and system_key = $2",
+        tenant,
+        key
+    )
+    .fetch_one(&mut all_tenants(pool).await)
+    .await
+    .unwrap()
+}
+
+/// How many rows a table has across all tenants (to prove a failed change changed nothing).
+pub async fn count(pool: &PgPool, table: &str) -> i64 {
+    let sql = format!("select count(*) from {table}");
+    sqlx::query_scalar(&sql).fetch_one(&mut all_tenants(pool).await).await.unwrap()
 }

@@ -59,3 +59,8 @@ impl FromRequestParts<AppState> for Authenticated {
 #[derive(FromRequest)]
 #[from_request(via(axum::Json), rejection(RestError))]
 pub struct JsonBody<T>(pub T);
+
+/// Path parameters whose rejections (an id that is not a UUID) answer 404 in the API's shape.
+#[derive(FromRequestParts)]
+#[from_request(via(axum::extract::Path), rejection(RestError))]
+pub struct PathId<T>(pub T);

@@ -4,6 +4,7 @@
 mod auth;
 mod extract;
 mod tenants;
+mod users;
 
 use axum::Json;
 use axum::Router;
@@ -21,6 +22,11 @@ pub fn routes() -> Router<AppState> {
         .route("/me", get(auth::me))
         .route("/me/password", post(auth::change_password))
         .route("/tenants", get(tenants::list).post(tenants::create))
+        .route("/users", post(users::create))
+        .route("/users/{id}", get(users::get).patch(users::patch).delete(users::delete))
+        .route("/users/{id}/suspend", post(users::suspend))
+        .route("/users/{id}/reactivate", post(users::reactivate))
+        .route("/users/{id}/reset-password", post(users::reset_password))
         .fallback(not_found)
 }
 
@@ -46,6 +52,13 @@ impl From<axum::extract::rejection::JsonRejection> for RestError {
         let mut error = ApiError::field("body", "invalid");
         error.message = rejection.body_text();
         Self(error)
+    }
+}
+
+/// A malformed id names nothing.
+impl From<axum::extract::rejection::PathRejection> for RestError {
+    fn from(_: axum::extract::rejection::PathRejection) -> Self {
+        Self(ApiError::new(shared::ErrorCode::NotFound, "Not found."))
     }
 }
 

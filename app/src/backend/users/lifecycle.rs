@@ -1,0 +1,128 @@
+//! Suspending, reactivating and resetting a user's password: each ends the user's sessions where
+//! it must and writes its audit event in the same transaction.
+
+use serde_json::json;
+use shared::account::{TemporaryPassword, User};
+use shared::{Permission, UserStatus};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use super::super::audit::{self, AuditActor, AuditEvent, Target};
+use super::super::password::{self, Passwords};
+use super::super::sessions::{self, ClientInfo};
+use super::super::{Actor, ServiceError, tenancy};
+use super::{checks, load, snapshot};
+
+/// Suspends a user: they cannot sign in, and their sessions end at once.
+pub async fn suspend(
+    pool: &PgPool,
+    actor: &Actor,
+    id: Uuid,
+    client: &ClientInfo,
+) -> Result<User, ServiceError> {
+    actor.require(Permission::UsersSuspend)?;
+    if id == actor.user_id {
+        return Err(ServiceError::Refused("You cannot suspend yourself."));
+    }
+    set_status(pool, actor, id, UserStatus::Suspended, client).await
+}
+
+/// Lets a suspended user sign in again (unless their account has expired).
+pub async fn reactivate(
+    pool: &PgPool,
+    actor: &Actor,
+    id: Uuid,
+    client: &ClientInfo,
+) -> Result<User, ServiceError> {
+    actor.require(Permission::UsersSuspend)?;
+    set_status(pool, actor, id, UserStatus::Active, client).await
+}
+
+async fn set_status(
+    pool: &PgPool,
+    actor: &Actor,
+    id: Uuid,
+    status: UserStatus,
+    client: &ClientInfo,
+) -> Result<User, ServiceError> {
+    let tenant = actor.tenant_id;
+    let mut tx = tenancy::begin(pool, tenant).await?;
+    let before = load(&mut tx, tenant, id).await?.ok_or(ServiceError::NotFound)?;
+    checks::outranks(actor, &before.permissions)?;
+    if before.status == status {
+        return Ok(before);
+    }
+    sqlx::query!(
+        "update users set status = $3, version = version + 1, updated_at = now()
+          where tenant_id = $1 and id = $2",
+        tenant,
+        id,
+        status.as_str()
+    )
+    .execute(&mut *tx)
+    .await?;
+    let ended = match status {
+        UserStatus::Suspended => sessions::end_all(&mut tx, tenant, id).await?,
+        UserStatus::Active => 0,
+    };
+    let after = load(&mut tx, tenant, id).await?.ok_or(ServiceError::NotFound)?;
+    let action = match status {
+        UserStatus::Suspended => "user.suspended",
+        UserStatus::Active => "user.reactivated",
+    };
+    let event = AuditEvent {
+        target: Some(Target { kind: "user", id, name: &after.username }),
+        changes: audit::diff(&snapshot(&before), &snapshot(&after)),
+        details: json!({"sessions_ended": ended}),
+        client: Some(client),
+        ..AuditEvent::new(tenant, AuditActor::from(actor), action)
+    };
+    audit::record(&mut tx, &event).await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// Gives a user a new temporary password (returned once), which they must change at their next
+/// sign-in; their sessions end.
+pub async fn reset_password(
+    pool: &PgPool,
+    passwords: &Passwords,
+    actor: &Actor,
+    id: Uuid,
+    client: &ClientInfo,
+) -> Result<TemporaryPassword, ServiceError> {
+    actor.require(Permission::UsersResetPassword)?;
+    if id == actor.user_id {
+        return Err(ServiceError::Refused("Change your own password from the account menu."));
+    }
+    let temporary = password::generate_temporary();
+    let hash = passwords.hash(&temporary).await?;
+    let tenant = actor.tenant_id;
+    let mut tx = tenancy::begin(pool, tenant).await?;
+    let before = load(&mut tx, tenant, id).await?.ok_or(ServiceError::NotFound)?;
+    checks::outranks(actor, &before.permissions)?;
+    sqlx::query!(
+        "update users set password_hash = $3, must_change_password = true,
+                password_changed_at = now(), version = version + 1, updated_at = now()
+          where tenant_id = $1 and id = $2",
+        tenant,
+        id,
+        hash
+    )
+    .execute(&mut *tx)
+    .await?;
+    let ended = sessions::end_all(&mut tx, tenant, id).await?;
+    let event = AuditEvent {
+        target: Some(Target { kind: "user", id, name: &before.username }),
+        changes: json!({
+            "password": {"before": null, "after": "temporary password generated"},
+            "must_change_password": {"before": before.must_change_password, "after": true},
+        }),
+        details: json!({"temporary": true, "sessions_ended": ended}),
+        client: Some(client),
+        ..AuditEvent::new(tenant, AuditActor::from(actor), "user.password_reset")
+    };
+    audit::record(&mut tx, &event).await?;
+    tx.commit().await?;
+    Ok(TemporaryPassword { temporary_password: temporary })
+}

@@ -1,0 +1,179 @@
+//! Users: reading one, the pickers of the user form, and (in the submodules) creating, editing,
+//! suspending, reactivating and resetting. Every use case checks the actor's permission first and
+//! works inside a transaction entered into the actor's tenant, so other tenants' users answer 404.
+
+mod checks;
+mod lifecycle;
+mod write;
+
+pub use lifecycle::{reactivate, reset_password, suspend};
+pub use write::{create, patch, update};
+
+use serde_json::{Value, json};
+use shared::account::{RoleOption, RoleRef, TeamRef, User, UserRef};
+use shared::profile::WorkingHours;
+use shared::{Permission, permission};
+use sqlx::types::Json;
+use sqlx::{PgConnection, PgPool};
+use uuid::Uuid;
+
+use super::{Actor, ServiceError, sessions, tenancy};
+
+/// One user of the actor's tenant.
+pub async fn get(pool: &PgPool, actor: &Actor, id: Uuid) -> Result<User, ServiceError> {
+    actor.require(Permission::UsersRead)?;
+    let mut tx = tenancy::begin(pool, actor.tenant_id).await?;
+    let user = load(&mut tx, actor.tenant_id, id).await?.ok_or(ServiceError::NotFound)?;
+    tx.commit().await?;
+    Ok(user)
+}
+
+/// The tenant's roles, for the role picker of the user form.
+pub async fn role_options(pool: &PgPool, actor: &Actor) -> Result<Vec<RoleOption>, ServiceError> {
+    actor.require(Permission::UsersRead)?;
+    let mut tx = tenancy::begin(pool, actor.tenant_id).await?;
+    let rows = sqlx::query!(
+        "select id, name, description, permissions, is_system from roles
+          where tenant_id = $1 order by is_system desc, lower(name)",
+        actor.tenant_id
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| RoleOption {
+            id: r.id,
+            name: r.name,
+            description: r.description,
+            permissions: r.permissions.iter().filter_map(|k| k.parse().ok()).collect(),
+            is_system: r.is_system,
+        })
+        .collect())
+}
+
+/// Up to ten users whose name, username or email starts with `q` (the manager picker).
+pub async fn pick(pool: &PgPool, actor: &Actor, q: &str) -> Result<Vec<UserRef>, ServiceError> {
+    actor.require(Permission::UsersRead)?;
+    let prefix =
+        format!("{}%", q.trim().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+    let mut tx = tenancy::begin(pool, actor.tenant_id).await?;
+    let users = sqlx::query_as!(
+        UserRef,
+        r#"select id, first_name || ' ' || last_name as "name!", username, email from users
+            where tenant_id = $1
+              and (lower(first_name || ' ' || last_name) like lower($2) or lower(last_name) like lower($2)
+                   or lower(username) like lower($2) or lower(email) like lower($2))
+            order by lower(last_name), lower(first_name), id
+            limit 10"#,
+        actor.tenant_id,
+        prefix
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(users)
+}
+
+/// Loads a user with their manager, roles, teams and effective permissions. Must run in a
+/// transaction entered into `tenant_id`.
+pub(crate) async fn load(
+    conn: &mut PgConnection,
+    tenant_id: Uuid,
+    id: Uuid,
+) -> Result<Option<User>, ServiceError> {
+    let Some(row) = sqlx::query!(
+        r#"select u.id, u.first_name, u.last_name, u.email, u.username, u.phone, u.external_id,
+                  u.employee_code, u.timezone, u.position, u.department, u.location, u.branch,
+                  u.tags, u.working_hours as "working_hours: Json<WorkingHours>", u.user_type,
+                  u.status, u.console_access, u.expires_at, u.must_change_password,
+                  u.last_login_at, u.avatar_updated_at is not null as "has_avatar!",
+                  coalesce(u.expires_at <= now(), false) as "expired!",
+                  u.created_at, u.updated_at, u.version,
+                  case when m.id is null then null else
+                      jsonb_build_object('id', m.id, 'name', m.first_name || ' ' || m.last_name,
+                                         'username', m.username, 'email', m.email)
+                  end as "manager: Json<UserRef>",
+                  (select coalesce(jsonb_agg(jsonb_build_object('id', r.id, 'name', r.name)
+                                             order by lower(r.name)), '[]')
+                     from user_roles ur join roles r on r.tenant_id = ur.tenant_id and r.id = ur.role_id
+                    where ur.tenant_id = u.tenant_id and ur.user_id = u.id) as "roles!: Json<Vec<RoleRef>>",
+                  (select coalesce(jsonb_agg(jsonb_build_object('id', t.id, 'name', t.name)
+                                             order by lower(t.name)), '[]')
+                     from team_members tm join teams t on t.tenant_id = tm.tenant_id and t.id = tm.team_id
+                    where tm.tenant_id = u.tenant_id and tm.user_id = u.id) as "teams!: Json<Vec<TeamRef>>"
+             from users u
+             left join users m on m.tenant_id = u.tenant_id and m.id = u.manager_id
+            where u.tenant_id = $1 and u.id = $2"#,
+        tenant_id,
+        id
+    )
+    .fetch_optional(&mut *conn)
+    .await?
+    else {
+        return Ok(None);
+    };
+    let corrupt = |e: shared::user::UnknownVariant| ServiceError::Internal(e.to_string());
+    let user_type = row.user_type.parse().map_err(corrupt)?;
+    let granted = sessions::granted_permissions(conn, tenant_id, id).await?;
+    Ok(Some(User {
+        id: row.id,
+        first_name: row.first_name,
+        last_name: row.last_name,
+        email: row.email,
+        username: row.username,
+        phone: row.phone,
+        external_id: row.external_id,
+        employee_code: row.employee_code,
+        timezone: row.timezone,
+        position: row.position,
+        department: row.department,
+        location: row.location,
+        branch: row.branch,
+        tags: row.tags,
+        manager: row.manager.map(|m| m.0),
+        working_hours: row.working_hours.map(|h| h.0).unwrap_or_default(),
+        user_type,
+        status: row.status.parse().map_err(corrupt)?,
+        expired: row.expired,
+        console_access: row.console_access,
+        expires_at: row.expires_at,
+        must_change_password: row.must_change_password,
+        last_login_at: row.last_login_at,
+        has_avatar: row.has_avatar,
+        roles: row.roles.0,
+        teams: row.teams.0,
+        permissions: permission::effective(user_type, granted).into_iter().collect(),
+        created_at: row.created_at,
+        updated_at: row.updated_at,
+        version: row.version,
+    }))
+}
+
+/// The audited view of a user: the fields an event's before/after values are taken from.
+/// Never a secret.
+pub(crate) fn snapshot(user: &User) -> Value {
+    json!({
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "email": user.email,
+        "username": user.username,
+        "phone": user.phone,
+        "external_id": user.external_id,
+        "employee_code": user.employee_code,
+        "timezone": user.timezone,
+        "position": user.position,
+        "department": user.department,
+        "location": user.location,
+        "branch": user.branch,
+        "tags": user.tags,
+        "manager": user.manager.as_ref().map(|m| &m.name),
+        "working_hours": user.working_hours,
+        "user_type": user.user_type,
+        "status": user.status,
+        "console_access": user.console_access,
+        "expires_at": user.expires_at,
+        "must_change_password": user.must_change_password,
+        "roles": user.roles.iter().map(|r| &r.name).collect::<Vec<_>>(),
+    })
+}

@@ -1,0 +1,263 @@
+//! Creating and editing users.
+
+use chrono::Utc;
+use serde_json::{Value, json};
+use shared::account::{CreatedUser, User, UserEdit};
+use shared::error::Check;
+use shared::user_form::{NewUserForm, PasswordChoice, UserFields};
+use shared::{Permission, UserType};
+use sqlx::PgPool;
+use sqlx::types::Json;
+use uuid::Uuid;
+
+use super::super::audit::{self, AuditActor, AuditEvent, Target};
+use super::super::password::{self, Passwords};
+use super::super::sessions::ClientInfo;
+use super::super::{Actor, ServiceError, tenancy};
+use super::{checks, load, snapshot};
+
+/// Creates a user with their roles, in one transaction with its audit event. A generated
+/// temporary password is returned once; only its hash is stored.
+#[tracing::instrument(skip_all)]
+pub async fn create(
+    pool: &PgPool,
+    passwords: &Passwords,
+    actor: &Actor,
+    form: NewUserForm,
+    client: &ClientInfo,
+) -> Result<CreatedUser, ServiceError> {
+    actor.require(Permission::UsersCreate)?;
+    let new = form.validate(Utc::now()).map_err(ServiceError::Validation)?;
+    let (clear, temporary) = match new.password {
+        PasswordChoice::Generate => {
+            let temporary = password::generate_temporary();
+            (temporary.clone(), Some(temporary))
+        }
+        PasswordChoice::Set { password } => (password, None),
+    };
+    let hash = passwords.hash(&clear).await?;
+
+    let p = &new.profile;
+    let tenant = actor.tenant_id;
+    let mut tx = tenancy::begin(pool, tenant).await?;
+    let mut check = Check::default();
+    checks::unique(&mut tx, &mut check, tenant, p, None).await?;
+    checks::roles(&mut tx, &mut check, actor, new.user_type, &p.roles, &p.roles).await?;
+    checks::manager(&mut tx, &mut check, tenant, None, p.manager_id).await?;
+    check.finish(()).map_err(ServiceError::Validation)?;
+
+    let id = sqlx::query_scalar!(
+        "insert into users (tenant_id, first_name, last_name, email, username, phone, external_id,
+                            employee_code, timezone, position, department, location, branch, tags,
+                            manager_id, working_hours, user_type, status, console_access, expires_at,
+                            password_hash, must_change_password, password_changed_at)
+         values ($1, $2, $3, $4, $5, $6, $7, $8,
+                 coalesce($9, (select timezone from tenants where id = $1)),
+                 $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, now())
+         returning id",
+        tenant,
+        p.first_name,
+        p.last_name,
+        p.email.as_str(),
+        p.username.as_str(),
+        p.phone.as_ref().map(|x| x.as_str()),
+        p.external_id,
+        p.employee_code,
+        p.timezone.as_ref().map(|x| x.as_str()),
+        p.position,
+        p.department,
+        p.location,
+        p.branch,
+        &p.tags,
+        p.manager_id,
+        (!p.working_hours.is_empty()).then(|| Json(&p.working_hours)) as _,
+        new.user_type.as_str(),
+        new.status.as_str(),
+        p.console_access,
+        p.expires_at,
+        hash,
+        new.must_change_password,
+    )
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(checks::unique_violation)?;
+    set_roles(&mut tx, tenant, id, &p.roles).await?;
+
+    let user = load(&mut tx, tenant, id).await?.ok_or(ServiceError::NotFound)?;
+    let mut changes = audit::diff(&Value::Null, &snapshot(&user));
+    let how = if temporary.is_some() { "temporary password generated" } else { "password set" };
+    changes["password"] = json!({"before": null, "after": how});
+    let event = AuditEvent {
+        target: Some(Target { kind: "user", id, name: &user.username }),
+        changes,
+        client: Some(client),
+        ..AuditEvent::new(tenant, AuditActor::from(actor), "user.created")
+    };
+    audit::record(&mut tx, &event).await?;
+    tx.commit().await?;
+    Ok(CreatedUser { user, temporary_password: temporary })
+}
+
+/// Saves the edit form. The version must be the stored one (else 409, nothing saved); an edit
+/// that changes nothing records nothing.
+#[tracing::instrument(skip_all, fields(user = %id))]
+pub async fn update(
+    pool: &PgPool,
+    actor: &Actor,
+    id: Uuid,
+    edit: UserEdit,
+    client: &ClientInfo,
+) -> Result<User, ServiceError> {
+    actor.require(Permission::UsersUpdate)?;
+    let tenant = actor.tenant_id;
+    let mut tx = tenancy::begin(pool, tenant).await?;
+    let before = load(&mut tx, tenant, id).await?.ok_or(ServiceError::NotFound)?;
+    checks::outranks(actor, &before.permissions)?;
+    if edit.version != before.version {
+        return Err(stale());
+    }
+    let p =
+        edit.fields.validate(Utc::now(), before.expires_at).map_err(ServiceError::Validation)?;
+    let mut check = Check::default();
+    checks::unique(&mut tx, &mut check, tenant, &p, Some(id)).await?;
+    let added: Vec<Uuid> =
+        p.roles.iter().copied().filter(|r| !before.roles.iter().any(|h| h.id == *r)).collect();
+    checks::roles(&mut tx, &mut check, actor, before.user_type, &p.roles, &added).await?;
+    if p.manager_id != before.manager.as_ref().map(|m| m.id) {
+        checks::manager(&mut tx, &mut check, tenant, Some(id), p.manager_id).await?;
+    }
+    if p.console_access && before.user_type == UserType::Service {
+        check.add("console_access", "service_account");
+    }
+    if !p.console_access && id == actor.user_id {
+        check.add("console_access", "self");
+    }
+    check.finish(()).map_err(ServiceError::Validation)?;
+
+    let saved = sqlx::query!(
+        "update users set first_name = $4, last_name = $5, email = $6, username = $7, phone = $8,
+                external_id = $9, employee_code = $10, timezone = coalesce($11, timezone),
+                position = $12, department = $13, location = $14, branch = $15, tags = $16,
+                manager_id = $17, working_hours = $18, console_access = $19, expires_at = $20,
+                version = version + 1, updated_at = now()
+          where tenant_id = $1 and id = $2 and version = $3",
+        tenant,
+        id,
+        edit.version,
+        p.first_name,
+        p.last_name,
+        p.email.as_str(),
+        p.username.as_str(),
+        p.phone.as_ref().map(|x| x.as_str()),
+        p.external_id,
+        p.employee_code,
+        p.timezone.as_ref().map(|x| x.as_str()),
+        p.position,
+        p.department,
+        p.location,
+        p.branch,
+        &p.tags,
+        p.manager_id,
+        (!p.working_hours.is_empty()).then(|| Json(&p.working_hours)) as _,
+        p.console_access,
+        p.expires_at,
+    )
+    .execute(&mut *tx)
+    .await
+    .map_err(checks::unique_violation)?;
+    if saved.rows_affected() == 0 {
+        return Err(stale());
+    }
+    set_roles(&mut tx, tenant, id, &p.roles).await?;
+
+    let after = load(&mut tx, tenant, id).await?.ok_or(ServiceError::NotFound)?;
+    if id == actor.user_id {
+        let keeps = |perm| !actor.permissions.contains(&perm) || after.permissions.contains(&perm);
+        if !keeps(Permission::UsersUpdate) || !keeps(Permission::RolesManage) {
+            return Err(ServiceError::Refused(
+                "You cannot remove your own administrative permissions; ask another administrator.",
+            ));
+        }
+    }
+    let changes = audit::diff(&snapshot(&before), &snapshot(&after));
+    if changes.as_object().is_none_or(|c| c.is_empty()) {
+        return Ok(before); // nothing changed: the transaction rolls back, the version stays
+    }
+    let event = AuditEvent {
+        target: Some(Target { kind: "user", id, name: &after.username }),
+        changes,
+        client: Some(client),
+        ..AuditEvent::new(tenant, AuditActor::from(actor), "user.updated")
+    };
+    audit::record(&mut tx, &event).await?;
+    tx.commit().await?;
+    Ok(after)
+}
+
+/// `PATCH /api/v1/users/{id}` with only the changed fields: they are laid over the stored user
+/// and saved like the edit form. `user_type` cannot change; fields not in the form are refused.
+pub async fn patch(
+    pool: &PgPool,
+    actor: &Actor,
+    id: Uuid,
+    body: Value,
+    client: &ClientInfo,
+) -> Result<User, ServiceError> {
+    actor.require(Permission::UsersUpdate)?;
+    let Value::Object(mut changed) = body else {
+        return Err(ServiceError::field("body", "invalid"));
+    };
+    if changed.contains_key("user_type") {
+        return Err(ServiceError::field("user_type", "immutable"));
+    }
+    let Some(version) = changed.remove("version").and_then(|v| v.as_i64()) else {
+        return Err(ServiceError::field("version", "required"));
+    };
+    let current = super::get(pool, actor, id).await?;
+    let mut merged = serde_json::to_value(current.fields())
+        .map_err(|e| ServiceError::Internal(e.to_string()))?;
+    let mut check = Check::default();
+    for (key, value) in changed {
+        match merged.get_mut(&key) {
+            Some(slot) => *slot = value,
+            None => check.add(&key, "unknown_field"),
+        }
+    }
+    check.finish(()).map_err(ServiceError::Validation)?;
+    let fields: UserFields =
+        serde_json::from_value(merged).map_err(|_| ServiceError::field("body", "invalid"))?;
+    update(pool, actor, id, UserEdit { version, fields }, client).await
+}
+
+/// Makes `roles` exactly the user's roles.
+async fn set_roles(
+    conn: &mut sqlx::PgConnection,
+    tenant: Uuid,
+    user: Uuid,
+    roles: &[Uuid],
+) -> Result<(), sqlx::Error> {
+    sqlx::query!(
+        "delete from user_roles where tenant_id = $1 and user_id = $2 and role_id <> all($3)",
+        tenant,
+        user,
+        roles
+    )
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query!(
+        "insert into user_roles (tenant_id, user_id, role_id)
+         select $1, $2, unnest($3::uuid[]) on conflict do nothing",
+        tenant,
+        user,
+        roles
+    )
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+fn stale() -> ServiceError {
+    ServiceError::Conflict(
+        "Someone else changed this user after you opened it. Reload to see their changes.".into(),
+    )
+}

@@ -1,0 +1,154 @@
+//! Suspending, reactivating, expiring and resetting users: sessions end, sign-in is refused,
+//! other tenants' users are not there, and nobody acts above their own rank.
+
+use app::backend::auth::{SignedIn, sign_in};
+use app::backend::{ServiceError, Services, sessions, users};
+use shared::auth::SignInRequest;
+use shared::user_form::PasswordChoice;
+use shared::{Password, UserStatus};
+use sqlx::PgPool;
+
+use crate::support::{all_tenants, client, member, services, tenant_with_admin};
+use crate::users::new_user;
+
+const PASSPHRASE: &str = "a long and unusual passphrase";
+
+/// Creates `name` with a password of the admin's choosing and signs them in.
+async fn signed_in_user(
+    s: &Services,
+    admin: &app::backend::Actor,
+    name: &str,
+) -> (shared::Uuid, SignedIn) {
+    let mut form = new_user(name, "agent");
+    form.password = PasswordChoice::Set { password: Password::new(PASSPHRASE) };
+    form.must_change_password = false;
+    let user =
+        users::create(&s.pool, &s.passwords, admin, form, &client("10.0.0.1")).await.unwrap().user;
+    (user.id, sign_in_as(s, name, PASSPHRASE).await.unwrap())
+}
+
+async fn sign_in_as(s: &Services, name: &str, password: &str) -> Result<SignedIn, ServiceError> {
+    let request = SignInRequest {
+        tenant: "acme".into(),
+        login: name.into(),
+        password: Password::new(password),
+    };
+    sign_in(&s.pool, &s.passwords, &s.sessions, &request, &client("10.0.0.9")).await
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn suspension_ends_live_sessions_and_reactivation_lets_them_back(pool: PgPool) {
+    let s = services(&pool);
+    let (_, admin) = tenant_with_admin(&pool, "acme").await;
+    let (id, session) = signed_in_user(&s, &admin, "grace").await;
+    assert!(sessions::resolve(&pool, &s.sessions, &session.token).await.is_ok());
+
+    let suspended = users::suspend(&pool, &admin, id, &client("10.0.0.1")).await.unwrap();
+    assert_eq!((suspended.status, suspended.state_label()), (UserStatus::Suspended, "Suspended"));
+    let next = sessions::resolve(&pool, &s.sessions, &session.token).await;
+    assert!(matches!(next, Err(ServiceError::Unauthenticated)), "the live session ended");
+    assert!(matches!(
+        sign_in_as(&s, "grace", PASSPHRASE).await,
+        Err(ServiceError::AccountUnavailable(_))
+    ));
+
+    // Suspending again changes nothing and records nothing.
+    let again = users::suspend(&pool, &admin, id, &client("10.0.0.1")).await.unwrap();
+    assert_eq!(again.version, suspended.version);
+    let actions = sqlx::query_scalar!(
+        r#"select action as "action!" from audit_events where target_id = $1 and action like 'user.%' order by id"#,
+        id
+    )
+    .fetch_all(&mut all_tenants(&pool).await)
+    .await
+    .unwrap();
+    assert_eq!(actions, ["user.created", "user.suspended"]);
+
+    users::reactivate(&pool, &admin, id, &client("10.0.0.1")).await.unwrap();
+    assert!(sign_in_as(&s, "grace", PASSPHRASE).await.is_ok());
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn an_expired_user_cannot_sign_in_and_shows_as_expired(pool: PgPool) {
+    let s = services(&pool);
+    let (tenant, admin) = tenant_with_admin(&pool, "acme").await;
+    let (id, session) = signed_in_user(&s, &admin, "grace").await;
+    sqlx::query!(
+        "update users set expires_at = now() - interval '1 minute' where tenant_id = $1 and id = $2",
+        tenant,
+        id
+    )
+    .execute(&mut all_tenants(&pool).await)
+    .await
+    .unwrap();
+    let user = users::get(&pool, &admin, id).await.unwrap();
+    assert!(user.expired);
+    assert_eq!(user.state_label(), "Expired");
+    assert!(sessions::resolve(&pool, &s.sessions, &session.token).await.is_err());
+    assert!(matches!(
+        sign_in_as(&s, "grace", PASSPHRASE).await,
+        Err(ServiceError::AccountUnavailable(_))
+    ));
+    // The old expiry does not block editing other fields.
+    let mut fields = user.fields();
+    fields.branch = Some("Oslo".into());
+    let edit = shared::account::UserEdit { version: user.version, fields };
+    assert!(users::update(&pool, &admin, id, edit, &client("10.0.0.1")).await.is_ok());
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_reset_password_is_temporary_and_ends_every_session(pool: PgPool) {
+    let s = services(&pool);
+    let (_, admin) = tenant_with_admin(&pool, "acme").await;
+    let (id, session) = signed_in_user(&s, &admin, "grace").await;
+    let reset =
+        users::reset_password(&pool, &s.passwords, &admin, id, &client("10.0.0.1")).await.unwrap();
+    assert!(sessions::resolve(&pool, &s.sessions, &session.token).await.is_err());
+    assert!(matches!(
+        sign_in_as(&s, "grace", PASSPHRASE).await,
+        Err(ServiceError::Unauthenticated)
+    ));
+    let again = sign_in_as(&s, "grace", reset.temporary_password.expose()).await.unwrap();
+    assert!(again.me.must_change_password);
+
+    let event = sqlx::query!(
+        "select changes, details from audit_events where target_id = $1 and action = 'user.password_reset'",
+        id
+    )
+    .fetch_one(&mut all_tenants(&pool).await)
+    .await
+    .unwrap();
+    assert_eq!(event.details["sessions_ended"], 1);
+    let recorded = format!("{} {}", event.changes, event.details);
+    assert!(!recorded.contains(reset.temporary_password.expose()), "never the password");
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn other_tenants_users_are_not_found_and_nobody_acts_above_their_rank(pool: PgPool) {
+    let s = services(&pool);
+    let (tenant, admin) = tenant_with_admin(&pool, "acme").await;
+    let (_, outsider) = tenant_with_admin(&pool, "globex").await;
+    let (id, _) = signed_in_user(&s, &admin, "grace").await;
+    let c = client("10.0.0.1");
+
+    assert!(matches!(users::get(&pool, &outsider, id).await, Err(ServiceError::NotFound)));
+    assert!(matches!(users::suspend(&pool, &outsider, id, &c).await, Err(ServiceError::NotFound)));
+    assert!(matches!(
+        users::reactivate(&pool, &outsider, id, &c).await,
+        Err(ServiceError::NotFound)
+    ));
+    let reset = users::reset_password(&pool, &s.passwords, &outsider, id, &c).await;
+    assert!(matches!(reset, Err(ServiceError::NotFound)));
+
+    assert!(matches!(
+        users::suspend(&pool, &admin, admin.user_id, &c).await,
+        Err(ServiceError::Refused(_))
+    ));
+    let helpdesk = member(&pool, tenant, "helpdesk", "agent", "helpdesk").await;
+    let reset = users::reset_password(&pool, &s.passwords, &helpdesk, admin.user_id, &c).await;
+    assert!(matches!(reset, Err(ServiceError::Refused(_))), "a helpdesk cannot take over an admin");
+    assert!(users::reset_password(&pool, &s.passwords, &helpdesk, id, &c).await.is_ok());
+    let viewer = member(&pool, tenant, "viewer", "viewer", "read_only").await;
+    assert!(matches!(users::suspend(&pool, &viewer, id, &c).await, Err(ServiceError::Forbidden)));
+    assert!(users::get(&pool, &viewer, id).await.is_ok());
+}

@@ -1,0 +1,79 @@
+//! `/users`: creating, reading, editing, suspending, reactivating and resetting users.
+
+use app::backend::users;
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use serde_json::Value;
+use shared::account::{CreatedUser, TemporaryPassword, User};
+use shared::user_form::NewUserForm;
+use shared::{ApiError, ErrorCode, Uuid};
+
+use super::extract::{Authenticated, Client, JsonBody, PathId};
+use super::{RestError, RestResult};
+use crate::state::AppState;
+
+pub async fn create(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    Client(client): Client,
+    JsonBody(form): JsonBody<NewUserForm>,
+) -> RestResult<(StatusCode, Json<CreatedUser>)> {
+    let s = &state.services;
+    let created = users::create(&s.pool, &s.passwords, &actor, form, &client).await?;
+    Ok((StatusCode::CREATED, Json(created)))
+}
+
+pub async fn get(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    PathId(id): PathId<Uuid>,
+) -> RestResult<Json<User>> {
+    Ok(Json(users::get(&state.services.pool, &actor, id).await?))
+}
+
+pub async fn patch(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    Client(client): Client,
+    PathId(id): PathId<Uuid>,
+    JsonBody(body): JsonBody<Value>,
+) -> RestResult<Json<User>> {
+    Ok(Json(users::patch(&state.services.pool, &actor, id, body, &client).await?))
+}
+
+/// Users are never deleted.
+pub async fn delete() -> RestError {
+    RestError(ApiError::new(
+        ErrorCode::MethodNotAllowed,
+        "Users are never deleted; suspend the user instead (POST /api/v1/users/{id}/suspend).",
+    ))
+}
+
+pub async fn suspend(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    Client(client): Client,
+    PathId(id): PathId<Uuid>,
+) -> RestResult<Json<User>> {
+    Ok(Json(users::suspend(&state.services.pool, &actor, id, &client).await?))
+}
+
+pub async fn reactivate(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    Client(client): Client,
+    PathId(id): PathId<Uuid>,
+) -> RestResult<Json<User>> {
+    Ok(Json(users::reactivate(&state.services.pool, &actor, id, &client).await?))
+}
+
+pub async fn reset_password(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    Client(client): Client,
+    PathId(id): PathId<Uuid>,
+) -> RestResult<Json<TemporaryPassword>> {
+    let s = &state.services;
+    Ok(Json(users::reset_password(&s.pool, &s.passwords, &actor, id, &client).await?))
+}
