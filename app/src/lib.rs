@@ -19,7 +19,9 @@ use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
 use leptos_router::path;
 
 use components::layout::AppShell;
-use pages::{ChangePassword, NotFound, Pending, SignIn, Tenants};
+use pages::{
+    ChangePassword, EditUser, NewUser, NotFound, Pending, SignIn, Tenants, UserPage, Users,
+};
 
 /// The HTML document around the app, rendered by the server for every page.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -76,7 +78,10 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("") view=AppShell>
                     <Route path=path!("") view=Home/>
                     <Route path=path!("tenants") view=Tenants/>
-                    <Route path=path!("users") view=|| view! { <Pending title="Users"/> }/>
+                    <Route path=path!("users") view=Users/>
+                    <Route path=path!("users/new") view=NewUser/>
+                    <Route path=path!("users/:id") view=UserPage/>
+                    <Route path=path!("users/:id/edit") view=EditUser/>
                     <Route path=path!("roles") view=|| view! { <Pending title="Roles"/> }/>
                     <Route path=path!("teams") view=|| view! { <Pending title="Teams"/> }/>
                     <Route path=path!("audit") view=|| view! { <Pending title="Audit log"/> }/>

@@ -1,20 +1,7 @@
 // Sign-in end to end: the platform superuser creates an organisation, its first admin signs in
 // with the temporary password, must choose a new one, lands in the console and signs out.
-import { test, expect, type Page } from '@playwright/test';
-import { firstSuperuserPassword, hydrated, signIn } from './support';
-
-async function chooseNewPassword(page: Page, current: string, next: string) {
-  await expect(page).toHaveURL(/\/change-password$/);
-  await expect(page.getByRole('heading', { name: 'Choose a new password' })).toBeVisible();
-  await hydrated(page);
-  await page.getByLabel('Current password').fill(current);
-  await page.getByLabel('New password', { exact: true }).fill('short');
-  await expect(page.getByText('At least 15 characters')).not.toHaveClass(/ok/);
-  await page.getByLabel('New password', { exact: true }).fill(next);
-  await expect(page.getByText('At least 15 characters')).toHaveClass(/ok/);
-  await page.getByLabel('Repeat the new password').fill(next);
-  await page.getByRole('button', { name: 'Save the new password' }).click();
-}
+import { test, expect } from '@playwright/test';
+import { chooseNewPassword, firstSuperuserPassword, hydrated, signIn } from './support';
 
 test.describe.configure({ mode: 'serial' });
 

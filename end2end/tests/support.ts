@@ -1,5 +1,5 @@
 // Helpers shared by the specs.
-import { expect, type Page } from '@playwright/test';
+import { expect, type APIRequestContext, type Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 
 /** Waits until the wasm bundle has taken over the page. */
@@ -30,4 +30,38 @@ export function firstSuperuserPassword(): string {
   const match = log.match(/password\s+(\S+)/);
   if (!match) throw new Error('the server log has no first-start password');
   return match[1];
+}
+
+/** Replaces a temporary password on the forced change-password page. */
+export async function chooseNewPassword(page: Page, current: string, next: string) {
+  await expect(page).toHaveURL(/\/change-password$/);
+  await expect(page.getByRole('heading', { name: 'Choose a new password' })).toBeVisible();
+  await hydrated(page);
+  await page.getByLabel('Current password').fill(current);
+  await page.getByLabel('New password', { exact: true }).fill('short');
+  await expect(page.getByText('At least 15 characters')).not.toHaveClass(/ok/);
+  await page.getByLabel('New password', { exact: true }).fill(next);
+  await expect(page.getByText('At least 15 characters')).toHaveClass(/ok/);
+  await page.getByLabel('Repeat the new password').fill(next);
+  await page.getByRole('button', { name: 'Save the new password' }).click();
+}
+
+/** A fresh organisation whose admin `boss` has chosen `password`, set up through the JSON API
+ * (the superuser creates it; the admin replaces the temporary password). `api` ends up signed in
+ * as the admin. */
+export async function organisationWithAdmin(api: APIRequestContext, prefix: string) {
+  const slug = `${prefix}-${Date.now().toString(36)}-${Math.floor(Math.random() * 1e6).toString(36)}`;
+  const password = `the boss's own passphrase ${slug}`;
+  const ok = async (response: Promise<import('@playwright/test').APIResponse>) => {
+    const answer = await response;
+    expect(answer.ok(), await answer.text()).toBeTruthy();
+    return answer.status() === 204 ? null : answer.json();
+  };
+  await ok(api.post('/api/v1/session', { data: { tenant: 'platform', login: 'e2e-root', password: process.env.ROSTER_E2E_PASSWORD } }));
+  const created = await ok(api.post('/api/v1/tenants', {
+    data: { slug, name: `Org ${slug}`, admin_first_name: 'Bo', admin_last_name: 'Boss', admin_email: `boss@${slug}.test`, admin_username: 'boss' },
+  }));
+  await ok(api.post('/api/v1/session', { data: { tenant: slug, login: 'boss', password: created.temporary_password } }));
+  await ok(api.post('/api/v1/me/password', { data: { current_password: created.temporary_password, new_password: password } }));
+  return { slug, password, ok };
 }

@@ -494,9 +494,43 @@ async fn the_users_api_creates_reads_edits_suspends_and_never_deletes(pool: PgPo
     let (status, _, reset) =
         call("POST", &format!("{uri}/reset-password"), Some(&admin), None).await;
     assert_eq!((status, reset["temporary_password"].is_string()), (StatusCode::OK, true));
+    // Avatars: a renamed text file is refused, a real image is stored as a 256 px square.
+    let avatar = format!("{uri}/avatar");
+    let put = |body: Vec<u8>| {
+        let request = Request::put(&avatar)
+            .header(header::HOST, "roster.test")
+            .header(header::COOKIE, &admin)
+            .header(header::CONTENT_TYPE, "image/png")
+            .body(Body::from(body))
+            .unwrap();
+        send(app(pool.clone()), request)
+    };
+    let (status, _, refused) = put(b"not an image at all, just named photo.png".to_vec()).await;
+    assert_eq!(
+        (status, &refused["fields"]["avatar"][0]),
+        (StatusCode::UNPROCESSABLE_ENTITY, &"not_an_image".into())
+    );
+    assert_eq!(put(ONE_PIXEL_PNG.to_vec()).await.0, StatusCode::NO_CONTENT);
+    let response = app(pool.clone())
+        .oneshot(Request::get(&avatar).header(header::COOKIE, &admin).body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(response.headers()[header::CONTENT_TYPE], "image/png");
+    let png = response.into_body().collect().await.unwrap().to_bytes();
+    assert_eq!(&png[12..24], b"IHDR\0\0\x01\0\0\0\x01\0", "256 × 256");
+
     let (status, _, deleted) = call("DELETE", &uri, Some(&admin), None).await;
     assert_eq!(
         (status, &deleted["error"]),
         (StatusCode::METHOD_NOT_ALLOWED, &"method_not_allowed".into())
     );
 }
+
+/// A valid 1 × 1 transparent PNG.
+const ONE_PIXEL_PNG: [u8; 67] = [
+    0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, 0x00, 0x00, 0x00, 0x0D, 0x49, 0x48, 0x44, 0x52,
+    0x00, 0x00, 0x00, 0x01, 0x00, 0x00, 0x00, 0x01, 0x08, 0x06, 0x00, 0x00, 0x00, 0x1F, 0x15, 0xC4,
+    0x89, 0x00, 0x00, 0x00, 0x0A, 0x49, 0x44, 0x41, 0x54, 0x78, 0x9C, 0x63, 0x00, 0x01, 0x00, 0x00,
+    0x05, 0x00, 0x01, 0x0D, 0x0A, 0x2D, 0xB4, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4E, 0x44, 0xAE,
+    0x42, 0x60, 0x82,
+];

@@ -24,11 +24,11 @@ impl TryFrom<String> for Phone {
     fn try_from(value: String) -> Result<Self, Self::Error> {
         let number: String =
             value.chars().filter(|c| !matches!(c, ' ' | '-' | '(' | ')' | '.')).collect();
-        let digits = number.strip_prefix('+').ok_or("format")?;
+        let digits = number.strip_prefix('+').ok_or("phone_format")?;
         let well_formed = (7..=15).contains(&digits.len())
             && digits.chars().all(|c| c.is_ascii_digit())
             && !digits.starts_with('0');
-        if well_formed { Ok(Self(number)) } else { Err("format") }
+        if well_formed { Ok(Self(number)) } else { Err("phone_format") }
     }
 }
 
@@ -203,7 +203,7 @@ mod tests {
         for bad in
             ["", "4155550123", "+0123456789", "+12345", "+1234567890123456", "+1 415 CALL ME"]
         {
-            assert_eq!(Phone::try_from(bad.to_string()), Err("format"), "{bad:?}");
+            assert_eq!(Phone::try_from(bad.to_string()), Err("phone_format"), "{bad:?}");
         }
     }
 

@@ -256,8 +256,10 @@ pub fn expiry(
     let at = match value.parse::<NaiveDate>() {
         // The date of the stored expiry (as the form shows it) keeps the stored instant.
         Ok(date) if kept.is_some_and(|k| k.date_naive() == date) => return Ok(kept),
-        Ok(date) => date.and_hms_opt(0, 0, 0).map(|t| t.and_utc()).ok_or("format")?,
-        Err(_) => DateTime::parse_from_rfc3339(value).map_err(|_| "format")?.with_timezone(&Utc),
+        Ok(date) => date.and_hms_opt(0, 0, 0).map(|t| t.and_utc()).ok_or("date_format")?,
+        Err(_) => {
+            DateTime::parse_from_rfc3339(value).map_err(|_| "date_format")?.with_timezone(&Utc)
+        }
     };
     if at <= now && Some(at) != kept { Err("past") } else { Ok(Some(at)) }
 }

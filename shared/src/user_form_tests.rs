@@ -77,7 +77,7 @@ fn every_bad_field_is_reported_at_once() {
             ("first_name", "required"),
             ("last_name", "too_long"),
             ("password", "too_short"),
-            ("phone", "format"),
+            ("phone", "phone_format"),
             ("position", "too_long"),
             ("status", "unknown"),
             ("tags", "tag_too_long"),
@@ -119,7 +119,7 @@ fn expiry_dates() {
     );
     assert_eq!(day(" "), Ok(None));
     assert_eq!(day("2026-11-23"), Err("past"), "today at 00:00 has passed");
-    assert_eq!(day("31/01/2027"), Err("format"));
+    assert_eq!(day("31/01/2027"), Err("date_format"));
     let kept = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
     assert_eq!(
         expiry(Some("2026-01-01"), now(), Some(kept)),

@@ -16,7 +16,7 @@ pub fn field_codes(result: Option<Result<impl Sized, ApiError>>, field: &str) ->
 pub fn describe(code: &str) -> &'static str {
     match code {
         "required" => "This field is required.",
-        "taken" => "Already used by another account here.",
+        "taken" => "Already used by another user in this organisation.",
         "reserved" => "This name is reserved.",
         "format" => "This does not look like an email address.",
         "length" => "This is too short or too long.",
@@ -28,13 +28,34 @@ pub fn describe(code: &str) -> &'static str {
         "too_short" => "Use at least 15 characters.",
         "common" => "This password is too common; choose another.",
         "same_as_identity" => "The password cannot be your username or email.",
+        "phone_format" => "Use the international form, e.g. +47 912 34 567.",
+        "unknown_timezone" => "Choose a timezone from the list.",
+        "spaces" => "Spaces are not allowed here.",
+        "tag_too_long" => "Tags are at most 40 characters.",
+        "too_many" => "There are too many entries.",
+        "time_format" => "Use hours and minutes, e.g. 09:00.",
+        "order" => "Each shift must end after it starts, without overlaps.",
+        "date_format" => "Use a date like 2027-01-31.",
+        "past" => "Choose a date in the future.",
+        "unknown" => "Choose one of the options.",
+        "above_ceiling" => "A role grants more than this type of user may hold.",
+        "beyond_yours" => "You cannot grant a role with permissions you do not hold.",
+        "cycle" => "This manager reports to this user already; that would make a loop.",
+        "service_account" => "Service accounts use the API only.",
+        "self" => "You cannot remove your own console access.",
+        "immutable" => "This cannot be changed after creation.",
+        "too_large" => "Choose an image of at most 2 MiB.",
+        "not_an_image" => "This is not a PNG, JPEG or WebP image.",
         _ => "Check this field.",
     }
 }
 
 /// The messages under a field, announced to screen readers.
 #[component]
-pub fn FieldErrors(#[prop(into)] codes: Signal<Vec<String>>, id: &'static str) -> impl IntoView {
+pub fn FieldErrors(
+    #[prop(into)] codes: Signal<Vec<String>>,
+    #[prop(into)] id: String,
+) -> impl IntoView {
     view! {
         <ul class="field-errors" id=id role="alert">
             {move || codes.get().into_iter().map(|c| view! { <li>{describe(&c)}</li> }).collect_view()}

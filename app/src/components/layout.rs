@@ -87,7 +87,6 @@ fn Chrome(me: Me) -> impl IntoView {
     });
     let sections: Vec<_> = SECTIONS.iter().filter(|s| (s.visible)(&me)).collect();
     let who = format!("{} · {}", me.display_name(), me.tenant.name);
-    provide_context(me);
 
     view! {
         <div class="shell" class:nav-open=open>

@@ -5,9 +5,11 @@ mod not_found;
 mod pending;
 mod sign_in;
 mod tenants;
+mod users;
 
 pub use change_password::ChangePassword;
 pub use not_found::NotFound;
 pub use pending::Pending;
 pub use sign_in::SignIn;
 pub use tenants::Tenants;
+pub use users::{EditUser, NewUser, UserPage, Users};

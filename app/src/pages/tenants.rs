@@ -6,18 +6,18 @@ use leptos_meta::Title;
 use shared::tenant::{CreatedTenant, Tenant};
 
 use crate::api::tenants::{CreateTenant, list_tenants};
+use crate::components::dialog::{Secret, SecretDialog};
 use crate::components::forms::{FieldErrors, FormAlert, field_codes};
-use crate::components::icons::{Icon, Svg};
 
 /// The tenants list and the creation form.
 #[component]
 pub fn Tenants() -> impl IntoView {
     let create = ServerAction::<CreateTenant>::new();
     let tenants = Resource::new(move || create.version().get(), |_| list_tenants());
-    let created = RwSignal::new(None::<CreatedTenant>);
+    let secret = RwSignal::new(None::<Secret>);
     Effect::new(move |_| {
         if let Some(Ok(done)) = create.value().get() {
-            created.set(Some(done));
+            secret.set(Some(announce(done)));
         }
     });
 
@@ -43,7 +43,7 @@ pub fn Tenants() -> impl IntoView {
             </section>
             <NewTenantForm create/>
         </div>
-        <TemporaryPasswordDialog created/>
+        <SecretDialog secret/>
     }
 }
 
@@ -111,41 +111,15 @@ fn NewTenantForm(create: ServerAction<CreateTenant>) -> impl IntoView {
     }
 }
 
-/// Shows the first admin's temporary password once, with a copy button and a warning.
-#[component]
-fn TemporaryPasswordDialog(created: RwSignal<Option<CreatedTenant>>) -> impl IntoView {
-    let copied = RwSignal::new(false);
-    let copy = move |_| {
-        #[cfg(feature = "hydrate")]
-        if let Some(done) = created.get_untracked() {
-            let _ = window().navigator().clipboard().write_text(done.temporary_password.expose());
-            copied.set(true);
-        }
-    };
-    view! {
-        <Show when=move || created.get().is_some()>
-            <div class="modal-backdrop">
-                <div class="card modal" role="dialog" aria-modal="true" aria-labelledby="temp-title">
-                    <h2 id="temp-title">"Organisation created"</h2>
-                    <p>
-                        "Give " <strong>{move || created.get().map(|c| c.admin_username)}</strong>
-                        " this temporary password for organisation "
-                        <code>{move || created.get().map(|c| c.tenant.slug)}</code>
-                        ". They will choose their own at first sign-in."
-                    </p>
-                    <div class="input-with-button">
-                        <input readonly aria-label="Temporary password" class="secret"
-                            value=move || created.get().map(|c| c.temporary_password.expose().to_owned())/>
-                        <button type="button" class="icon-button" aria-label="Copy the password" on:click=copy>
-                            <Svg icon=Icon::Copy/>
-                        </button>
-                    </div>
-                    <p class="alert warning">"It will not be shown again."
-                        {move || copied.get().then_some(" Copied to the clipboard.")}</p>
-                    <button type="button" class="button primary"
-                        on:click=move |_| { created.set(None); copied.set(false); }>"Done"</button>
-                </div>
-            </div>
-        </Show>
+/// The first admin's temporary password, for the dialog that shows it once.
+fn announce(done: CreatedTenant) -> Secret {
+    Secret {
+        title: "Organisation created".into(),
+        message: format!(
+            "Give {} this temporary password for organisation “{}”. They will choose their own at \
+             first sign-in.",
+            done.admin_username, done.tenant.slug
+        ),
+        password: done.temporary_password,
     }
 }

@@ -6,8 +6,10 @@ mod extract;
 mod tenants;
 mod users;
 
+use app::backend::users::avatar;
 use axum::Json;
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -27,6 +29,13 @@ pub fn routes() -> Router<AppState> {
         .route("/users/{id}/suspend", post(users::suspend))
         .route("/users/{id}/reactivate", post(users::reactivate))
         .route("/users/{id}/reset-password", post(users::reset_password))
+        .route(
+            "/users/{id}/avatar",
+            get(users::get_avatar)
+                .put(users::put_avatar)
+                // Room above the 2 MiB limit, so an oversized image gets a field error.
+                .layer(DefaultBodyLimit::max(2 * avatar::MAX_BYTES)),
+        )
         .fallback(not_found)
 }
 

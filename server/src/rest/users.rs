@@ -2,8 +2,10 @@
 
 use app::backend::users;
 use axum::Json;
+use axum::body::Bytes;
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 use shared::account::{CreatedUser, TemporaryPassword, User};
 use shared::user_form::NewUserForm;
@@ -76,4 +78,30 @@ pub async fn reset_password(
 ) -> RestResult<Json<TemporaryPassword>> {
     let s = &state.services;
     Ok(Json(users::reset_password(&s.pool, &s.passwords, &actor, id, &client).await?))
+}
+
+/// Replaces the avatar with the image in the body (PNG, JPEG or WebP, at most 2 MiB).
+pub async fn put_avatar(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    Client(client): Client,
+    PathId(id): PathId<Uuid>,
+    body: Bytes,
+) -> RestResult<StatusCode> {
+    users::avatar::set(&state.services.pool, &actor, id, body.to_vec(), &client).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// The stored 256 px avatar.
+pub async fn get_avatar(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    PathId(id): PathId<Uuid>,
+) -> RestResult<Response> {
+    let avatar = users::avatar::get(&state.services.pool, &actor, id).await?;
+    let headers = [
+        (header::CONTENT_TYPE, avatar.content_type),
+        (header::CACHE_CONTROL, "private, max-age=86400".to_owned()),
+    ];
+    Ok((headers, avatar.image).into_response())
 }

@@ -2,6 +2,7 @@
 //! suspending, reactivating and resetting. Every use case checks the actor's permission first and
 //! works inside a transaction entered into the actor's tenant, so other tenants' users answer 404.
 
+pub mod avatar;
 mod checks;
 mod lifecycle;
 mod write;

@@ -1,0 +1,163 @@
+//! Avatars: an uploaded PNG, JPEG or WebP of at most 2 MiB is decoded (so a renamed text file
+//! or a truncated image is refused), cropped to a centred square and stored re-encoded at 256 px.
+
+use image::{DynamicImage, ImageFormat, ImageReader, Limits, imageops::FilterType};
+use serde_json::json;
+use shared::Permission;
+use sqlx::PgPool;
+use std::io::Cursor;
+use uuid::Uuid;
+
+use super::super::audit::{self, AuditActor, AuditEvent, Target};
+use super::super::sessions::ClientInfo;
+use super::super::{Actor, ServiceError, tenancy};
+use super::{checks, load};
+
+/// Largest accepted upload.
+pub const MAX_BYTES: usize = 2 * 1024 * 1024;
+/// Side of the stored square.
+const SIDE: u32 = 256;
+
+/// A stored avatar: its content type and bytes.
+pub struct Avatar {
+    pub content_type: String,
+    pub image: Vec<u8>,
+}
+
+/// Replaces a user's avatar.
+pub async fn set(
+    pool: &PgPool,
+    actor: &Actor,
+    id: Uuid,
+    upload: Vec<u8>,
+    client: &ClientInfo,
+) -> Result<(), ServiceError> {
+    actor.require(Permission::UsersUpdate)?;
+    if upload.len() > MAX_BYTES {
+        return Err(ServiceError::field("avatar", "too_large"));
+    }
+    let avatar = tokio::task::spawn_blocking(move || square(&upload))
+        .await
+        .map_err(|e| ServiceError::Internal(e.to_string()))??;
+    let tenant = actor.tenant_id;
+    let mut tx = tenancy::begin(pool, tenant).await?;
+    let user = load(&mut tx, tenant, id).await?.ok_or(ServiceError::NotFound)?;
+    checks::outranks(actor, &user.permissions)?;
+    sqlx::query!(
+        "insert into user_avatars (tenant_id, user_id, content_type, image) values ($1, $2, $3, $4)
+         on conflict (tenant_id, user_id)
+         do update set content_type = excluded.content_type, image = excluded.image, updated_at = now()",
+        tenant,
+        id,
+        avatar.content_type,
+        avatar.image
+    )
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query!(
+        "update users set avatar_updated_at = now(), version = version + 1, updated_at = now()
+          where tenant_id = $1 and id = $2",
+        tenant,
+        id
+    )
+    .execute(&mut *tx)
+    .await?;
+    let event = AuditEvent {
+        target: Some(Target { kind: "user", id, name: &user.username }),
+        changes: json!({"avatar": {"before": user.has_avatar, "after": true}}),
+        details: json!({"content_type": avatar.content_type, "bytes": avatar.image.len()}),
+        client: Some(client),
+        ..AuditEvent::new(tenant, AuditActor::from(actor), "user.avatar_changed")
+    };
+    audit::record(&mut tx, &event).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A user's avatar, if they have one.
+pub async fn get(pool: &PgPool, actor: &Actor, id: Uuid) -> Result<Avatar, ServiceError> {
+    actor.require(Permission::UsersRead)?;
+    let mut tx = tenancy::begin(pool, actor.tenant_id).await?;
+    let avatar = sqlx::query_as!(
+        Avatar,
+        "select content_type, image from user_avatars where tenant_id = $1 and user_id = $2",
+        actor.tenant_id,
+        id
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(ServiceError::NotFound)?;
+    tx.commit().await?;
+    Ok(avatar)
+}
+
+/// Decodes an upload (by its bytes, not its name or declared type), crops the centred square and
+/// re-encodes it: PNG when it has transparency, JPEG otherwise.
+fn square(upload: &[u8]) -> Result<Avatar, ServiceError> {
+    let refuse = || ServiceError::field("avatar", "not_an_image");
+    let mut reader =
+        ImageReader::new(Cursor::new(upload)).with_guessed_format().map_err(|_| refuse())?;
+    if !matches!(reader.format(), Some(ImageFormat::Png | ImageFormat::Jpeg | ImageFormat::WebP)) {
+        return Err(refuse());
+    }
+    let mut limits = Limits::default();
+    limits.max_image_width = Some(10_000);
+    limits.max_image_height = Some(10_000);
+    limits.max_alloc = Some(256 * 1024 * 1024);
+    reader.limits(limits);
+    let decoded = reader.decode().map_err(|_| refuse())?;
+    let resized = decoded.resize_to_fill(SIDE, SIDE, FilterType::CatmullRom);
+    let mut out = Cursor::new(Vec::new());
+    let encoded = if resized.color().has_alpha() {
+        resized.write_to(&mut out, ImageFormat::Png).map(|()| "image/png")
+    } else {
+        let rgb = DynamicImage::ImageRgb8(resized.to_rgb8());
+        let encoder = image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 85);
+        rgb.write_with_encoder(encoder).map(|()| "image/jpeg")
+    };
+    let content_type = encoded.map_err(|e| ServiceError::Internal(e.to_string()))?;
+    Ok(Avatar { content_type: content_type.to_owned(), image: out.into_inner() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn png(width: u32, height: u32, alpha: bool) -> Vec<u8> {
+        let image = if alpha {
+            DynamicImage::new_rgba8(width, height)
+        } else {
+            DynamicImage::new_rgb8(width, height)
+        };
+        let mut out = Cursor::new(Vec::new());
+        image.write_to(&mut out, ImageFormat::Png).unwrap();
+        out.into_inner()
+    }
+
+    fn side(avatar: &Avatar) -> (u32, u32) {
+        let image = image::load_from_memory(&avatar.image).unwrap();
+        (image.width(), image.height())
+    }
+
+    #[test]
+    fn images_become_256_px_squares() {
+        let opaque = square(&png(640, 480, false)).unwrap();
+        assert_eq!((opaque.content_type.as_str(), side(&opaque)), ("image/jpeg", (256, 256)));
+        let transparent = square(&png(100, 300, true)).unwrap();
+        assert_eq!(
+            (transparent.content_type.as_str(), side(&transparent)),
+            ("image/png", (256, 256))
+        );
+    }
+
+    #[test]
+    fn anything_but_a_whole_image_is_refused() {
+        let text = b"just some text renamed to photo.png".to_vec();
+        let mut truncated = png(64, 64, false);
+        truncated.truncate(truncated.len() / 2);
+        let gif = b"GIF89a\x01\x00\x01\x00\x00\x00\x00;".to_vec();
+        for bad in [text, truncated, gif, Vec::new()] {
+            assert!(matches!(square(&bad), Err(ServiceError::Validation(_))));
+        }
+    }
+}

@@ -1,0 +1,250 @@
+//! A user's page: profile, access, activity, and the actions the actor may take (edit, reset the
+//! password, suspend or reactivate), each confirmed first.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use leptos_router::hooks::use_params_map;
+use shared::account::User;
+use shared::auth::Me;
+use shared::{ApiError, ErrorCode, Permission, PermissionGroup, UserStatus, Uuid};
+
+use super::when;
+use crate::api::auth::current_user;
+use crate::api::users::{ReactivateUser, ResetUserPassword, SuspendUser, get_user};
+use crate::components::avatar::{Avatar, AvatarUpload};
+use crate::components::dialog::{Confirm, ConfirmDialog, Secret, SecretDialog};
+use crate::components::forms::FormAlert;
+
+/// The id in the address, if it is one.
+pub fn user_id() -> Signal<Option<Uuid>> {
+    let params = use_params_map();
+    Signal::derive(move || params.read().get("id").and_then(|id| id.parse().ok()))
+}
+
+/// Loads the user named by the address (again whenever `reload` changes).
+pub fn load_user(reload: RwSignal<u32>) -> Resource<Result<User, ApiError>> {
+    let id = user_id();
+    Resource::new(
+        move || (id.get(), reload.get()),
+        |(id, _)| async move {
+            match id {
+                Some(id) => get_user(id).await,
+                None => Err(ApiError::new(ErrorCode::NotFound, "There is no such user.")),
+            }
+        },
+    )
+}
+
+/// `/users/{id}`.
+#[component]
+pub fn UserPage() -> impl IntoView {
+    let reload = RwSignal::new(0);
+    let user = load_user(reload);
+    // Loaded per page: on the server, nested routes do not see the shell's contexts.
+    let me = Resource::new(|| (), |_| current_user());
+    view! {
+        <Transition fallback=|| view! { <p class="loading" role="status">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match (user.await, me.await) {
+                    (Ok(user), Ok(me)) => view! { <UserView user reload me/> }.into_any(),
+                    (Err(err), _) | (_, Err(err)) => view! {
+                        <Title text="User · Roster"/>
+                        <p class="alert error" role="alert">{err.message}</p>
+                        <A href="/users">"Back to users"</A>
+                    }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn UserView(user: User, reload: RwSignal<u32>, me: Option<Me>) -> impl IntoView {
+    let can = |p: Permission| me.as_ref().is_some_and(|me| me.can(p));
+    let myself = me.as_ref().is_some_and(|me| me.id == user.id);
+    let (id, name) = (user.id, user.display_name());
+    let suspend = ServerAction::<SuspendUser>::new();
+    let reactivate = ServerAction::<ReactivateUser>::new();
+    let reset = ServerAction::<ResetUserPassword>::new();
+    let ask = RwSignal::new(None::<Confirm>);
+    let pending = StoredValue::new(None::<&'static str>);
+    let secret = RwSignal::new(None::<Secret>);
+    let failed = RwSignal::new(None::<ApiError>);
+    let username = user.username.clone();
+    Effect::new(move |_| {
+        for result in [suspend.value().get(), reactivate.value().get()].into_iter().flatten() {
+            match result {
+                Ok(_) => reload.update(|n| *n += 1),
+                Err(err) => failed.set(Some(err)),
+            }
+        }
+    });
+    Effect::new(move |_| {
+        match reset.value().get() {
+        Some(Ok(done)) => secret.set(Some(Secret {
+            title: "Password reset".into(),
+            message: format!("Give {username} this temporary password. They must choose their own at the next sign-in; their sessions have ended."),
+            password: done.temporary_password,
+        })),
+        Some(Err(err)) => failed.set(Some(err)),
+        None => {}
+    }
+    });
+    let confirmed = Callback::new(move |_| match pending.get_value() {
+        Some("suspend") => {
+            suspend.dispatch(SuspendUser { id });
+        }
+        Some("reactivate") => {
+            reactivate.dispatch(ReactivateUser { id });
+        }
+        Some("reset") => {
+            reset.dispatch(ResetUserPassword { id });
+        }
+        _ => {}
+    });
+    let confirm =
+        move |action: &'static str, title: String, message: String, label: &'static str| {
+            move |_| {
+                pending.set_value(Some(action));
+                ask.set(Some(Confirm {
+                    title: title.clone(),
+                    message: message.clone(),
+                    confirm_label: label,
+                }));
+            }
+        };
+    let suspended = user.status == UserStatus::Suspended;
+    let actions = view! {
+        <div class="button-row">
+            {can(Permission::UsersUpdate).then(|| view! {
+                <AvatarUpload id done=Callback::new(move |_| reload.update(|n| *n += 1)) error=failed/>
+                <A href=format!("/users/{id}/edit") attr:class="button">"Edit"</A>
+            })}
+            {(can(Permission::UsersResetPassword) && !myself).then(|| view! {
+                <button type="button" class="button" on:click=confirm("reset", format!("Reset {name}'s password?"),
+                    "They will get a temporary password, must change it at the next sign-in, and are signed out everywhere.".into(), "Reset password")>
+                    "Reset password"</button>
+            })}
+            {(can(Permission::UsersSuspend) && !myself && !suspended).then(|| view! {
+                <button type="button" class="button danger" on:click=confirm("suspend", format!("Suspend {name}?"),
+                    "They cannot sign in until reactivated, and are signed out everywhere now.".into(), "Suspend")>
+                    "Suspend"</button>
+            })}
+            {(can(Permission::UsersSuspend) && suspended).then(|| view! {
+                <button type="button" class="button" on:click=confirm("reactivate", format!("Reactivate {name}?"),
+                    "They can sign in again (unless their account has expired).".into(), "Reactivate")>
+                    "Reactivate"</button>
+            })}
+        </div>
+    };
+    view! {
+        <Title text=format!("{} · Users · Roster", user.display_name())/>
+        <header class="page-header">
+            <div class="person">
+                <Avatar id first_name=user.first_name.clone() last_name=user.last_name.clone()
+                    has_avatar=user.has_avatar version=user.version large=true/>
+                <div>
+                    <h1>{user.display_name()}</h1>
+                    <p class="muted">{user.email.clone()}" · "{user.user_type.label()}" "
+                        <span class=format!("badge {}", user.state_label().to_lowercase())>{user.state_label()}</span></p>
+                </div>
+            </div>
+            {actions}
+        </header>
+        <FormAlert error=failed/>
+        <div class="two-columns">
+            <section class="card" aria-labelledby="profile-title">
+                <h2 id="profile-title">"Profile"</h2>
+                <Profile user=user.clone()/>
+            </section>
+            <div class="stack">
+                <section class="card" aria-labelledby="access-title">
+                    <h2 id="access-title">"Access"</h2>
+                    <Access user=user.clone()/>
+                </section>
+                <section class="card" aria-labelledby="activity-title">
+                    <h2 id="activity-title">"Activity"</h2>
+                    <dl class="facts">
+                        <dt>"Last sign-in"</dt><dd>{user.last_login_at.map_or("Never".into(), when)}</dd>
+                        <dt>"Created"</dt><dd>{when(user.created_at)}</dd>
+                        <dt>"Updated"</dt><dd>{when(user.updated_at)}</dd>
+                        <dt>"Password"</dt><dd>{if user.must_change_password { "Must change at next sign-in" } else { "Chosen by the user" }}</dd>
+                    </dl>
+                </section>
+            </div>
+        </div>
+        <ConfirmDialog ask on_confirm=confirmed/>
+        <SecretDialog secret/>
+    }
+}
+
+#[component]
+fn Profile(user: User) -> impl IntoView {
+    let or_dash = |v: Option<String>| v.filter(|v| !v.is_empty()).unwrap_or_else(|| "—".into());
+    let hours = shared::profile::WEEKDAYS
+        .iter()
+        .filter_map(|(day, label)| {
+            let shifts = user.working_hours.get(*day)?;
+            let spans: Vec<String> = shifts.iter().map(|[a, b]| format!("{a}–{b}")).collect();
+            Some(format!("{} {}", &label[..3], spans.join(", ")))
+        })
+        .collect::<Vec<_>>()
+        .join(" · ");
+    view! {
+        <dl class="facts">
+            <dt>"Username"</dt><dd><code>{user.username}</code></dd>
+            <dt>"Phone"</dt><dd>{or_dash(user.phone)}</dd>
+            <dt>"Timezone"</dt><dd>{user.timezone}</dd>
+            <dt>"Position"</dt><dd>{or_dash(user.position)}</dd>
+            <dt>"Department"</dt><dd>{or_dash(user.department)}</dd>
+            <dt>"Location"</dt><dd>{or_dash(user.location)}</dd>
+            <dt>"Branch"</dt><dd>{or_dash(user.branch)}</dd>
+            <dt>"Manager"</dt><dd>{match user.manager {
+                Some(m) => view! { <A href=format!("/users/{}", m.id)>{m.name}</A> }.into_any(),
+                None => "—".into_any(),
+            }}</dd>
+            <dt>"External ID"</dt><dd>{or_dash(user.external_id)}</dd>
+            <dt>"Employee code"</dt><dd>{or_dash(user.employee_code)}</dd>
+            <dt>"Tags"</dt><dd>{if user.tags.is_empty() { "—".into_any() } else {
+                user.tags.into_iter().map(|t| view! { <span class="chip">{t}</span> }).collect_view().into_any()
+            }}</dd>
+            <dt>"Working hours"</dt><dd>{if hours.is_empty() { "—".to_owned() } else { hours }}</dd>
+        </dl>
+    }
+}
+
+#[component]
+fn Access(user: User) -> impl IntoView {
+    let names =
+        |list: Vec<String>| if list.is_empty() { "None".to_owned() } else { list.join(", ") };
+    let groups = [
+        PermissionGroup::Users,
+        PermissionGroup::Access,
+        PermissionGroup::Audit,
+        PermissionGroup::Tenant,
+    ];
+    view! {
+        <dl class="facts">
+            <dt>"User type"</dt><dd>{user.user_type.label()}</dd>
+            <dt>"Roles"</dt><dd>{names(user.roles.into_iter().map(|r| r.name).collect())}</dd>
+            <dt>"Teams"</dt><dd>{names(user.teams.into_iter().map(|t| t.name).collect())}</dd>
+            <dt>"Console access"</dt><dd>{if user.console_access { "Yes" } else { "No" }}</dd>
+            <dt>"Expires"</dt><dd>{user.expires_at.map_or("Never".into(), when)}</dd>
+        </dl>
+        <h3>"Effective permissions"</h3>
+        {if user.permissions.is_empty() {
+            view! { <p class="muted">"None: this user can sign in but change nothing."</p> }.into_any()
+        } else {
+            groups.into_iter().filter_map(|g| {
+                let held: Vec<_> = user.permissions.iter().filter(|p| p.group() == g).collect();
+                (!held.is_empty()).then(|| view! {
+                    <h4>{g.label()}</h4>
+                    <ul class="permission-list">
+                        {held.into_iter().map(|p| view! { <li><code>{p.key()}</code>" "<span class="muted">{p.description()}</span></li> }).collect_view()}
+                    </ul>
+                })
+            }).collect_view().into_any()
+        }}
+    }
+}

@@ -1,0 +1,33 @@
+// Screenshots of the users pages (dev aid, not a test): node scripts/shots-users.mjs BASE OUT TENANT LOGIN PASSWORD USER_ID
+import { chromium } from '@playwright/test';
+const [base, out, tenant, login, password, userId] = process.argv.slice(2);
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+for (const [name, width, height, scheme] of [['desktop', 1440, 900, 'light'], ['tablet', 768, 1024, 'dark'], ['phone', 390, 844, 'light']]) {
+  const page = await browser.newPage({ viewport: { width, height }, colorScheme: scheme });
+  await page.goto(base + '/sign-in');
+  await page.waitForSelector('html[data-hydrated="true"]');
+  await page.getByLabel('Organisation').fill(tenant);
+  await page.getByLabel('Username or email').fill(login);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await page.waitForURL(/\/users$/);
+  await page.getByPlaceholder('Start of a name').fill('j');
+  await page.waitForTimeout(500);
+  await page.screenshot({ path: `${out}/users-${name}.png`, fullPage: true });
+  await page.goto(base + '/users/new');
+  await page.waitForSelector('html[data-hydrated="true"]');
+  await page.getByLabel('Email').fill('robert');
+  await page.getByLabel('First name').fill('Robert');
+  await page.getByLabel('User type').selectOption('viewer');
+  await page.getByRole('button', { name: 'Create user' }).click();
+  await page.waitForTimeout(300);
+  await page.screenshot({ path: `${out}/new-${name}.png`, fullPage: true });
+  await page.goto(base + `/users/${userId}`);
+  await page.waitForSelector('html[data-hydrated="true"]');
+  await page.screenshot({ path: `${out}/user-${name}.png`, fullPage: true });
+  await page.goto(base + `/users/${userId}/edit`);
+  await page.waitForSelector('html[data-hydrated="true"]');
+  await page.screenshot({ path: `${out}/edit-${name}.png`, fullPage: true });
+  await page.close();
+}
+await browser.close();
