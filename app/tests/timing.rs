@@ -81,9 +81,12 @@ async fn unknown_tenant_unknown_user_and_wrong_password_look_the_same(pool: PgPo
         })
         .collect();
     println!("median times (wrong password, unknown user, unknown organisation): {medians:?}");
+    // The leak this guards against is a path that skips the hash: that path answers in well
+    // under a tenth of the time. Scheduling noise on a shared two-core runner moves medians by
+    // 10 % and more (CI failed once at a 10 % bound), so the bound is 25 %.
     let (fastest, slowest) = (medians.iter().min().unwrap(), medians.iter().max().unwrap());
     assert!(
-        slowest.as_secs_f64() <= fastest.as_secs_f64() * 1.10,
-        "median times differ by more than 10 %: {medians:?}"
+        slowest.as_secs_f64() <= fastest.as_secs_f64() * 1.25,
+        "median times differ by more than 25 %: {medians:?}"
     );
 }

@@ -4,6 +4,7 @@ const [base, out, tenant, login, password, userId] = process.argv.slice(2);
 const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
 for (const [name, width, height, scheme] of [['desktop', 1440, 900, 'light'], ['tablet', 768, 1024, 'dark'], ['phone', 390, 844, 'light']]) {
   const page = await browser.newPage({ viewport: { width, height }, colorScheme: scheme });
+  page.on('console', m => { if (m.type() === 'error') console.log(name, page.url(), 'console:', m.text().slice(0, 300)); });
   await page.goto(base + '/sign-in');
   await page.waitForSelector('html[data-hydrated="true"]');
   await page.getByLabel('Organisation').fill(tenant);

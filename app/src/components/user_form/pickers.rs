@@ -78,26 +78,31 @@ pub fn ManagerPicker(
 ) -> impl IntoView {
     let chosen = RwSignal::new(manager);
     let query = RwSignal::new(String::new());
-    let found = LocalResource::new(move || {
-        let q = query.get();
-        async move {
-            if q.trim().is_empty() { Vec::new() } else { pick_users(q).await.unwrap_or_default() }
-        }
-    });
+    // Filled from event handlers only: a resource read here would make the surrounding
+    // Transition wait on the client but not on the server, and hydration would not match.
+    let found = RwSignal::new(Vec::<UserRef>::new());
+    let search = move |q: String| {
+        query.set(q.clone());
+        leptos::task::spawn_local(async move {
+            let users = if q.trim().is_empty() {
+                Vec::new()
+            } else {
+                pick_users(q.clone()).await.unwrap_or_default()
+            };
+            if query.get_untracked() == q {
+                found.set(users);
+            }
+        });
+    };
     let choose = move |user: Option<UserRef>| {
         fields.update(|f| f.manager_id = user.as_ref().map(|u| u.id));
         chosen.set(user);
         query.set(String::new());
+        found.set(Vec::new());
         feedback.changed("manager_id");
     };
-    let options = move || {
-        found
-            .get()
-            .unwrap_or_default()
-            .into_iter()
-            .filter(|u| Some(u.id) != editing)
-            .collect::<Vec<_>>()
-    };
+    let options =
+        move || found.get().into_iter().filter(|u| Some(u.id) != editing).collect::<Vec<_>>();
     view! {
         <Field name="manager_id" label="Manager" feedback>
             {move || match chosen.get() {
@@ -113,7 +118,7 @@ pub fn ManagerPicker(
                         aria-expanded=move || (!options().is_empty()).to_string()
                         placeholder="Search by name, username or email"
                         prop:value=move || query.get()
-                        on:input=move |ev| query.set(event_target_value(&ev))/>
+                        on:input=move |ev| search(event_target_value(&ev))/>
                     <ul id="manager-options" class="options" role="listbox">
                         {move || options().into_iter().map(|user| {
                             let pick = user.clone();
