@@ -1,4 +1,5 @@
-//! The subcommands of `roster`: `serve` (the default), `migrate` and `create-superuser`.
+//! The subcommands of `roster`: `serve` (the default), `migrate`, `create-superuser`, `seed`
+//! and `bench`.
 
 use app::backend::bootstrap::{self, FirstSignIn};
 use app::backend::password::Passwords;
@@ -33,6 +34,36 @@ pub enum Command {
     Migrate(DatabaseConfig),
     /// Create a platform superuser; the password is read from standard input.
     CreateSuperuser(CreateSuperuser),
+    /// Load N generated users into a tenant (created if missing), for demos and benchmarks.
+    Seed(SeedArgs),
+    /// Measure the users directory endpoints against a seeded tenant.
+    Bench(BenchArgs),
+}
+
+/// `roster seed --tenant SLUG --users N`
+#[derive(Args, Debug)]
+pub struct SeedArgs {
+    #[command(flatten)]
+    pub db: DatabaseConfig,
+    /// The tenant's slug.
+    #[arg(long)]
+    pub tenant: String,
+    /// How many users to add.
+    #[arg(long)]
+    pub users: u64,
+}
+
+/// `roster bench --tenant SLUG [--rounds N]`
+#[derive(Args, Debug)]
+pub struct BenchArgs {
+    #[command(flatten)]
+    pub db: DatabaseConfig,
+    /// A seeded tenant with at least 50,000 users (the deep-paging case reads page 1,000).
+    #[arg(long)]
+    pub tenant: String,
+    /// Measured requests per case (after five warm-up requests).
+    #[arg(long, default_value_t = 200)]
+    pub rounds: usize,
 }
 
 /// `roster create-superuser --username NAME < password`
@@ -54,6 +85,11 @@ pub async fn run(cli: Cli) -> CommandResult {
         Some(Command::Serve(config)) => serve(config).await,
         Some(Command::Migrate(db)) => migrate(db).await,
         Some(Command::CreateSuperuser(args)) => create_superuser(args).await,
+        Some(Command::Seed(args)) => seed(args).await,
+        Some(Command::Bench(args)) => {
+            let pool = args.db.connect().await?;
+            crate::bench::bench(pool, leptos_options()?, &args.tenant, args.rounds).await
+        }
         // `roster` alone serves, configured from the environment.
         None => serve(ServeConfig::parse_from_env()?).await,
     }
@@ -99,6 +135,22 @@ async fn create_superuser(args: CreateSuperuser) -> CommandResult {
             Err(format!("{} {}", api.message, fields.join("; ")).into())
         }
     }
+}
+
+async fn seed(args: SeedArgs) -> CommandResult {
+    let pool = args.db.connect().await?;
+    crate::MIGRATOR.run(&pool).await?;
+    let seeded = crate::seed::seed(&pool, &args.tenant, args.users).await?;
+    println!("Seeded {} users into {:?} in {:.1} s.", seeded.users, seeded.tenant, seeded.seconds);
+    if let Some(admin) = seeded.admin_username {
+        // Printed on the operator's terminal, never logged: every seeded user shares it.
+        println!(
+            "Sign in as {admin:?} (organisation {:?}) with the seeded users' password: {}",
+            seeded.tenant,
+            seeded.password.expose()
+        );
+    }
+    Ok(())
 }
 
 async fn serve(config: ServeConfig) -> CommandResult {

@@ -6,6 +6,7 @@
 
 pub mod account;
 pub mod auth;
+pub mod directory;
 pub mod error;
 pub mod password;
 pub mod permission;

@@ -2,9 +2,26 @@
 
 use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
-use shared::account::{CreatedUser, RoleOption, TemporaryPassword, User, UserEdit, UserRef};
+use shared::account::{
+    CreatedUser, RoleOption, TeamRef, TemporaryPassword, User, UserEdit, UserRef,
+};
+use shared::directory::{UserPage, UserQuery, UserStats};
 use shared::user_form::NewUserForm;
 use shared::{ApiError, Uuid};
+
+/// A page of the users directory.
+#[server(endpoint = "users/list", input = Json)]
+pub async fn list_users(query: UserQuery) -> Result<UserPage, ApiError> {
+    let (call, actor) = super::context::actor().await?;
+    Ok(crate::backend::users::directory::list(&call.services.pool, &actor, &query).await?)
+}
+
+/// The directory's stat cards.
+#[server(endpoint = "users/stats", input = Json)]
+pub async fn directory_stats(query: UserQuery) -> Result<UserStats, ApiError> {
+    let (call, actor) = super::context::actor().await?;
+    Ok(crate::backend::users::directory::stats(&call.services.pool, &actor, &query).await?)
+}
 
 /// One user of the signed-in user's tenant.
 #[server(endpoint = "users/get")]
@@ -18,6 +35,13 @@ pub async fn get_user(id: Uuid) -> Result<User, ApiError> {
 pub async fn role_options() -> Result<Vec<RoleOption>, ApiError> {
     let (call, actor) = super::context::actor().await?;
     Ok(crate::backend::users::role_options(&call.services.pool, &actor).await?)
+}
+
+/// The tenant's teams, for the directory's team filter.
+#[server(endpoint = "users/team_options")]
+pub async fn team_options() -> Result<Vec<TeamRef>, ApiError> {
+    let (call, actor) = super::context::actor().await?;
+    Ok(crate::backend::users::team_options(&call.services.pool, &actor).await?)
 }
 
 /// Users whose name, username or email starts with `q` (the manager picker).

@@ -5,4 +5,5 @@ pub mod dialog;
 pub mod forms;
 pub mod icons;
 pub mod layout;
+pub mod lifecycle;
 pub mod user_form;

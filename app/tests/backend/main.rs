@@ -5,6 +5,7 @@
 
 mod auth;
 mod authorization;
+mod directory;
 mod lifecycle;
 mod schema;
 mod support;

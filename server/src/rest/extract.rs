@@ -64,3 +64,8 @@ pub struct JsonBody<T>(pub T);
 #[derive(FromRequestParts)]
 #[from_request(via(axum::extract::Path), rejection(RestError))]
 pub struct PathId<T>(pub T);
+
+/// A query string whose rejections (a limit that is not a number) answer in the API's shape.
+#[derive(FromRequestParts)]
+#[from_request(via(axum::extract::Query), rejection(RestError))]
+pub struct QueryString<T>(pub T);

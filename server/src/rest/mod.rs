@@ -24,7 +24,8 @@ pub fn routes() -> Router<AppState> {
         .route("/me", get(auth::me))
         .route("/me/password", post(auth::change_password))
         .route("/tenants", get(tenants::list).post(tenants::create))
-        .route("/users", post(users::create))
+        .route("/users", get(users::list).post(users::create))
+        .route("/users/stats", get(users::stats))
         .route("/users/{id}", get(users::get).patch(users::patch).delete(users::delete))
         .route("/users/{id}/suspend", post(users::suspend))
         .route("/users/{id}/reactivate", post(users::reactivate))
@@ -59,6 +60,15 @@ impl From<app::backend::ServiceError> for RestError {
 impl From<axum::extract::rejection::JsonRejection> for RestError {
     fn from(rejection: axum::extract::rejection::JsonRejection) -> Self {
         let mut error = ApiError::field("body", "invalid");
+        error.message = rejection.body_text();
+        Self(error)
+    }
+}
+
+/// A query string that does not parse (`limit=ten`) is a validation error on `query`.
+impl From<axum::extract::rejection::QueryRejection> for RestError {
+    fn from(rejection: axum::extract::rejection::QueryRejection) -> Self {
+        let mut error = ApiError::field("query", "invalid");
         error.message = rejection.body_text();
         Self(error)
     }

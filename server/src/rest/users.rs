@@ -8,12 +8,29 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 use shared::account::{CreatedUser, TemporaryPassword, User};
+use shared::directory::{UserPage, UserQuery, UserStats};
 use shared::user_form::NewUserForm;
 use shared::{ApiError, ErrorCode, Uuid};
 
-use super::extract::{Authenticated, Client, JsonBody, PathId};
+use super::extract::{Authenticated, Client, JsonBody, PathId, QueryString};
 use super::{RestError, RestResult};
 use crate::state::AppState;
+
+pub async fn list(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    QueryString(query): QueryString<UserQuery>,
+) -> RestResult<Json<UserPage>> {
+    Ok(Json(users::directory::list(&state.services.pool, &actor, &query).await?))
+}
+
+pub async fn stats(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    QueryString(query): QueryString<UserQuery>,
+) -> RestResult<Json<UserStats>> {
+    Ok(Json(users::directory::stats(&state.services.pool, &actor, &query).await?))
+}
 
 pub async fn create(
     State(state): State<AppState>,

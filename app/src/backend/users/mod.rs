@@ -4,6 +4,7 @@
 
 pub mod avatar;
 mod checks;
+pub mod directory;
 mod lifecycle;
 mod write;
 
@@ -51,6 +52,20 @@ pub async fn role_options(pool: &PgPool, actor: &Actor) -> Result<Vec<RoleOption
             is_system: r.is_system,
         })
         .collect())
+}
+
+/// The tenant's teams by name, for the directory's team filter.
+pub async fn team_options(pool: &PgPool, actor: &Actor) -> Result<Vec<TeamRef>, ServiceError> {
+    actor.require(Permission::UsersRead)?;
+    let mut tx = tenancy::begin(pool, actor.tenant_id).await?;
+    let teams = sqlx::query_as::<_, (Uuid, String)>(
+        "select id, name from teams where tenant_id = $1 order by lower(name)",
+    )
+    .bind(actor.tenant_id)
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(teams.into_iter().map(|(id, name)| TeamRef { id, name }).collect())
 }
 
 /// Up to ten users whose name, username or email starts with `q` (the manager picker).

@@ -1,5 +1,5 @@
 //! A user's page: profile, access, activity, and the actions the actor may take (edit, reset the
-//! password, suspend or reactivate), each confirmed first.
+//! password, suspend or reactivate, the last three confirmed first).
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -11,10 +11,10 @@ use shared::{ApiError, ErrorCode, Permission, PermissionGroup, UserStatus, Uuid}
 
 use super::when;
 use crate::api::auth::current_user;
-use crate::api::users::{ReactivateUser, ResetUserPassword, SuspendUser, get_user};
+use crate::api::users::get_user;
 use crate::components::avatar::{Avatar, AvatarUpload};
-use crate::components::dialog::{Confirm, ConfirmDialog, Secret, SecretDialog};
 use crate::components::forms::FormAlert;
+use crate::components::lifecycle::{LifecycleButtons, LifecycleDialogs, Request, Target};
 
 /// The id in the address, if it is one.
 pub fn user_id() -> Signal<Option<Uuid>> {
@@ -62,80 +62,22 @@ pub fn UserPage() -> impl IntoView {
 #[component]
 fn UserView(user: User, reload: RwSignal<u32>, me: Option<Me>) -> impl IntoView {
     let can = |p: Permission| me.as_ref().is_some_and(|me| me.can(p));
-    let myself = me.as_ref().is_some_and(|me| me.id == user.id);
-    let (id, name) = (user.id, user.display_name());
-    let suspend = ServerAction::<SuspendUser>::new();
-    let reactivate = ServerAction::<ReactivateUser>::new();
-    let reset = ServerAction::<ResetUserPassword>::new();
-    let ask = RwSignal::new(None::<Confirm>);
-    let pending = StoredValue::new(None::<&'static str>);
-    let secret = RwSignal::new(None::<Secret>);
+    let id = user.id;
+    let request: Request = RwSignal::new(None);
     let failed = RwSignal::new(None::<ApiError>);
-    let username = user.username.clone();
-    Effect::new(move |_| {
-        for result in [suspend.value().get(), reactivate.value().get()].into_iter().flatten() {
-            match result {
-                Ok(_) => reload.update(|n| *n += 1),
-                Err(err) => failed.set(Some(err)),
-            }
-        }
-    });
-    Effect::new(move |_| {
-        match reset.value().get() {
-        Some(Ok(done)) => secret.set(Some(Secret {
-            title: "Password reset".into(),
-            message: format!("Give {username} this temporary password. They must choose their own at the next sign-in; their sessions have ended."),
-            password: done.temporary_password,
-        })),
-        Some(Err(err)) => failed.set(Some(err)),
-        None => {}
-    }
-    });
-    let confirmed = Callback::new(move |_| match pending.get_value() {
-        Some("suspend") => {
-            suspend.dispatch(SuspendUser { id });
-        }
-        Some("reactivate") => {
-            reactivate.dispatch(ReactivateUser { id });
-        }
-        Some("reset") => {
-            reset.dispatch(ResetUserPassword { id });
-        }
-        _ => {}
-    });
-    let confirm =
-        move |action: &'static str, title: String, message: String, label: &'static str| {
-            move |_| {
-                pending.set_value(Some(action));
-                ask.set(Some(Confirm {
-                    title: title.clone(),
-                    message: message.clone(),
-                    confirm_label: label,
-                }));
-            }
-        };
-    let suspended = user.status == UserStatus::Suspended;
+    let target = Target {
+        id,
+        name: user.display_name(),
+        username: user.username.clone(),
+        suspended: user.status == UserStatus::Suspended,
+    };
     let actions = view! {
         <div class="button-row">
             {can(Permission::UsersUpdate).then(|| view! {
                 <AvatarUpload id done=Callback::new(move |_| reload.update(|n| *n += 1)) error=failed/>
                 <A href=format!("/users/{id}/edit") attr:class="button">"Edit"</A>
             })}
-            {(can(Permission::UsersResetPassword) && !myself).then(|| view! {
-                <button type="button" class="button" on:click=confirm("reset", format!("Reset {name}'s password?"),
-                    "They will get a temporary password, must change it at the next sign-in, and are signed out everywhere.".into(), "Reset password")>
-                    "Reset password"</button>
-            })}
-            {(can(Permission::UsersSuspend) && !myself && !suspended).then(|| view! {
-                <button type="button" class="button danger" on:click=confirm("suspend", format!("Suspend {name}?"),
-                    "They cannot sign in until reactivated, and are signed out everywhere now.".into(), "Suspend")>
-                    "Suspend"</button>
-            })}
-            {(can(Permission::UsersSuspend) && suspended).then(|| view! {
-                <button type="button" class="button" on:click=confirm("reactivate", format!("Reactivate {name}?"),
-                    "They can sign in again (unless their account has expired).".into(), "Reactivate")>
-                    "Reactivate"</button>
-            })}
+            <LifecycleButtons target me=me.clone() request/>
         </div>
     };
     view! {
@@ -174,8 +116,7 @@ fn UserView(user: User, reload: RwSignal<u32>, me: Option<Me>) -> impl IntoView 
                 </section>
             </div>
         </div>
-        <ConfirmDialog ask on_confirm=confirmed/>
-        <SecretDialog secret/>
+        <LifecycleDialogs request done=Callback::new(move |_| reload.update(|n| *n += 1)) failed/>
     }
 }
 

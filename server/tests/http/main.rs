@@ -14,6 +14,8 @@ use server::state::AppState;
 use sqlx::PgPool;
 use tower::ServiceExt;
 
+mod directory;
+
 fn app(pool: PgPool) -> Router {
     let leptos_options = LeptosOptions::builder().output_name("roster").build();
     let services = Services {

@@ -1,0 +1,110 @@
+//! The users directory: one query builder behind the page, the JSON API and the benchmark.
+//!
+//! Pages are keyset-paged on the sort key plus the id (see
+//! migrations/20261124000001_directory.sql for the indexes each order and filter uses); the
+//! stat cards read the counters the triggers keep, and count rows only when a search (or a
+//! role and a team together) narrows the set beyond what the counters hold.
+
+mod cursor;
+mod page;
+mod stats;
+
+use shared::Permission;
+use shared::directory::{Directory, UserPage, UserQuery, UserStats};
+use sqlx::types::Json;
+use sqlx::{PgConnection, PgPool};
+use uuid::Uuid;
+
+use self::cursor::Cursor;
+use self::page::{fetch_page, page_query};
+use self::stats::{fetch_stats, stats_query};
+use crate::backend::{Actor, ServiceError, tenancy};
+
+/// A page of the actor's tenant's users.
+pub async fn list(
+    pool: &PgPool,
+    actor: &Actor,
+    query: &UserQuery,
+) -> Result<UserPage, ServiceError> {
+    actor.require(Permission::UsersRead)?;
+    let (directory, cursor) = checked(query)?;
+    let mut tx = tenancy::begin(pool, actor.tenant_id).await?;
+    let page = page_with_total(&mut tx, actor.tenant_id, &directory, cursor.as_ref()).await?;
+    tx.commit().await?;
+    Ok(page)
+}
+
+/// The stat cards under the query's filters (its status, cursor and sort aside).
+pub async fn stats(
+    pool: &PgPool,
+    actor: &Actor,
+    query: &UserQuery,
+) -> Result<UserStats, ServiceError> {
+    actor.require(Permission::UsersRead)?;
+    let (directory, _) = checked(query)?;
+    let mut tx = tenancy::begin(pool, actor.tenant_id).await?;
+    let stats = fetch_stats(&mut tx, actor.tenant_id, &directory.filters).await?;
+    tx.commit().await?;
+    Ok(stats)
+}
+
+/// The checked query and its decoded cursor.
+fn checked(query: &UserQuery) -> Result<(Directory, Option<Cursor>), ServiceError> {
+    let directory = query.check().map_err(ServiceError::Validation)?;
+    let cursor =
+        directory.cursor.as_deref().map(|c| Cursor::decode(c, directory.sort)).transpose()?;
+    Ok((directory, cursor))
+}
+
+/// A page with the count of every matching row (from the stat cards' statement).
+async fn page_with_total(
+    conn: &mut PgConnection,
+    tenant_id: Uuid,
+    directory: &Directory,
+    cursor: Option<&Cursor>,
+) -> Result<UserPage, ServiceError> {
+    let page = fetch_page(conn, tenant_id, directory, cursor).await?;
+    let stats = fetch_stats(conn, tenant_id, &directory.filters).await?;
+    let total = directory.filters.status.map_or(stats.total, |s| stats.count(s));
+    Ok(UserPage { total, ..page })
+}
+
+/// The statements a directory request runs, on `conn` as it is (already entered into the
+/// tenant, no permission check): the benchmark's bare-SQL figures. `page` false runs only the
+/// stat cards' statement, as `stats` does.
+pub async fn run_statements(
+    conn: &mut PgConnection,
+    tenant_id: Uuid,
+    query: &UserQuery,
+    page: bool,
+) -> Result<(), ServiceError> {
+    let (directory, cursor) = checked(query)?;
+    if page {
+        page_with_total(conn, tenant_id, &directory, cursor.as_ref()).await?;
+    } else {
+        fetch_stats(conn, tenant_id, &directory.filters).await?;
+    }
+    Ok(())
+}
+
+/// The plans (`EXPLAIN (FORMAT JSON)`) of the statements [`run_statements`] runs.
+pub async fn explain(
+    conn: &mut PgConnection,
+    tenant_id: Uuid,
+    query: &UserQuery,
+    page: bool,
+) -> Result<Vec<serde_json::Value>, ServiceError> {
+    let (directory, cursor) = checked(query)?;
+    const EXPLAIN: &str = "explain (format json) ";
+    let mut statements = vec![stats_query(EXPLAIN, tenant_id, &directory.filters)];
+    if page {
+        statements.push(page_query(EXPLAIN, tenant_id, &directory, cursor.as_ref()));
+    }
+    let mut plans = Vec::new();
+    for mut q in statements {
+        let plan: Json<serde_json::Value> =
+            q.build_query_scalar().persistent(false).fetch_one(&mut *conn).await?;
+        plans.push(plan.0);
+    }
+    Ok(plans)
+}

@@ -1,0 +1,141 @@
+//! The stat cards' statement, and the filters every directory statement shares.
+
+use shared::directory::{Filters, INFIX_SEARCH_MIN, StatusFilter, UserStats};
+use sqlx::{PgConnection, Postgres, QueryBuilder};
+use uuid::Uuid;
+
+use crate::backend::ServiceError;
+
+/// ` where …` over `users u` for the filters (the status only when `with_status`).
+pub(super) fn push_filters(
+    q: &mut QueryBuilder<'_, Postgres>,
+    tenant_id: Uuid,
+    f: &Filters,
+    with_status: bool,
+) {
+    q.push(" where u.tenant_id = ").push_bind(tenant_id);
+    if let Some(status) = f.status.filter(|_| with_status) {
+        q.push(match status {
+            StatusFilter::Active => {
+                " and u.status = 'active' and (u.expires_at is null or u.expires_at > now())"
+            }
+            StatusFilter::Suspended => " and u.status = 'suspended'",
+            StatusFilter::Expired => " and u.status = 'active' and u.expires_at <= now()",
+            StatusFilter::NeverSignedIn => " and u.last_login_at is null",
+        });
+    }
+    if let Some(user_type) = f.user_type {
+        q.push(" and u.user_type = ").push_bind(user_type.as_str());
+    }
+    if let Some(role) = f.role {
+        q.push(
+            " and exists (select 1 from user_roles ur
+                           where ur.tenant_id = u.tenant_id and ur.user_id = u.id and ur.role_id = ",
+        )
+        .push_bind(role)
+        .push(")");
+    }
+    if let Some(team) = f.team {
+        q.push(
+            " and exists (select 1 from team_members tm
+                           where tm.tenant_id = u.tenant_id and tm.user_id = u.id and tm.team_id = ",
+        )
+        .push_bind(team)
+        .push(")");
+    }
+    if let Some(term) = &f.search {
+        let escaped = term.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+        if term.chars().count() >= INFIX_SEARCH_MIN {
+            // The trigram index answers LIKE '%term%' over every searchable field at once.
+            q.push(" and u.search_text like ").push_bind(format!("%{escaped}%"));
+        } else {
+            // Too short for trigrams: the start of a name, username or email, each indexed.
+            let prefix = format!("{escaped}%");
+            q.push(r#" and (lower(u.last_name) collate "C" like "#).push_bind(prefix.clone());
+            q.push(r#" or lower(u.first_name) collate "C" like "#).push_bind(prefix.clone());
+            q.push(r#" or lower(u.username) collate "C" like "#).push_bind(prefix.clone());
+            q.push(r#" or lower(u.email) collate "C" like "#).push_bind(prefix).push(")");
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct Counts {
+    total: i64,
+    active: i64,
+    suspended: i64,
+    never_signed_in: i64,
+    expired: i64,
+}
+
+/// The stat cards for `filters` (status aside).
+pub(super) async fn fetch_stats(
+    conn: &mut PgConnection,
+    tenant_id: Uuid,
+    filters: &Filters,
+) -> Result<UserStats, ServiceError> {
+    let mut q = stats_query("", tenant_id, filters);
+    let c: Counts = q.build_query_as().persistent(false).fetch_one(&mut *conn).await?;
+    Ok(UserStats {
+        total: c.total,
+        active: c.active - c.expired,
+        suspended: c.suspended,
+        expired: c.expired,
+        never_signed_in: c.never_signed_in,
+    })
+}
+
+/// The stats statement: from the counters when they cover the filters, else by counting the
+/// matching rows (a search, or a role and a team together).
+pub(super) fn stats_query(
+    prefix: &'static str,
+    tenant_id: Uuid,
+    filters: &Filters,
+) -> QueryBuilder<'static, Postgres> {
+    if filters.search.is_none() && (filters.role.is_none() || filters.team.is_none()) {
+        return counters_query(prefix, tenant_id, filters);
+    }
+    let mut q = QueryBuilder::<Postgres>::new(prefix);
+    q.push(
+        "select count(*) as total,
+                count(*) filter (where u.status = 'active') as active,
+                count(*) filter (where u.status = 'suspended') as suspended,
+                count(*) filter (where u.last_login_at is null) as never_signed_in,
+                count(*) filter (where u.status = 'active' and u.expires_at <= now()) as expired
+           from users u",
+    );
+    push_filters(&mut q, tenant_id, filters, false);
+    q
+}
+
+/// Sums the counter cells matching the filters (type, and a role or a team); the Expired card
+/// counts the few accounts past their expiry date through their partial index.
+fn counters_query(
+    prefix: &'static str,
+    tenant_id: Uuid,
+    filters: &Filters,
+) -> QueryBuilder<'static, Postgres> {
+    let (table, member) = match (filters.role, filters.team) {
+        (Some(role), _) => ("role_user_counts", Some(("role_id", role))),
+        (_, Some(team)) => ("team_user_counts", Some(("team_id", team))),
+        _ => ("user_counts", None),
+    };
+    let mut q = QueryBuilder::<Postgres>::new(prefix);
+    q.push(
+        "select coalesce(sum(c.users), 0)::bigint as total,
+                coalesce(sum(c.users) filter (where c.status = 'active'), 0)::bigint as active,
+                coalesce(sum(c.users) filter (where c.status = 'suspended'), 0)::bigint as suspended,
+                coalesce(sum(c.users) filter (where not c.signed_in), 0)::bigint as never_signed_in,
+                (select count(*) from users u",
+    );
+    let expired = Filters { search: None, status: Some(StatusFilter::Expired), ..filters.clone() };
+    push_filters(&mut q, tenant_id, &expired, true);
+    q.push(") as expired from ").push(table).push(" c where c.tenant_id = ").push_bind(tenant_id);
+    if let Some((column, id)) = member {
+        q.push(" and c.").push(column).push(" = ").push_bind(id);
+    }
+    if let Some(user_type) = filters.user_type {
+        q.push(" and c.user_type = ").push_bind(user_type.as_str());
+    }
+    q
+}

@@ -1,0 +1,264 @@
+-- The users directory at a million users: search, sorts, keyset paging and exact stat cards.
+--
+-- * Sorts are keyed by expressions the indexes below hold, each ending with the id so the order
+--   is total and keyset paging (never OFFSET) can resume from any row. Name and email sort in
+--   code-point order (collation "C"): the same in every database locale, and the same index
+--   then serves prefix search (LIKE 'ab%') too.
+-- * Search of three characters or more uses a trigram index on one lower-cased text of every
+--   searchable field; shorter terms match the start of a name, username or email instead.
+-- * The stat cards read counters kept by statement-level triggers in the same transaction as
+--   the change, so they stay exact without counting a million rows per request.
+
+create extension if not exists pg_trgm;
+
+-- ---------------------------------------------------------------------------------------------
+-- Search and sort keys
+-- ---------------------------------------------------------------------------------------------
+alter table users add column search_text text generated always as (
+    lower(first_name || ' ' || last_name || ' ' || email || ' ' || username || ' '
+          || coalesce(employee_code, '') || ' ' || coalesce(external_id, ''))
+) stored;
+
+create index users_search_trgm_idx on users using gin (search_text gin_trgm_ops);
+
+create index users_name_sort_idx on users
+    (tenant_id, (lower(last_name) collate "C"), (lower(first_name) collate "C"), id);
+create index users_email_sort_idx on users (tenant_id, (lower(email) collate "C"), id);
+-- Never signed in sorts as the oldest sign-in.
+create index users_last_login_sort_idx on users
+    (tenant_id, (coalesce(last_login_at, '-infinity'::timestamptz)), id);
+create index users_created_sort_idx on users (tenant_id, created_at, id);
+
+-- Short search terms: the start of a first name or username (last name and email use the sort
+-- indexes above).
+create index users_first_name_prefix_idx on users (tenant_id, (lower(first_name) collate "C"));
+create index users_username_prefix_idx on users (tenant_id, (lower(username) collate "C"));
+
+-- The Expired card and filter: few accounts carry an expiry date.
+create index users_expiry_idx on users (tenant_id, expires_at, user_type)
+    where status = 'active' and expires_at is not null;
+
+-- ---------------------------------------------------------------------------------------------
+-- Counters behind the stat cards
+-- ---------------------------------------------------------------------------------------------
+-- Users per (type, status, signed in ever), per tenant; per role and per team as well, so the
+-- cards stay exact and cheap under a role or team filter. Expiry depends on the clock, so the
+-- Expired card counts through users_expiry_idx instead.
+create table user_counts (
+    tenant_id uuid    not null references tenants (id),
+    user_type text    not null,
+    status    text    not null,
+    signed_in boolean not null,
+    users     bigint  not null,
+    constraint user_counts_pkey primary key (tenant_id, user_type, status, signed_in)
+);
+
+create table role_user_counts (
+    tenant_id uuid    not null,
+    role_id   uuid    not null,
+    user_type text    not null,
+    status    text    not null,
+    signed_in boolean not null,
+    users     bigint  not null,
+    constraint role_user_counts_pkey primary key (tenant_id, role_id, user_type, status, signed_in),
+    constraint role_user_counts_role_fkey foreign key (tenant_id, role_id)
+        references roles (tenant_id, id) on delete cascade
+);
+
+create table team_user_counts (
+    tenant_id uuid    not null,
+    team_id   uuid    not null,
+    user_type text    not null,
+    status    text    not null,
+    signed_in boolean not null,
+    users     bigint  not null,
+    constraint team_user_counts_pkey primary key (tenant_id, team_id, user_type, status, signed_in),
+    constraint team_user_counts_team_fkey foreign key (tenant_id, team_id)
+        references teams (tenant_id, id) on delete cascade
+);
+
+do $$
+declare
+    t text;
+begin
+    foreach t in array array['user_counts', 'role_user_counts', 'team_user_counts']
+    loop
+        execute format('alter table %I enable row level security', t);
+        execute format('alter table %I force row level security', t);
+        execute format(
+            'create policy %I on %I
+                 using (tenant_id = roster_current_tenant() or roster_all_tenants())
+                 with check (tenant_id = roster_current_tenant() or roster_all_tenants())',
+            t || '_tenant_isolation', t);
+    end loop;
+end;
+$$;
+
+-- Set (per transaction) by bulk loads, which recount the tenant with recount_users at the end.
+create function roster_bulk_load() returns boolean
+language sql stable as $$
+    select coalesce(current_setting('roster.bulk_load', true), '') = 'on'
+$$;
+
+create function users_counts_after_insert() returns trigger
+language plpgsql as $$
+begin
+    -- Bulk loads (roster seed) switch the counters off and recount the tenant once at the end.
+    if roster_bulk_load() then
+        return null;
+    end if;
+    -- A new user holds no roles or teams yet: those come with their own rows below.
+    insert into user_counts as c (tenant_id, user_type, status, signed_in, users)
+    select tenant_id, user_type, status, last_login_at is not null, count(*) from new_rows
+     group by 1, 2, 3, 4
+    on conflict on constraint user_counts_pkey do update set users = c.users + excluded.users;
+    return null;
+end;
+$$;
+
+create function users_counts_after_update() returns trigger
+language plpgsql as $$
+begin
+    -- Bulk loads (roster seed) switch the counters off and recount the tenant once at the end.
+    if roster_bulk_load() then
+        return null;
+    end if;
+    -- Only users whose counted attributes changed move (most updates, sign-ins included, do not):
+    -- out of their old cell and into the new one, in every counter that holds them.
+    with moves as (
+        select o.tenant_id, o.id, o.user_type, o.status, o.last_login_at is not null as signed_in,
+               -1 as sign
+          from old_rows o join new_rows n on n.tenant_id = o.tenant_id and n.id = o.id
+         where (o.user_type, o.status, o.last_login_at is null)
+               is distinct from (n.user_type, n.status, n.last_login_at is null)
+        union all
+        select n.tenant_id, n.id, n.user_type, n.status, n.last_login_at is not null, 1
+          from old_rows o join new_rows n on n.tenant_id = o.tenant_id and n.id = o.id
+         where (o.user_type, o.status, o.last_login_at is null)
+               is distinct from (n.user_type, n.status, n.last_login_at is null)
+    ), totals as (
+        insert into user_counts as c (tenant_id, user_type, status, signed_in, users)
+        select tenant_id, user_type, status, signed_in, sum(sign) from moves group by 1, 2, 3, 4
+        on conflict on constraint user_counts_pkey do update set users = c.users + excluded.users
+    ), by_role as (
+        insert into role_user_counts as c (tenant_id, role_id, user_type, status, signed_in, users)
+        select m.tenant_id, ur.role_id, m.user_type, m.status, m.signed_in, sum(m.sign)
+          from moves m join user_roles ur on ur.tenant_id = m.tenant_id and ur.user_id = m.id
+         group by 1, 2, 3, 4, 5
+        on conflict on constraint role_user_counts_pkey do update set users = c.users + excluded.users
+    )
+    insert into team_user_counts as c (tenant_id, team_id, user_type, status, signed_in, users)
+    select m.tenant_id, tm.team_id, m.user_type, m.status, m.signed_in, sum(m.sign)
+      from moves m join team_members tm on tm.tenant_id = m.tenant_id and tm.user_id = m.id
+     group by 1, 2, 3, 4, 5
+    on conflict on constraint team_user_counts_pkey do update set users = c.users + excluded.users;
+    return null;
+end;
+$$;
+
+create function users_counts_after_delete() returns trigger
+language plpgsql as $$
+begin
+    -- Bulk loads (roster seed) switch the counters off and recount the tenant once at the end.
+    if roster_bulk_load() then
+        return null;
+    end if;
+    insert into user_counts as c (tenant_id, user_type, status, signed_in, users)
+    select tenant_id, user_type, status, last_login_at is not null, -count(*) from old_rows
+     group by 1, 2, 3, 4
+    on conflict on constraint user_counts_pkey do update set users = c.users + excluded.users;
+    return null;
+end;
+$$;
+
+create trigger users_counts_insert after insert on users
+    referencing new table as new_rows for each statement execute function users_counts_after_insert();
+create trigger users_counts_update after update on users
+    referencing old table as old_rows new table as new_rows
+    for each statement execute function users_counts_after_update();
+create trigger users_counts_delete after delete on users
+    referencing old table as old_rows for each statement execute function users_counts_after_delete();
+
+-- Role and team assignments move their user's count in or out of the role's or team's counter.
+create function user_roles_counts() returns trigger
+language plpgsql as $$
+begin
+    -- Bulk loads (roster seed) switch the counters off and recount the tenant once at the end.
+    if roster_bulk_load() then
+        return null;
+    end if;
+    -- The users are share-locked: a concurrent status change waits (or is waited for), so an
+    -- assignment never counts a user in a cell they just left.
+    with locked as (
+        select u.tenant_id, u.id, u.user_type, u.status, u.last_login_at from users u
+         where (u.tenant_id, u.id) in (select tenant_id, user_id from changed_rows)
+           for share
+    )
+    insert into role_user_counts as c (tenant_id, role_id, user_type, status, signed_in, users)
+    select u.tenant_id, ch.role_id, u.user_type, u.status, u.last_login_at is not null,
+           case when tg_op = 'INSERT' then 1 else -1 end * count(*)
+      from changed_rows ch join locked u on u.tenant_id = ch.tenant_id and u.id = ch.user_id
+     -- Deleting a role cascades to its assignments and its counters alike: nothing to move.
+     where exists (select 1 from roles p where p.tenant_id = ch.tenant_id and p.id = ch.role_id)
+     group by 1, 2, 3, 4, 5
+    on conflict on constraint role_user_counts_pkey do update set users = c.users + excluded.users;
+    return null;
+end;
+$$;
+
+create function team_members_counts() returns trigger
+language plpgsql as $$
+begin
+    -- Bulk loads (roster seed) switch the counters off and recount the tenant once at the end.
+    if roster_bulk_load() then
+        return null;
+    end if;
+    -- The users are share-locked: a concurrent status change waits (or is waited for), so an
+    -- assignment never counts a user in a cell they just left.
+    with locked as (
+        select u.tenant_id, u.id, u.user_type, u.status, u.last_login_at from users u
+         where (u.tenant_id, u.id) in (select tenant_id, user_id from changed_rows)
+           for share
+    )
+    insert into team_user_counts as c (tenant_id, team_id, user_type, status, signed_in, users)
+    select u.tenant_id, ch.team_id, u.user_type, u.status, u.last_login_at is not null,
+           case when tg_op = 'INSERT' then 1 else -1 end * count(*)
+      from changed_rows ch join locked u on u.tenant_id = ch.tenant_id and u.id = ch.user_id
+     -- Deleting a team cascades to its assignments and its counters alike: nothing to move.
+     where exists (select 1 from teams p where p.tenant_id = ch.tenant_id and p.id = ch.team_id)
+     group by 1, 2, 3, 4, 5
+    on conflict on constraint team_user_counts_pkey do update set users = c.users + excluded.users;
+    return null;
+end;
+$$;
+
+create trigger user_roles_counts_insert after insert on user_roles
+    referencing new table as changed_rows for each statement execute function user_roles_counts();
+create trigger user_roles_counts_delete after delete on user_roles
+    referencing old table as changed_rows for each statement execute function user_roles_counts();
+create trigger team_members_counts_insert after insert on team_members
+    referencing new table as changed_rows for each statement execute function team_members_counts();
+create trigger team_members_counts_delete after delete on team_members
+    referencing old table as changed_rows for each statement execute function team_members_counts();
+
+-- Recounts one tenant's counters from scratch: after a bulk load, and for the users that exist
+-- when this migration runs.
+create function recount_users(tenant uuid) returns void
+language sql as $$
+    delete from user_counts where tenant_id = tenant;
+    delete from role_user_counts where tenant_id = tenant;
+    delete from team_user_counts where tenant_id = tenant;
+    insert into user_counts (tenant_id, user_type, status, signed_in, users)
+    select tenant_id, user_type, status, last_login_at is not null, count(*) from users
+     where tenant_id = tenant group by 1, 2, 3, 4;
+    insert into role_user_counts (tenant_id, role_id, user_type, status, signed_in, users)
+    select u.tenant_id, ur.role_id, u.user_type, u.status, u.last_login_at is not null, count(*)
+      from user_roles ur join users u on u.tenant_id = ur.tenant_id and u.id = ur.user_id
+     where ur.tenant_id = tenant group by 1, 2, 3, 4, 5;
+    insert into team_user_counts (tenant_id, team_id, user_type, status, signed_in, users)
+    select u.tenant_id, tm.team_id, u.user_type, u.status, u.last_login_at is not null, count(*)
+      from team_members tm join users u on u.tenant_id = tm.tenant_id and u.id = tm.user_id
+     where tm.tenant_id = tenant group by 1, 2, 3, 4, 5;
+$$;
+
+select recount_users(id) from tenants;
