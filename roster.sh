@@ -6,7 +6,7 @@
 #   ./roster.sh test    every check: fmt, clippy, unit + integration tests on a real Postgres,
 #                       shared for wasm32, release build, Playwright end-to-end in Chromium
 #
-# Helpers: setup (toolchain only), db-start, db-stop, psql, sqlx-prepare, seed, bench.
+# Helpers: setup (toolchain only), e2e (only the end-to-end tests), db-start, db-stop, psql, sqlx-prepare, seed, bench.
 # One-time tools are cached in $ROSTER_CACHE_DIR (default ~/.cache/roster), outside the clone,
 # so a machine pays for them once. Everything is idempotent and says what it is doing.
 set -euo pipefail
@@ -290,7 +290,7 @@ run_e2e() {
     "$CARGO_TARGET_DIR/release/roster" create-superuser --username e2e-root >/dev/null ||
     die "could not create the end-to-end superuser"
   (cd "$ROOT/end2end" && ROSTER_BASE_URL="http://127.0.0.1:$port" ROSTER_CHROMIUM=$chromium \
-    ROSTER_SERVER_LOG=$log ROSTER_E2E_PASSWORD=$root_password npx playwright test)
+    ROSTER_SERVER_LOG=$log ROSTER_E2E_PASSWORD=$root_password npx playwright test "$@")
 }
 
 cleanup_test() {
@@ -317,16 +317,26 @@ cmd_test() {
   say "all checks passed"
 }
 
+# Only the end-to-end step, on a fresh release build; arguments go to Playwright (a spec, --grep).
+cmd_e2e() {
+  trap cleanup_test EXIT
+  setup_toolchain
+  db_start
+  build_release
+  run_e2e "$@"
+}
+
 main() {
   case "${1:-}" in
     setup) setup_toolchain ;;
     run) cmd_run ;;
     test) cmd_test ;;
+    e2e) shift && cmd_e2e "$@" ;;
     db-start) db_start && echo "DATABASE_URL=$(local_database_url)" ;;
     db-stop) db_stop ;;
     psql) shift && db_start && ensure_database roster && psql_local -d roster "$@" ;;
     sqlx-prepare) cmd_sqlx_prepare ;;
-    *) die "usage: ./roster.sh run | test | setup | db-start | db-stop | psql | sqlx-prepare" ;;
+    *) die "usage: ./roster.sh run | test | e2e [playwright args] | setup | db-start | db-stop | psql | sqlx-prepare" ;;
   esac
 }
 

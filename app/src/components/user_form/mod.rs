@@ -175,11 +175,19 @@ pub fn UserFormFields(
     access_header: AnyView,
 ) -> impl IntoView {
     let FormContext { me, roles, user_type, editing, held, manager } = context;
-    // Until the admin types a username, it follows the email's local part.
-    let username_typed = RwSignal::new(editing.is_some());
+    // The username follows the email's local part for as long as it still holds the previous
+    // suggestion (or nothing), so a username the admin typed is never overwritten.
+    let email = Memo::new(move |_| fields.with(|f| f.email.clone()));
+    let suggestion = StoredValue::new(suggest_username(&email.get_untracked()));
     Effect::new(move |_| {
-        let suggested = fields.with(|f| suggest_username(&f.email));
-        if !username_typed.get() && fields.with_untracked(|f| f.username != suggested) {
+        let suggested = suggest_username(&email.get());
+        let previous = suggestion.get_value();
+        suggestion.set_value(suggested.clone());
+        if editing.is_none()
+            && fields.with_untracked(|f| {
+                (f.username.is_empty() || f.username == previous) && f.username != suggested
+            })
+        {
             fields.update(|f| f.username = suggested);
         }
     });
@@ -189,9 +197,7 @@ pub fn UserFormFields(
             <div class="grid-2">
                 {PERSON.map(|t| text_input(fields, feedback, t)).collect_view()}
                 {text_input(fields, feedback, EMAIL)}
-                <div on:input=move |_| username_typed.set(true)>
-                    {text_input(fields, feedback, USERNAME)}
-                </div>
+                {text_input(fields, feedback, USERNAME)}
                 <PhoneInput fields feedback/>
                 <TimezoneInput fields feedback/>
             </div>

@@ -135,29 +135,25 @@ pub fn FilterBar(
                     prop:value=move || query.with(|q| q.q.clone().unwrap_or_default()) on:input=on_input/>
             </label>
             <label class="field">
-                <span class="visually-hidden">"Status"</span>
-                <select name="status" on:change=select("status")>
+                <select name="status" aria-label="Status" on:change=select("status")>
                     <option value="" selected=move || current("status")().is_none()>"Any status"</option>
                     {statuses}
                 </select>
             </label>
             <label class="field">
-                <span class="visually-hidden">"User type"</span>
-                <select name="user_type" on:change=select("user_type")>
+                <select name="user_type" aria-label="User type" on:change=select("user_type")>
                     <option value="" selected=move || current("user_type")().is_none()>"Any type"</option>
                     {types}
                 </select>
             </label>
             <label class="field">
-                <span class="visually-hidden">"Role"</span>
-                <select name="role" on:change=select("role")>
+                <select name="role" aria-label="Role" on:change=select("role")>
                     <option value="" selected=move || current("role")().is_none()>"Any role"</option>
                     {roles}
                 </select>
             </label>
             <label class="field">
-                <span class="visually-hidden">"Team"</span>
-                <select name="team" on:change=select("team")>
+                <select name="team" aria-label="Team" on:change=select("team")>
                     <option value="" selected=move || current("team")().is_none()>"Any team"</option>
                     {teams}
                 </select>
