@@ -1,11 +1,16 @@
 -- The users directory at a million users: search, sorts, keyset paging and exact stat cards.
 --
--- * Sorts are keyed by expressions the indexes below hold, each ending with the id so the order
---   is total and keyset paging (never OFFSET) can resume from any row. Name and email sort in
---   code-point order (collation "C"): the same in every database locale, and the same index
---   then serves prefix search (LIKE 'ab%') too.
+-- * Sorts are keyed by stored columns the indexes below hold, each ending with the id so the
+--   order is total and keyset paging (never OFFSET) can resume from any row. Name and email
+--   sort in code-point order (collation "C"): the same in every database locale, and the same
+--   index then serves prefix search (a range from the term to the term followed by U+10FFFF).
+-- * Why stored key columns and not expression indexes: under row-level security PostgreSQL
+--   only uses a condition as an index condition when every function in it is leakproof, and
+--   lower(), coalesce() and LIKE are not, so `lower(last_name) > $1` would filter a million
+--   rows one by one. Comparisons of plain text, timestamp and uuid columns are leakproof.
 -- * Search of three characters or more uses a trigram index on one lower-cased text of every
---   searchable field; shorter terms match the start of a name, username or email instead.
+--   searchable field, kept in user_search (below) for the same reason; shorter terms match the
+--   start of a name, username or email instead.
 -- * The stat cards read counters kept by statement-level triggers in the same transaction as
 --   the change, so they stay exact without counting a million rows per request.
 
@@ -14,25 +19,41 @@ create extension if not exists pg_trgm;
 -- ---------------------------------------------------------------------------------------------
 -- Search and sort keys
 -- ---------------------------------------------------------------------------------------------
-alter table users add column search_text text generated always as (
-    lower(first_name || ' ' || last_name || ' ' || email || ' ' || username || ' '
-          || coalesce(employee_code, '') || ' ' || coalesce(external_id, ''))
-) stored;
+alter table users
+    add column search_text text generated always as (
+        lower(first_name || ' ' || last_name || ' ' || email || ' ' || username || ' '
+              || coalesce(employee_code, '') || ' ' || coalesce(external_id, ''))
+    ) stored,
+    add column last_name_key text collate "C" generated always as (lower(last_name)) stored,
+    add column first_name_key text collate "C" generated always as (lower(first_name)) stored,
+    add column email_key text collate "C" generated always as (lower(email)) stored,
+    add column username_key text collate "C" generated always as (lower(username)) stored,
+    -- Never signed in sorts as the oldest sign-in.
+    add column last_login_key timestamptz
+        generated always as (coalesce(last_login_at, '-infinity'::timestamptz)) stored;
 
-create index users_search_trgm_idx on users using gin (search_text gin_trgm_ops);
-
-create index users_name_sort_idx on users
-    (tenant_id, (lower(last_name) collate "C"), (lower(first_name) collate "C"), id);
-create index users_email_sort_idx on users (tenant_id, (lower(email) collate "C"), id);
--- Never signed in sorts as the oldest sign-in.
-create index users_last_login_sort_idx on users
-    (tenant_id, (coalesce(last_login_at, '-infinity'::timestamptz)), id);
+create index users_name_sort_idx on users (tenant_id, last_name_key, first_name_key, id);
+create index users_email_sort_idx on users (tenant_id, email_key, id);
+create index users_last_login_sort_idx on users (tenant_id, last_login_key, id);
 create index users_created_sort_idx on users (tenant_id, created_at, id);
 
 -- Short search terms: the start of a first name or username (last name and email use the sort
 -- indexes above).
-create index users_first_name_prefix_idx on users (tenant_id, (lower(first_name) collate "C"));
-create index users_username_prefix_idx on users (tenant_id, (lower(username) collate "C"));
+create index users_first_name_prefix_idx on users (tenant_id, first_name_key);
+create index users_username_prefix_idx on users (tenant_id, username_key);
+
+-- The search text of every user, trigram-indexed. A table of its own without row-level security,
+-- because LIKE is not leakproof (see above): under a policy the trigram index could never be used.
+-- Every statement that reads it names the tenant, and it holds only what the directory shows.
+create table user_search (
+    tenant_id   uuid not null,
+    user_id     uuid not null,
+    search_text text not null,
+    constraint user_search_pkey primary key (tenant_id, user_id),
+    constraint user_search_user_fkey foreign key (tenant_id, user_id)
+        references users (tenant_id, id) on delete cascade
+);
+create index user_search_trgm_idx on user_search using gin (search_text gin_trgm_ops);
 
 -- The Expired card and filter: few accounts carry an expiry date.
 create index users_expiry_idx on users (tenant_id, expires_at, user_type)
@@ -179,6 +200,35 @@ create trigger users_counts_update after update on users
 create trigger users_counts_delete after delete on users
     referencing old table as old_rows for each statement execute function users_counts_after_delete();
 
+-- user_search follows users: new rows by statement, changed search texts by row. Bulk loads
+-- (roster seed) fill it themselves.
+create function user_search_after_insert() returns trigger
+language plpgsql as $$
+begin
+    if roster_bulk_load() then
+        return null;
+    end if;
+    insert into user_search (tenant_id, user_id, search_text)
+    select tenant_id, id, search_text from new_rows;
+    return null;
+end;
+$$;
+
+create function user_search_after_update() returns trigger
+language plpgsql as $$
+begin
+    update user_search set search_text = new.search_text
+     where tenant_id = new.tenant_id and user_id = new.id;
+    return null;
+end;
+$$;
+
+create trigger user_search_insert after insert on users
+    referencing new table as new_rows for each statement execute function user_search_after_insert();
+create trigger user_search_update after update on users
+    for each row when (old.search_text is distinct from new.search_text)
+    execute function user_search_after_update();
+
 -- Role and team assignments move their user's count in or out of the role's or team's counter.
 create function user_roles_counts() returns trigger
 language plpgsql as $$
@@ -261,4 +311,7 @@ language sql as $$
      where tm.tenant_id = tenant group by 1, 2, 3, 4, 5;
 $$;
 
+-- Existing users, in every tenant.
+select set_config('roster.all_tenants', 'on', true);
+insert into user_search (tenant_id, user_id, search_text) select tenant_id, id, search_text from users;
 select recount_users(id) from tenants;

@@ -92,10 +92,10 @@ pub async fn bench(
         let _ =
             axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await;
     });
+    let cases = cases(&pool, &actor, 1_000).await?;
+    // Connected after the cases are ready: the server closes connections left idle.
     let cookie = format!("{}={}", app::web::cookie_name(false), token.expose());
     let mut http = Client::connect(addr, cookie).await?;
-
-    let cases = cases(&pool, &actor, 1_000).await?;
     let rtt = measure!(rounds, http.get("/api/v1/bench-round-trip", 404));
     println!("Users directory, tenant `{slug}`: {rounds} requests per case, one at a time.");
     println!("Loopback round trip (unrouted API path): median {:.2} ms\n", ms(median(&rtt)));
@@ -260,6 +260,8 @@ impl Client {
             .header(hyper::header::HOST, &self.host)
             .header(hyper::header::COOKIE, &self.cookie)
             .body(Empty::<Bytes>::new())?;
+        // The connection takes a moment after a response to accept the next request.
+        self.sender.ready().await?;
         let response = self.sender.send_request(request).await?;
         let status = response.status().as_u16();
         let body = response.into_body().collect().await?.to_bytes();

@@ -1,8 +1,14 @@
 //! `roster seed --tenant SLUG --users N`: loads N realistic users into a tenant for demos and
 //! benchmarks, fast. Rows are generated here, streamed with COPY into a temporary table (COPY
-//! cannot write through row-level security), then moved into `users`, `user_roles` and
-//! `team_members` by three statements inside one transaction entered into the tenant, so the
-//! counter triggers see them as three batches. Every seeded user shares one password hash.
+//! cannot write through row-level security), then moved into `users`, `user_search`,
+//! `user_roles` and `team_members` by one statement each inside one transaction entered into the
+//! tenant, with the counter triggers switched off and the tenant recounted once before commit.
+//! Every seeded user shares one password hash.
+//!
+//! Large loads follow PostgreSQL's advice for populating a database: the secondary indexes and
+//! foreign keys of those four tables are dropped inside the transaction and rebuilt before it
+//! commits (one sort per index and one join per key, instead of millions of index insertions and
+//! key lookups). The tables are locked meanwhile, so `seed` is for demo and benchmark databases.
 
 use app::backend::password::{self, Passwords};
 use app::backend::{roles, tenancy};
@@ -16,6 +22,14 @@ use uuid::Uuid;
 
 /// Rows per COPY message.
 const CHUNK: u64 = 10_000;
+
+/// From this many users on, indexes and foreign keys are rebuilt after the load.
+const REBUILD_FROM: u64 = 50_000;
+
+type Failure = Box<dyn std::error::Error + Send + Sync>;
+
+/// The tables a seed fills.
+const FILLED: [&str; 4] = ["users", "user_search", "user_roles", "team_members"];
 
 /// Given names and family names from several languages, with the ASCII spelling used in
 /// usernames and email addresses.
@@ -144,11 +158,17 @@ pub struct Seeded {
 
 /// Loads `count` users into the tenant `slug`, creating the tenant (with its system roles and
 /// the seeded teams) when it does not exist yet.
-pub async fn seed(
+pub async fn seed(pool: &PgPool, slug: &str, count: u64) -> Result<Seeded, Failure> {
+    seed_with(pool, slug, count, count >= REBUILD_FROM).await
+}
+
+/// [`seed`], choosing whether the indexes and foreign keys are rebuilt after the load.
+pub async fn seed_with(
     pool: &PgPool,
     slug: &str,
     count: u64,
-) -> Result<Seeded, Box<dyn std::error::Error + Send + Sync>> {
+    rebuild: bool,
+) -> Result<Seeded, Failure> {
     let started = Instant::now();
     let slug = TenantSlug::try_from(slug.to_owned()).map_err(|e| format!("--tenant: {e}"))?;
     let password = password::generate_temporary();
@@ -195,6 +215,7 @@ pub async fn seed(
     tenancy::enter(&mut tx, tenant_id).await?;
     // The counter triggers stand aside; the tenant is recounted once, before commit.
     sqlx::query("select set_config('roster.bulk_load', 'on', true)").execute(&mut *tx).await?;
+    let rebuilt = if rebuild { set_aside(&mut tx).await? } else { Vec::new() };
     sqlx::query(
         "insert into users (tenant_id, id, first_name, last_name, email, username, phone,
                             employee_code, timezone, position, department, location, branch, tags,
@@ -208,6 +229,13 @@ pub async fn seed(
     )
     .bind(tenant_id)
     .bind(&hash)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "insert into user_search (tenant_id, user_id, search_text)
+         select u.tenant_id, u.id, u.search_text from seed_users s join users u on u.tenant_id = $1 and u.id = s.id",
+    )
+    .bind(tenant_id)
     .execute(&mut *tx)
     .await?;
     sqlx::query(
@@ -232,10 +260,14 @@ pub async fn seed(
     )
     .fetch_optional(&mut *tx)
     .await?;
+    // Statistics first: the keys' checks and the recount below plan joins over the new rows.
+    sqlx::query("analyze users, user_search, user_roles, team_members").execute(&mut *tx).await?;
+    for statement in &rebuilt {
+        sqlx::raw_sql(statement).execute(&mut *tx).await?;
+    }
     sqlx::query("select recount_users($1)").bind(tenant_id).execute(&mut *tx).await?;
     tx.commit().await?;
     sqlx::query("drop table seed_users").execute(&mut *conn).await?;
-    sqlx::query("analyze users, user_roles, team_members").execute(&mut *conn).await?;
     Ok(Seeded {
         tenant: slug.as_str().to_owned(),
         users: count,
@@ -243,6 +275,32 @@ pub async fn seed(
         password,
         seconds: started.elapsed().as_secs_f64(),
     })
+}
+
+/// Drops the secondary indexes and the foreign keys of the filled tables; returns the
+/// statements that rebuild them, indexes first (the keys' checks use them).
+async fn set_aside(conn: &mut sqlx::PgConnection) -> Result<Vec<String>, sqlx::Error> {
+    let deferred: Vec<(String, String)> = sqlx::query_as(
+        "select format('drop index %s', i.indexrelid::regclass), pg_get_indexdef(i.indexrelid)
+           from pg_index i
+          where i.indrelid = any($1::regclass[])
+            and not exists (select from pg_constraint k where k.conindid = i.indexrelid)
+         union all
+         select format('alter table %s drop constraint %I', k.conrelid::regclass, k.conname),
+                format('alter table %s add constraint %I %s', k.conrelid::regclass, k.conname,
+                       pg_get_constraintdef(k.oid))
+           from pg_constraint k
+          where k.contype = 'f' and k.conrelid = any($1::regclass[])",
+    )
+    .bind(FILLED)
+    .fetch_all(&mut *conn)
+    .await?;
+    // Keys first: dropping an index a key does not use needs nothing else gone.
+    for (drop, _) in deferred.iter().rev() {
+        sqlx::raw_sql(drop).execute(&mut *conn).await?;
+    }
+    sqlx::query("set local maintenance_work_mem = '512MB'").execute(&mut *conn).await?;
+    Ok(deferred.into_iter().map(|(_, rebuild)| rebuild).collect())
 }
 
 /// The tenant's id; a missing tenant is created with its system roles and the seeded teams.
@@ -315,9 +373,11 @@ fn write_row(
     // Service accounts have no console access, so they never have.
     let signed_in = user_type != "service" && !rng.gen_bool(1.0 / 6.0);
     let last_login = signed_in.then(|| (now - days(rng, 180)).max(created));
-    // A few carry an expiry date, about half of them already past.
-    let expires = (rng.gen_bool(0.03) && !first_user)
-        .then(|| now + days(rng, 120) - chrono::Duration::days(60));
+    // A few carry an expiry date (00:00 UTC, as the console sets them), about half already past.
+    let expires = (rng.gen_bool(0.03) && !first_user).then(|| {
+        let at = now + days(rng, 120) - chrono::Duration::days(60);
+        at.date_naive().and_time(chrono::NaiveTime::MIN).and_utc()
+    });
     let tag = rng.gen_bool(0.3).then(|| TAGS[rng.gen_range(0..TAGS.len())]);
     let night = rng.gen_bool(0.1);
     let null = |v: Option<String>| v.unwrap_or_else(|| "\\N".into());

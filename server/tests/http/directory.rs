@@ -156,7 +156,18 @@ fn nodes(plan: &Value, out: &mut Vec<(String, String)>) {
 
 #[sqlx::test(migrator = "server::MIGRATOR")]
 async fn every_directory_statement_reads_an_index_not_the_whole_table(pool: PgPool) {
-    server::seed::seed(&pool, "big", 12_000).await.unwrap();
+    let schema =
+        "select indexdef from pg_indexes where tablename in ('users', 'user_roles', 'team_members')
+                  union all
+                  select pg_get_constraintdef(oid) from pg_constraint where conrelid in
+                         ('users'::regclass, 'user_roles'::regclass, 'team_members'::regclass)
+                  order by 1";
+    let before: Vec<String> = sqlx::query_scalar(schema).fetch_all(&pool).await.unwrap();
+    assert!(before.len() > 20, "{before:?}");
+    // The load a million-user seed makes: indexes and keys dropped, then rebuilt.
+    server::seed::seed_with(&pool, "big", 12_000, true).await.unwrap();
+    let after: Vec<String> = sqlx::query_scalar(schema).fetch_all(&pool).await.unwrap();
+    assert_eq!(before, after, "the seed rebuilt every index and key as it was");
     let actor = bench::admin_actor(&pool, "big").await.unwrap();
     let cases = bench::cases(&pool, &actor, 100).await.unwrap();
     let mut conn = pool.acquire().await.unwrap().detach();

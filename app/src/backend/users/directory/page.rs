@@ -61,21 +61,16 @@ impl Row {
     }
 }
 
-/// The sort key columns of an order, as SQL over `u`, and the text keys selected as k1, k2.
+/// The sort key columns of an order (stored columns of `u`), and the text keys selected as
+/// k1, k2.
 fn key_columns(field: SortField) -> (&'static [&'static str], &'static str) {
     match field {
         SortField::Name => (
-            &[r#"lower(u.last_name) collate "C""#, r#"lower(u.first_name) collate "C""#],
-            r#"lower(u.last_name) collate "C" as k1, lower(u.first_name) collate "C" as k2"#,
+            &["u.last_name_key", "u.first_name_key"],
+            "u.last_name_key as k1, u.first_name_key as k2",
         ),
-        SortField::Email => (
-            &[r#"lower(u.email) collate "C""#],
-            r#"lower(u.email) collate "C" as k1, null::text as k2"#,
-        ),
-        SortField::LastLogin => (
-            &["coalesce(u.last_login_at, '-infinity'::timestamptz)"],
-            "null::text as k1, null::text as k2",
-        ),
+        SortField::Email => (&["u.email_key"], "u.email_key as k1, null::text as k2"),
+        SortField::LastLogin => (&["u.last_login_key"], "null::text as k1, null::text as k2"),
         SortField::CreatedAt => (&["u.created_at"], "null::text as k1, null::text as k2"),
     }
 }
@@ -147,11 +142,13 @@ pub(super) fn page_query(
             Key::Email(email) => {
                 q.push_bind(email.clone());
             }
-            Key::Time(at) if sort.field == SortField::LastLogin => {
-                q.push("coalesce(").push_bind(*at).push("::timestamptz, '-infinity'::timestamptz)");
+            // Never signed in is the key column's -infinity (a literal: functions of the
+            // bound value would keep the condition out of the index, see the migration).
+            Key::Time(None) => {
+                q.push("'-infinity'::timestamptz");
             }
-            Key::Time(at) => {
-                q.push_bind(*at).push("::timestamptz");
+            Key::Time(Some(at)) => {
+                q.push_bind(*at);
             }
         }
         q.push(", ").push_bind(cursor.id).push(")");

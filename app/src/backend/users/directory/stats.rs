@@ -43,18 +43,34 @@ pub(super) fn push_filters(
         .push_bind(team)
         .push(")");
     }
+    // A search collects the matching ids first (an array, evaluated once): a plan that walks
+    // the sort index and tests each row would read far into the index for a common term.
     if let Some(term) = &f.search {
-        let escaped = term.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
         if term.chars().count() >= INFIX_SEARCH_MIN {
             // The trigram index answers LIKE '%term%' over every searchable field at once.
-            q.push(" and u.search_text like ").push_bind(format!("%{escaped}%"));
+            let escaped = term.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+            q.push(
+                " and u.id = any(array(select s.user_id from user_search s where s.tenant_id = ",
+            )
+            .push_bind(tenant_id)
+            .push(" and s.search_text like ")
+            .push_bind(format!("%{escaped}%"))
+            .push("))");
         } else {
-            // Too short for trigrams: the start of a name, username or email, each indexed.
-            let prefix = format!("{escaped}%");
-            q.push(r#" and (lower(u.last_name) collate "C" like "#).push_bind(prefix.clone());
-            q.push(r#" or lower(u.first_name) collate "C" like "#).push_bind(prefix.clone());
-            q.push(r#" or lower(u.username) collate "C" like "#).push_bind(prefix.clone());
-            q.push(r#" or lower(u.email) collate "C" like "#).push_bind(prefix).push(")");
+            // Too short for trigrams: the start of a name, username or email, each an index
+            // range from the term up to the term followed by the last code point.
+            let end = format!("{term}\u{10FFFF}");
+            q.push(" and u.id = any(array(select v.id from users v where v.tenant_id = ")
+                .push_bind(tenant_id);
+            for (i, key) in ["last_name_key", "first_name_key", "username_key", "email_key"]
+                .into_iter()
+                .enumerate()
+            {
+                q.push(if i == 0 { " and ((v." } else { " or (v." });
+                q.push(key).push(" >= ").push_bind(term.clone());
+                q.push(" and v.").push(key).push(" < ").push_bind(end.clone()).push(")");
+            }
+            q.push(")))");
         }
     }
 }
