@@ -62,16 +62,19 @@ create index users_expiry_idx on users (tenant_id, expires_at, user_type)
 -- ---------------------------------------------------------------------------------------------
 -- Counters behind the stat cards
 -- ---------------------------------------------------------------------------------------------
--- Users per (type, status, signed in ever), per tenant; per role and per team as well, so the
--- cards stay exact and cheap under a role or team filter. Expiry depends on the clock, so the
--- Expired card counts through users_expiry_idx instead.
+-- Users per (type, status, signed in ever, expiry), per tenant; per role and per team as well,
+-- so the cards stay exact and cheap under a role or team filter. Expiry depends on the clock, so
+-- it is kept as the instant itself ('infinity' for none): the Expired card sums the active cells
+-- whose instant has passed. Expiry dates set in the console fall on 00:00 UTC, so a tenant
+-- has about one cell per expiry day in use, not one per user.
 create table user_counts (
     tenant_id uuid    not null references tenants (id),
     user_type text    not null,
     status    text    not null,
     signed_in boolean not null,
+    expires   timestamptz not null,
     users     bigint  not null,
-    constraint user_counts_pkey primary key (tenant_id, user_type, status, signed_in)
+    constraint user_counts_pkey primary key (tenant_id, user_type, status, signed_in, expires)
 );
 
 create table role_user_counts (
@@ -80,8 +83,9 @@ create table role_user_counts (
     user_type text    not null,
     status    text    not null,
     signed_in boolean not null,
+    expires   timestamptz not null,
     users     bigint  not null,
-    constraint role_user_counts_pkey primary key (tenant_id, role_id, user_type, status, signed_in),
+    constraint role_user_counts_pkey primary key (tenant_id, role_id, user_type, status, signed_in, expires),
     constraint role_user_counts_role_fkey foreign key (tenant_id, role_id)
         references roles (tenant_id, id) on delete cascade
 );
@@ -92,8 +96,9 @@ create table team_user_counts (
     user_type text    not null,
     status    text    not null,
     signed_in boolean not null,
+    expires   timestamptz not null,
     users     bigint  not null,
-    constraint team_user_counts_pkey primary key (tenant_id, team_id, user_type, status, signed_in),
+    constraint team_user_counts_pkey primary key (tenant_id, team_id, user_type, status, signed_in, expires),
     constraint team_user_counts_team_fkey foreign key (tenant_id, team_id)
         references teams (tenant_id, id) on delete cascade
 );
@@ -129,9 +134,10 @@ begin
         return null;
     end if;
     -- A new user holds no roles or teams yet: those come with their own rows below.
-    insert into user_counts as c (tenant_id, user_type, status, signed_in, users)
-    select tenant_id, user_type, status, last_login_at is not null, count(*) from new_rows
-     group by 1, 2, 3, 4
+    insert into user_counts as c (tenant_id, user_type, status, signed_in, expires, users)
+    select tenant_id, user_type, status, last_login_at is not null,
+           coalesce(expires_at, 'infinity'), count(*) from new_rows
+     group by 1, 2, 3, 4, 5
     on conflict on constraint user_counts_pkey do update set users = c.users + excluded.users;
     return null;
 end;
@@ -148,30 +154,32 @@ begin
     -- out of their old cell and into the new one, in every counter that holds them.
     with moves as (
         select o.tenant_id, o.id, o.user_type, o.status, o.last_login_at is not null as signed_in,
-               -1 as sign
+               coalesce(o.expires_at, 'infinity') as expires, -1 as sign
           from old_rows o join new_rows n on n.tenant_id = o.tenant_id and n.id = o.id
-         where (o.user_type, o.status, o.last_login_at is null)
-               is distinct from (n.user_type, n.status, n.last_login_at is null)
+         where (o.user_type, o.status, o.last_login_at is null, o.expires_at)
+               is distinct from (n.user_type, n.status, n.last_login_at is null, n.expires_at)
         union all
-        select n.tenant_id, n.id, n.user_type, n.status, n.last_login_at is not null, 1
+        select n.tenant_id, n.id, n.user_type, n.status, n.last_login_at is not null,
+               coalesce(n.expires_at, 'infinity'), 1
           from old_rows o join new_rows n on n.tenant_id = o.tenant_id and n.id = o.id
-         where (o.user_type, o.status, o.last_login_at is null)
-               is distinct from (n.user_type, n.status, n.last_login_at is null)
+         where (o.user_type, o.status, o.last_login_at is null, o.expires_at)
+               is distinct from (n.user_type, n.status, n.last_login_at is null, n.expires_at)
     ), totals as (
-        insert into user_counts as c (tenant_id, user_type, status, signed_in, users)
-        select tenant_id, user_type, status, signed_in, sum(sign) from moves group by 1, 2, 3, 4
+        insert into user_counts as c (tenant_id, user_type, status, signed_in, expires, users)
+        select tenant_id, user_type, status, signed_in, expires, sum(sign) from moves
+         group by 1, 2, 3, 4, 5
         on conflict on constraint user_counts_pkey do update set users = c.users + excluded.users
     ), by_role as (
-        insert into role_user_counts as c (tenant_id, role_id, user_type, status, signed_in, users)
-        select m.tenant_id, ur.role_id, m.user_type, m.status, m.signed_in, sum(m.sign)
+        insert into role_user_counts as c (tenant_id, role_id, user_type, status, signed_in, expires, users)
+        select m.tenant_id, ur.role_id, m.user_type, m.status, m.signed_in, m.expires, sum(m.sign)
           from moves m join user_roles ur on ur.tenant_id = m.tenant_id and ur.user_id = m.id
-         group by 1, 2, 3, 4, 5
+         group by 1, 2, 3, 4, 5, 6
         on conflict on constraint role_user_counts_pkey do update set users = c.users + excluded.users
     )
-    insert into team_user_counts as c (tenant_id, team_id, user_type, status, signed_in, users)
-    select m.tenant_id, tm.team_id, m.user_type, m.status, m.signed_in, sum(m.sign)
+    insert into team_user_counts as c (tenant_id, team_id, user_type, status, signed_in, expires, users)
+    select m.tenant_id, tm.team_id, m.user_type, m.status, m.signed_in, m.expires, sum(m.sign)
       from moves m join team_members tm on tm.tenant_id = m.tenant_id and tm.user_id = m.id
-     group by 1, 2, 3, 4, 5
+     group by 1, 2, 3, 4, 5, 6
     on conflict on constraint team_user_counts_pkey do update set users = c.users + excluded.users;
     return null;
 end;
@@ -184,9 +192,10 @@ begin
     if roster_bulk_load() then
         return null;
     end if;
-    insert into user_counts as c (tenant_id, user_type, status, signed_in, users)
-    select tenant_id, user_type, status, last_login_at is not null, -count(*) from old_rows
-     group by 1, 2, 3, 4
+    insert into user_counts as c (tenant_id, user_type, status, signed_in, expires, users)
+    select tenant_id, user_type, status, last_login_at is not null,
+           coalesce(expires_at, 'infinity'), -count(*) from old_rows
+     group by 1, 2, 3, 4, 5
     on conflict on constraint user_counts_pkey do update set users = c.users + excluded.users;
     return null;
 end;
@@ -240,17 +249,17 @@ begin
     -- The users are share-locked: a concurrent status change waits (or is waited for), so an
     -- assignment never counts a user in a cell they just left.
     with locked as (
-        select u.tenant_id, u.id, u.user_type, u.status, u.last_login_at from users u
+        select u.tenant_id, u.id, u.user_type, u.status, u.last_login_at, u.expires_at from users u
          where (u.tenant_id, u.id) in (select tenant_id, user_id from changed_rows)
            for share
     )
-    insert into role_user_counts as c (tenant_id, role_id, user_type, status, signed_in, users)
+    insert into role_user_counts as c (tenant_id, role_id, user_type, status, signed_in, expires, users)
     select u.tenant_id, ch.role_id, u.user_type, u.status, u.last_login_at is not null,
-           case when tg_op = 'INSERT' then 1 else -1 end * count(*)
+           coalesce(u.expires_at, 'infinity'), case when tg_op = 'INSERT' then 1 else -1 end * count(*)
       from changed_rows ch join locked u on u.tenant_id = ch.tenant_id and u.id = ch.user_id
      -- Deleting a role cascades to its assignments and its counters alike: nothing to move.
      where exists (select 1 from roles p where p.tenant_id = ch.tenant_id and p.id = ch.role_id)
-     group by 1, 2, 3, 4, 5
+     group by 1, 2, 3, 4, 5, 6
     on conflict on constraint role_user_counts_pkey do update set users = c.users + excluded.users;
     return null;
 end;
@@ -266,17 +275,17 @@ begin
     -- The users are share-locked: a concurrent status change waits (or is waited for), so an
     -- assignment never counts a user in a cell they just left.
     with locked as (
-        select u.tenant_id, u.id, u.user_type, u.status, u.last_login_at from users u
+        select u.tenant_id, u.id, u.user_type, u.status, u.last_login_at, u.expires_at from users u
          where (u.tenant_id, u.id) in (select tenant_id, user_id from changed_rows)
            for share
     )
-    insert into team_user_counts as c (tenant_id, team_id, user_type, status, signed_in, users)
+    insert into team_user_counts as c (tenant_id, team_id, user_type, status, signed_in, expires, users)
     select u.tenant_id, ch.team_id, u.user_type, u.status, u.last_login_at is not null,
-           case when tg_op = 'INSERT' then 1 else -1 end * count(*)
+           coalesce(u.expires_at, 'infinity'), case when tg_op = 'INSERT' then 1 else -1 end * count(*)
       from changed_rows ch join locked u on u.tenant_id = ch.tenant_id and u.id = ch.user_id
      -- Deleting a team cascades to its assignments and its counters alike: nothing to move.
      where exists (select 1 from teams p where p.tenant_id = ch.tenant_id and p.id = ch.team_id)
-     group by 1, 2, 3, 4, 5
+     group by 1, 2, 3, 4, 5, 6
     on conflict on constraint team_user_counts_pkey do update set users = c.users + excluded.users;
     return null;
 end;
@@ -298,17 +307,20 @@ language sql as $$
     delete from user_counts where tenant_id = tenant;
     delete from role_user_counts where tenant_id = tenant;
     delete from team_user_counts where tenant_id = tenant;
-    insert into user_counts (tenant_id, user_type, status, signed_in, users)
-    select tenant_id, user_type, status, last_login_at is not null, count(*) from users
-     where tenant_id = tenant group by 1, 2, 3, 4;
-    insert into role_user_counts (tenant_id, role_id, user_type, status, signed_in, users)
-    select u.tenant_id, ur.role_id, u.user_type, u.status, u.last_login_at is not null, count(*)
+    insert into user_counts (tenant_id, user_type, status, signed_in, expires, users)
+    select tenant_id, user_type, status, last_login_at is not null,
+           coalesce(expires_at, 'infinity'), count(*) from users
+     where tenant_id = tenant group by 1, 2, 3, 4, 5;
+    insert into role_user_counts (tenant_id, role_id, user_type, status, signed_in, expires, users)
+    select u.tenant_id, ur.role_id, u.user_type, u.status, u.last_login_at is not null,
+           coalesce(u.expires_at, 'infinity'), count(*)
       from user_roles ur join users u on u.tenant_id = ur.tenant_id and u.id = ur.user_id
-     where ur.tenant_id = tenant group by 1, 2, 3, 4, 5;
-    insert into team_user_counts (tenant_id, team_id, user_type, status, signed_in, users)
-    select u.tenant_id, tm.team_id, u.user_type, u.status, u.last_login_at is not null, count(*)
+     where ur.tenant_id = tenant group by 1, 2, 3, 4, 5, 6;
+    insert into team_user_counts (tenant_id, team_id, user_type, status, signed_in, expires, users)
+    select u.tenant_id, tm.team_id, u.user_type, u.status, u.last_login_at is not null,
+           coalesce(u.expires_at, 'infinity'), count(*)
       from team_members tm join users u on u.tenant_id = tm.tenant_id and u.id = tm.user_id
-     where tm.tenant_id = tenant group by 1, 2, 3, 4, 5;
+     where tm.tenant_id = tenant group by 1, 2, 3, 4, 5, 6;
 $$;
 
 -- Existing users, in every tenant.

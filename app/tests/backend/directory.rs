@@ -346,11 +346,12 @@ async fn stat_cards_follow_the_filters_and_equal_a_real_count(pool: PgPool) {
         UserStats { total: 2, active: 2, suspended: 0, expired: 0, never_signed_in: 0 }
     );
 
-    // The counters follow every kind of change: status, sign-in, roles, teams, deletions.
+    // The counters follow every kind of change: status, sign-in, expiry, roles, teams, deletions.
     let mut conn = all_tenants(&pool).await;
     for change in [
         "update users set status = 'suspended' where username in ('ada', 'alan')",
         "update users set last_login_at = now() where username = 'soren'",
+        "update users set expires_at = now() - interval '1 hour' where username = 'mei'",
         "delete from user_roles where user_id = (select id from users where username = 'grace')",
         "insert into user_roles (tenant_id, user_id, role_id)
          select u.tenant_id, u.id, r.id from users u join roles r on r.tenant_id = u.tenant_id
@@ -365,7 +366,7 @@ async fn stat_cards_follow_the_filters_and_equal_a_real_count(pool: PgPool) {
     let helpdesk = stats(&[("role", &f.helpdesk.to_string())]).await.unwrap();
     assert_eq!(
         helpdesk,
-        UserStats { total: 4, active: 2, suspended: 1, expired: 1, never_signed_in: 0 }
+        UserStats { total: 4, active: 1, suspended: 1, expired: 2, never_signed_in: 0 }
     );
     sqlx::query("delete from roles where id = $1")
         .bind(f.helpdesk)
@@ -380,24 +381,27 @@ async fn assert_counters_exact(pool: &PgPool, tenant: Uuid) {
     let mut conn = all_tenants(pool).await;
     for (counters, counted) in [
         (
-            "select user_type, status, signed_in, users from user_counts where tenant_id = $1 and users <> 0",
-            "select user_type, status, last_login_at is not null, count(*) from users where tenant_id = $1 group by 1, 2, 3",
+            "select user_type, status, signed_in, expires::text, users from user_counts where tenant_id = $1 and users <> 0",
+            "select user_type, status, last_login_at is not null, coalesce(expires_at, 'infinity')::text, count(*)
+               from users where tenant_id = $1 group by 1, 2, 3, 4",
         ),
         (
-            "select role_id::text || user_type, status, signed_in, users from role_user_counts where tenant_id = $1 and users <> 0",
-            "select ur.role_id::text || u.user_type, u.status, u.last_login_at is not null, count(*)
+            "select role_id::text || user_type, status, signed_in, expires::text, users from role_user_counts where tenant_id = $1 and users <> 0",
+            "select ur.role_id::text || u.user_type, u.status, u.last_login_at is not null,
+                    coalesce(u.expires_at, 'infinity')::text, count(*)
                from users u join user_roles ur on ur.tenant_id = u.tenant_id and ur.user_id = u.id
-              where u.tenant_id = $1 group by 1, 2, 3",
+              where u.tenant_id = $1 group by 1, 2, 3, 4",
         ),
         (
-            "select team_id::text || user_type, status, signed_in, users from team_user_counts where tenant_id = $1 and users <> 0",
-            "select tm.team_id::text || u.user_type, u.status, u.last_login_at is not null, count(*)
+            "select team_id::text || user_type, status, signed_in, expires::text, users from team_user_counts where tenant_id = $1 and users <> 0",
+            "select tm.team_id::text || u.user_type, u.status, u.last_login_at is not null,
+                    coalesce(u.expires_at, 'infinity')::text, count(*)
                from users u join team_members tm on tm.tenant_id = u.tenant_id and tm.user_id = u.id
-              where u.tenant_id = $1 group by 1, 2, 3",
+              where u.tenant_id = $1 group by 1, 2, 3, 4",
         ),
     ] {
         let read = |sql: &'static str| {
-            sqlx::query_as::<_, (String, String, bool, i64)>(sql).bind(tenant)
+            sqlx::query_as::<_, (String, String, bool, String, i64)>(sql).bind(tenant)
         };
         let mut kept: Vec<_> = read(counters).fetch_all(&mut conn).await.unwrap();
         let mut real: Vec<_> = read(counted).fetch_all(&mut conn).await.unwrap();

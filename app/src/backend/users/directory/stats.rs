@@ -124,8 +124,8 @@ pub(super) fn stats_query(
     q
 }
 
-/// Sums the counter cells matching the filters (type, and a role or a team); the Expired card
-/// counts the few accounts past their expiry date through their partial index.
+/// Sums the counter cells matching the filters (type, and a role or a team); expired accounts
+/// are the active ones in cells whose expiry instant has passed.
 fn counters_query(
     prefix: &'static str,
     tenant_id: Uuid,
@@ -142,11 +142,11 @@ fn counters_query(
                 coalesce(sum(c.users) filter (where c.status = 'active'), 0)::bigint as active,
                 coalesce(sum(c.users) filter (where c.status = 'suspended'), 0)::bigint as suspended,
                 coalesce(sum(c.users) filter (where not c.signed_in), 0)::bigint as never_signed_in,
-                (select count(*) from users u",
+                coalesce(sum(c.users) filter (where c.status = 'active' and c.expires <= now()), 0)::bigint
+                    as expired
+           from ",
     );
-    let expired = Filters { search: None, status: Some(StatusFilter::Expired), ..filters.clone() };
-    push_filters(&mut q, tenant_id, &expired, true);
-    q.push(") as expired from ").push(table).push(" c where c.tenant_id = ").push_bind(tenant_id);
+    q.push(table).push(" c where c.tenant_id = ").push_bind(tenant_id);
     if let Some((column, id)) = member {
         q.push(" and c.").push(column).push(" = ").push_bind(id);
     }
