@@ -12,9 +12,13 @@ for (const [name, width, height, scheme] of [['desktop', 1440, 900, 'light'], ['
   await page.getByLabel('Password', { exact: true }).fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.waitForURL(/\/users$/);
-  await page.getByPlaceholder('Start of a name').fill('j');
-  await page.waitForTimeout(500);
+  await page.waitForSelector('html[data-hydrated="true"]');
   await page.screenshot({ path: `${out}/users-${name}.png`, fullPage: true });
+  await page.getByRole('searchbox').fill('garc');
+  await page.waitForURL(/q=garc/);
+  await page.waitForTimeout(800);
+  await page.screenshot({ path: `${out}/users-search-${name}.png`, fullPage: true });
+  if (!userId) { await page.close(); continue; }
   await page.goto(base + '/users/new');
   await page.waitForSelector('html[data-hydrated="true"]');
   await page.getByLabel('Email').fill('robert');

@@ -62,6 +62,13 @@ pub fn Users() -> impl IntoView {
     let request: Request = RwSignal::new(None);
     let failed = RwSignal::new(None::<ApiError>);
     let (busy, set_busy) = signal(false);
+    // Busy only in the browser: the server would render "Refreshing…" while it waits for the
+    // page, and hydration keeps the server's text.
+    let set_busy = SignalSetter::map(move |pending| {
+        if cfg!(feature = "hydrate") {
+            set_busy.set(pending);
+        }
+    });
     let can_create = move || {
         me.get().and_then(Result::ok).flatten().is_some_and(|me| me.can(Permission::UsersCreate))
     };

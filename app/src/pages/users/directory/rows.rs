@@ -150,11 +150,13 @@ fn Row(user: UserRow, me: Option<Me>, can_edit: bool, request: Request) -> impl 
     view! {
         <tr>
             <td class="who-cell">
-                <Avatar id first_name=user.first_name last_name=user.last_name
-                    has_avatar=user.avatar_updated_at.is_some() version/>
-                <div>
-                    <A href=format!("/users/{id}") attr:class="user-name">{name}</A>
-                    <div class="muted small">{email}</div>
+                <div class="person-cell">
+                    <Avatar id first_name=user.first_name last_name=user.last_name
+                        has_avatar=user.avatar_updated_at.is_some() version/>
+                    <div>
+                        <A href=format!("/users/{id}") attr:class="user-name">{name}</A>
+                        <div class="muted small">{email}</div>
+                    </div>
                 </div>
             </td>
             <td data-label="Type"><span class="badge type">{user.user_type.label()}</span></td>
