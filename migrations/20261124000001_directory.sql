@@ -8,9 +8,11 @@
 --   only uses a condition as an index condition when every function in it is leakproof, and
 --   lower(), coalesce() and LIKE are not, so `lower(last_name) > $1` would filter a million
 --   rows one by one. Comparisons of plain text, timestamp and uuid columns are leakproof.
--- * Search of three characters or more uses a trigram index on one lower-cased text of every
---   searchable field, kept in user_search (below) for the same reason; shorter terms match the
---   start of a name, username or email instead.
+-- * Searches read user_search (below), a copy of what the directory filters and sorts on:
+--   terms of three characters or more through a trigram index on one lower-cased text of every
+--   searchable field, shorter ones as the start of a name, username or email. A common term
+--   matches tens of thousands of users, which must all be sorted and counted; in this narrow
+--   table that is one bitmap scan, without a probe into users per match.
 -- * The stat cards read counters kept by statement-level triggers in the same transaction as
 --   the change, so they stay exact without counting a million rows per request.
 
@@ -37,23 +39,35 @@ create index users_email_sort_idx on users (tenant_id, email_key, id);
 create index users_last_login_sort_idx on users (tenant_id, last_login_key, id);
 create index users_created_sort_idx on users (tenant_id, created_at, id);
 
--- Short search terms: the start of a first name or username (last name and email use the sort
--- indexes above).
-create index users_first_name_prefix_idx on users (tenant_id, first_name_key);
-create index users_username_prefix_idx on users (tenant_id, username_key);
-
--- The search text of every user, trigram-indexed. A table of its own without row-level security,
--- because LIKE is not leakproof (see above): under a policy the trigram index could never be used.
--- Every statement that reads it names the tenant, and it holds only what the directory shows.
+-- What searches read: one row per user with the search text and the columns the directory
+-- filters and sorts on, named as in users, so one query builder serves both. A table without
+-- row-level security, because LIKE is not leakproof (see above): under a policy the trigram
+-- index could never be used. Every statement that reads it names the tenant, and it holds only
+-- what the directory shows; triggers on users keep it in step in the same transaction.
 create table user_search (
-    tenant_id   uuid not null,
-    user_id     uuid not null,
-    search_text text not null,
-    constraint user_search_pkey primary key (tenant_id, user_id),
-    constraint user_search_user_fkey foreign key (tenant_id, user_id)
+    tenant_id      uuid        not null,
+    id             uuid        not null,
+    search_text    text        not null,
+    last_name_key  text collate "C" not null,
+    first_name_key text collate "C" not null,
+    email_key      text collate "C" not null,
+    username_key   text collate "C" not null,
+    last_login_key timestamptz not null,
+    last_login_at  timestamptz,
+    created_at     timestamptz not null,
+    status         text        not null,
+    user_type      text        not null,
+    expires_at     timestamptz,
+    constraint user_search_pkey primary key (tenant_id, id),
+    constraint user_search_user_fkey foreign key (tenant_id, id)
         references users (tenant_id, id) on delete cascade
 );
 create index user_search_trgm_idx on user_search using gin (search_text gin_trgm_ops);
+-- Short terms: the start of a last name, first name, username or email.
+create index user_search_last_name_idx on user_search (tenant_id, last_name_key);
+create index user_search_first_name_idx on user_search (tenant_id, first_name_key);
+create index user_search_username_idx on user_search (tenant_id, username_key);
+create index user_search_email_idx on user_search (tenant_id, email_key);
 
 -- The Expired card and filter: few accounts carry an expiry date.
 create index users_expiry_idx on users (tenant_id, expires_at, user_type)
@@ -209,34 +223,38 @@ create trigger users_counts_update after update on users
 create trigger users_counts_delete after delete on users
     referencing old table as old_rows for each statement execute function users_counts_after_delete();
 
--- user_search follows users: new rows by statement, changed search texts by row. Bulk loads
--- (roster seed) fill it themselves.
-create function user_search_after_insert() returns trigger
+-- A user's row of user_search.
+create function user_search_row(u users) returns user_search
+language sql immutable as $$
+    select u.tenant_id, u.id, u.search_text, u.last_name_key, u.first_name_key, u.email_key,
+           u.username_key, u.last_login_key, u.last_login_at, u.created_at, u.status, u.user_type,
+           u.expires_at
+$$;
+
+-- user_search follows users, a statement at a time. Bulk loads (roster seed) fill it themselves.
+create function user_search_sync() returns trigger
 language plpgsql as $$
 begin
     if roster_bulk_load() then
         return null;
     end if;
-    insert into user_search (tenant_id, user_id, search_text)
-    select tenant_id, id, search_text from new_rows;
-    return null;
-end;
-$$;
-
-create function user_search_after_update() returns trigger
-language plpgsql as $$
-begin
-    update user_search set search_text = new.search_text
-     where tenant_id = new.tenant_id and user_id = new.id;
+    insert into user_search as s
+    select r.* from new_rows n, lateral user_search_row(n) r
+    on conflict on constraint user_search_pkey do update
+       set search_text = excluded.search_text, last_name_key = excluded.last_name_key,
+           first_name_key = excluded.first_name_key, email_key = excluded.email_key,
+           username_key = excluded.username_key, last_login_key = excluded.last_login_key,
+           last_login_at = excluded.last_login_at, status = excluded.status,
+           user_type = excluded.user_type, expires_at = excluded.expires_at
+     where row(s.*) is distinct from row(excluded.*);
     return null;
 end;
 $$;
 
 create trigger user_search_insert after insert on users
-    referencing new table as new_rows for each statement execute function user_search_after_insert();
+    referencing new table as new_rows for each statement execute function user_search_sync();
 create trigger user_search_update after update on users
-    for each row when (old.search_text is distinct from new.search_text)
-    execute function user_search_after_update();
+    referencing new table as new_rows for each statement execute function user_search_sync();
 
 -- Role and team assignments move their user's count in or out of the role's or team's counter.
 create function user_roles_counts() returns trigger
@@ -325,5 +343,5 @@ $$;
 
 -- Existing users, in every tenant.
 select set_config('roster.all_tenants', 'on', true);
-insert into user_search (tenant_id, user_id, search_text) select tenant_id, id, search_text from users;
+insert into user_search select r.* from users u, lateral user_search_row(u) r;
 select recount_users(id) from tenants;

@@ -232,8 +232,9 @@ pub async fn seed_with(
     .execute(&mut *tx)
     .await?;
     sqlx::query(
-        "insert into user_search (tenant_id, user_id, search_text)
-         select u.tenant_id, u.id, u.search_text from seed_users s join users u on u.tenant_id = $1 and u.id = s.id",
+        "insert into user_search
+         select r.* from seed_users s join users u on u.tenant_id = $1 and u.id = s.id,
+                lateral user_search_row(u) r",
     )
     .bind(tenant_id)
     .execute(&mut *tx)

@@ -183,6 +183,27 @@ async fn search_matches_any_field_anywhere_and_short_terms_at_the_start(pool: Pg
         stats,
         UserStats { total: 3, active: 2, suspended: 0, expired: 1, never_signed_in: 1 }
     );
+    // A page at a time: every page counts all the matches, and the pages hold each match once.
+    for term in ["garc", "y"] {
+        let query = UserQuery { limit: Some(1), ..q(&[("q", term), ("sort", "-name")]) };
+        let pages = walk(&pool, &f.admin, &query, |_| String::new()).await;
+        let all = found(&pool, &f.admin, q(&[("q", term)])).await;
+        assert!(pages.iter().all(|p| p.total == all.len() as i64), "{term}");
+        let walked: Vec<String> = names_of(&pages);
+        assert_eq!(walked.len(), all.len());
+        assert_eq!(walked.into_iter().collect::<BTreeSet<_>>(), all);
+    }
+    // What a search reads follows every change at once: a new name, a suspension.
+    let mut conn = all_tenants(&pool).await;
+    sqlx::query(
+        "update users set last_name = 'Lamarr', status = 'suspended' where username = 'mei'",
+    )
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    assert_eq!(found(&pool, &f.admin, q(&[("q", "garc")])).await, set(&["zoe", "jose"]));
+    let lamarrs = found(&pool, &f.admin, q(&[("q", "lamar"), ("status", "suspended")])).await;
+    assert_eq!(lamarrs, set(&["mei"]));
 }
 
 #[sqlx::test(migrations = "../migrations")]

@@ -56,16 +56,22 @@ fn checked(query: &UserQuery) -> Result<(Directory, Option<Cursor>), ServiceErro
     Ok((directory, cursor))
 }
 
-/// A page with the count of every matching row (from the stat cards' statement).
+/// A page with the count of every matching row: counted by the page statement under a search,
+/// else from the stat cards' statement (the counters).
 async fn page_with_total(
     conn: &mut PgConnection,
     tenant_id: Uuid,
     directory: &Directory,
     cursor: Option<&Cursor>,
 ) -> Result<UserPage, ServiceError> {
-    let page = fetch_page(conn, tenant_id, directory, cursor).await?;
-    let stats = fetch_stats(conn, tenant_id, &directory.filters).await?;
-    let total = directory.filters.status.map_or(stats.total, |s| stats.count(s));
+    let (page, counted) = fetch_page(conn, tenant_id, directory, cursor).await?;
+    let total = match counted {
+        Some(total) => total,
+        None => {
+            let stats = fetch_stats(conn, tenant_id, &directory.filters).await?;
+            directory.filters.status.map_or(stats.total, |s| stats.count(s))
+        }
+    };
     Ok(UserPage { total, ..page })
 }
 

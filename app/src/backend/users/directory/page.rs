@@ -28,6 +28,8 @@ struct Row {
     avatar_updated_at: Option<DateTime<Utc>>,
     k1: Option<String>,
     k2: Option<String>,
+    /// Under a search, every match counted in the same scan; otherwise none.
+    total: Option<i64>,
 }
 
 impl Row {
@@ -61,17 +63,16 @@ impl Row {
     }
 }
 
-/// The sort key columns of an order (stored columns of `u`), and the text keys selected as
-/// k1, k2.
+/// The sort key columns of an order (stored in users and user_search alike), and the text keys
+/// selected as k1, k2 from the page `p`.
 fn key_columns(field: SortField) -> (&'static [&'static str], &'static str) {
     match field {
-        SortField::Name => (
-            &["u.last_name_key", "u.first_name_key"],
-            "u.last_name_key as k1, u.first_name_key as k2",
-        ),
-        SortField::Email => (&["u.email_key"], "u.email_key as k1, null::text as k2"),
-        SortField::LastLogin => (&["u.last_login_key"], "null::text as k1, null::text as k2"),
-        SortField::CreatedAt => (&["u.created_at"], "null::text as k1, null::text as k2"),
+        SortField::Name => {
+            (&["last_name_key", "first_name_key"], "p.last_name_key as k1, p.first_name_key as k2")
+        }
+        SortField::Email => (&["email_key"], "p.email_key as k1, null::text as k2"),
+        SortField::LastLogin => (&["last_login_key"], "null::text as k1, null::text as k2"),
+        SortField::CreatedAt => (&["created_at"], "null::text as k1, null::text as k2"),
     }
 }
 
@@ -80,7 +81,7 @@ pub(super) async fn fetch_page(
     tenant_id: Uuid,
     directory: &Directory,
     cursor: Option<&Cursor>,
-) -> Result<UserPage, ServiceError> {
+) -> Result<(UserPage, Option<i64>), ServiceError> {
     let sort = directory.sort;
     let mut q = page_query("", tenant_id, directory, cursor);
     let mut rows: Vec<Row> = q.build_query_as().persistent(false).fetch_all(&mut *conn).await?;
@@ -96,14 +97,18 @@ pub(super) async fn fetch_page(
     // Forward: more rows follow when one extra came back, and rows precede when we came from a
     // cursor. Backward: the other way round.
     let (has_next, has_prev) = if backwards { (true, more) } else { (more, cursor.is_some()) };
+    let total = rows.first().and_then(|r| r.total);
     let next_cursor = rows.last().filter(|_| has_next).map(|r| make(r, false));
     let prev_cursor = rows.first().filter(|_| has_prev).map(|r| make(r, true));
     let items = rows.into_iter().map(Row::into_item).collect::<Result<_, _>>()?;
-    Ok(UserPage { items, next_cursor, prev_cursor, total: 0 })
+    Ok((UserPage { items, next_cursor, prev_cursor, total: 0 }, total))
 }
 
+/// A page, and under a search the number of all matches (counted by the page statement).
 /// The page statement: `limit + 1` rows from the cursor on (one extra tells whether more
-/// follow), their roles aggregated only for those rows. `prefix` is `explain …` or empty.
+/// follow), read from users or, under a search, from user_search (where the matches are also
+/// counted, before the cursor narrows them); the users' details and roles are then joined to
+/// those rows only. `prefix` is `explain …` or empty.
 pub(super) fn page_query(
     prefix: &'static str,
     tenant_id: Uuid,
@@ -111,30 +116,37 @@ pub(super) fn page_query(
     cursor: Option<&Cursor>,
 ) -> QueryBuilder<'static, Postgres> {
     let sort = directory.sort;
+    let searching = directory.filters.search.is_some();
     // Walking back reads the rows before the cursor in reverse order; the caller turns them.
     let descending = sort.descending != cursor.is_some_and(|c| c.before);
     let (keys, selected) = key_columns(sort.field);
     let mut q = QueryBuilder::<Postgres>::new(prefix);
     q.push(
-        "select p.*, (select coalesce(jsonb_agg(jsonb_build_object('id', r.id, 'name', r.name)
-                                                order by lower(r.name)), '[]')
-                        from user_roles ur join roles r on r.tenant_id = ur.tenant_id and r.id = ur.role_id
-                       where ur.tenant_id = ",
+        "select x.id, x.first_name, x.last_name, x.email, x.username, x.user_type, x.status,
+                coalesce(x.expires_at <= now(), false) as expired, x.last_login_at, x.created_at,
+                x.avatar_updated_at, p.total, ",
+    );
+    q.push(selected);
+    q.push(
+        ", (select coalesce(jsonb_agg(jsonb_build_object('id', r.id, 'name', r.name)
+                                      order by lower(r.name)), '[]')
+              from user_roles ur join roles r on r.tenant_id = ur.tenant_id and r.id = ur.role_id
+             where ur.tenant_id = ",
     );
     q.push_bind(tenant_id);
     q.push(
         " and ur.user_id = p.id) as roles
-           from (select u.id, u.first_name, u.last_name, u.email, u.username, u.user_type, u.status,
-                        coalesce(u.expires_at <= now(), false) as expired, u.last_login_at,
-                        u.created_at, u.avatar_updated_at, ",
+           from (select m.* from (select u.id, u.last_name_key, u.first_name_key, u.email_key,
+                                         u.last_login_key, u.created_at, ",
     );
-    q.push(selected);
-    q.push(" from users u");
+    q.push(if searching { "count(*) over () as total" } else { "null::bigint as total" });
+    q.push(if searching { " from user_search u" } else { " from users u" });
     push_filters(&mut q, tenant_id, &directory.filters, true);
+    q.push(") m");
     if let Some(cursor) = cursor {
-        q.push(" and (");
-        q.push(keys.join(", "));
-        q.push(if descending { ", u.id) < (" } else { ", u.id) > (" });
+        q.push(" where (m.");
+        q.push(keys.join(", m."));
+        q.push(if descending { ", m.id) < (" } else { ", m.id) > (" });
         match &cursor.key {
             Key::Name(last, first) => {
                 q.push_bind(last.clone()).push(", ").push_bind(first.clone());
@@ -154,22 +166,16 @@ pub(super) fn page_query(
         q.push(", ").push_bind(cursor.id).push(")");
     }
     let direction = if descending { " desc" } else { "" };
-    q.push(" order by ");
-    for key in keys {
-        q.push(key).push(direction).push(", ");
-    }
-    q.push("u.id").push(direction);
-    q.push(" limit ").push_bind(i64::from(directory.limit) + 1);
-    q.push(") p order by ");
-    let outer: &[&str] = match sort.field {
-        SortField::Name => &["p.k1", "p.k2"],
-        SortField::Email => &["p.k1"],
-        SortField::LastLogin => &["coalesce(p.last_login_at, '-infinity'::timestamptz)"],
-        SortField::CreatedAt => &["p.created_at"],
+    let order = |q: &mut QueryBuilder<'static, Postgres>, alias: &str| {
+        q.push(" order by ");
+        for key in keys {
+            q.push(alias).push(*key).push(direction).push(", ");
+        }
+        q.push(alias).push("id").push(direction);
     };
-    for key in outer {
-        q.push(*key).push(direction).push(", ");
-    }
-    q.push("p.id").push(direction);
+    order(&mut q, "m.");
+    q.push(" limit ").push_bind(i64::from(directory.limit) + 1);
+    q.push(") p join users x on x.tenant_id = ").push_bind(tenant_id).push(" and x.id = p.id");
+    order(&mut q, "p.");
     q
 }

@@ -6,7 +6,8 @@ use uuid::Uuid;
 
 use crate::backend::ServiceError;
 
-/// ` where …` over `users u` for the filters (the status only when `with_status`).
+/// ` where …` over `u` for the filters (the status only when `with_status`): `users`, or
+/// `user_search` when there is a search term (it has the same columns).
 pub(super) fn push_filters(
     q: &mut QueryBuilder<'_, Postgres>,
     tenant_id: Uuid,
@@ -43,34 +44,26 @@ pub(super) fn push_filters(
         .push_bind(team)
         .push(")");
     }
-    // A search collects the matching ids first (an array, evaluated once): a plan that walks
-    // the sort index and tests each row would read far into the index for a common term.
+    // Searches read user_search (see the statements' FROM), where LIKE and the key ranges may
+    // use its indexes.
     if let Some(term) = &f.search {
         if term.chars().count() >= INFIX_SEARCH_MIN {
             // The trigram index answers LIKE '%term%' over every searchable field at once.
             let escaped = term.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-            q.push(
-                " and u.id = any(array(select s.user_id from user_search s where s.tenant_id = ",
-            )
-            .push_bind(tenant_id)
-            .push(" and s.search_text like ")
-            .push_bind(format!("%{escaped}%"))
-            .push("))");
+            q.push(" and u.search_text like ").push_bind(format!("%{escaped}%"));
         } else {
             // Too short for trigrams: the start of a name, username or email, each an index
             // range from the term up to the term followed by the last code point.
             let end = format!("{term}\u{10FFFF}");
-            q.push(" and u.id = any(array(select v.id from users v where v.tenant_id = ")
-                .push_bind(tenant_id);
             for (i, key) in ["last_name_key", "first_name_key", "username_key", "email_key"]
                 .into_iter()
                 .enumerate()
             {
-                q.push(if i == 0 { " and ((v." } else { " or (v." });
+                q.push(if i == 0 { " and ((u." } else { " or (u." });
                 q.push(key).push(" >= ").push_bind(term.clone());
-                q.push(" and v.").push(key).push(" < ").push_bind(end.clone()).push(")");
+                q.push(" and u.").push(key).push(" < ").push_bind(end.clone()).push(")");
             }
-            q.push(")))");
+            q.push(")");
         }
     }
 }
@@ -118,8 +111,9 @@ pub(super) fn stats_query(
                 count(*) filter (where u.status = 'suspended') as suspended,
                 count(*) filter (where u.last_login_at is null) as never_signed_in,
                 count(*) filter (where u.status = 'active' and u.expires_at <= now()) as expired
-           from users u",
+           from ",
     );
+    q.push(if filters.search.is_some() { "user_search u" } else { "users u" });
     push_filters(&mut q, tenant_id, filters, false);
     q
 }
