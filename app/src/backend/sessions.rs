@@ -144,14 +144,16 @@ pub async fn resolve(
     let mut tx = tenancy::begin(pool, session.tenant_id).await?;
     let actor = load_actor(&mut tx, session.tenant_id, session.user_id, now).await?;
     // Touch at most once a minute: keeps the idle timeout honest without a write per request.
-    sqlx::query!(
-        "update sessions set last_seen_at = $2
+    if session.last_seen_at < now - chrono::Duration::minutes(1) {
+        sqlx::query!(
+            "update sessions set last_seen_at = $2
           where token_hash = $1 and last_seen_at < $2::timestamptz - interval '1 minute'",
-        hash,
-        now
-    )
-    .execute(&mut *tx)
-    .await?;
+            hash,
+            now
+        )
+        .execute(&mut *tx)
+        .await?;
+    }
     tx.commit().await?;
     actor.ok_or(ServiceError::Unauthenticated)
 }
