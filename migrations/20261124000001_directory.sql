@@ -257,7 +257,9 @@ create trigger user_search_update after update on users
     referencing new table as new_rows for each statement execute function user_search_sync();
 
 -- Role and team assignments move their user's count in or out of the role's or team's counter.
-create function user_roles_counts() returns trigger
+-- Arguments: the counter table, the membership's column (role_id or team_id) and the table it
+-- points to (roles or teams).
+create function membership_counts() returns trigger
 language plpgsql as $$
 begin
     -- Bulk loads (roster seed) switch the counters off and recount the tenant once at the end.
@@ -266,57 +268,39 @@ begin
     end if;
     -- The users are share-locked: a concurrent status change waits (or is waited for), so an
     -- assignment never counts a user in a cell they just left.
-    with locked as (
-        select u.tenant_id, u.id, u.user_type, u.status, u.last_login_at, u.expires_at from users u
-         where (u.tenant_id, u.id) in (select tenant_id, user_id from changed_rows)
-           for share
-    )
-    insert into role_user_counts as c (tenant_id, role_id, user_type, status, signed_in, expires, users)
-    select u.tenant_id, ch.role_id, u.user_type, u.status, u.last_login_at is not null,
-           coalesce(u.expires_at, 'infinity'), case when tg_op = 'INSERT' then 1 else -1 end * count(*)
-      from changed_rows ch join locked u on u.tenant_id = ch.tenant_id and u.id = ch.user_id
-     -- Deleting a role cascades to its assignments and its counters alike: nothing to move.
-     where exists (select 1 from roles p where p.tenant_id = ch.tenant_id and p.id = ch.role_id)
-     group by 1, 2, 3, 4, 5, 6
-    on conflict on constraint role_user_counts_pkey do update set users = c.users + excluded.users;
-    return null;
-end;
-$$;
-
-create function team_members_counts() returns trigger
-language plpgsql as $$
-begin
-    -- Bulk loads (roster seed) switch the counters off and recount the tenant once at the end.
-    if roster_bulk_load() then
-        return null;
-    end if;
-    -- The users are share-locked: a concurrent status change waits (or is waited for), so an
-    -- assignment never counts a user in a cell they just left.
-    with locked as (
-        select u.tenant_id, u.id, u.user_type, u.status, u.last_login_at, u.expires_at from users u
-         where (u.tenant_id, u.id) in (select tenant_id, user_id from changed_rows)
-           for share
-    )
-    insert into team_user_counts as c (tenant_id, team_id, user_type, status, signed_in, expires, users)
-    select u.tenant_id, ch.team_id, u.user_type, u.status, u.last_login_at is not null,
-           coalesce(u.expires_at, 'infinity'), case when tg_op = 'INSERT' then 1 else -1 end * count(*)
-      from changed_rows ch join locked u on u.tenant_id = ch.tenant_id and u.id = ch.user_id
-     -- Deleting a team cascades to its assignments and its counters alike: nothing to move.
-     where exists (select 1 from teams p where p.tenant_id = ch.tenant_id and p.id = ch.team_id)
-     group by 1, 2, 3, 4, 5, 6
-    on conflict on constraint team_user_counts_pkey do update set users = c.users + excluded.users;
+    execute format(
+        'with locked as (
+             select u.tenant_id, u.id, u.user_type, u.status, u.last_login_at, u.expires_at
+               from users u
+              where (u.tenant_id, u.id) in (select tenant_id, user_id from changed_rows)
+                for share
+         )
+         insert into %1$I as c (tenant_id, %2$I, user_type, status, signed_in, expires, users)
+         select u.tenant_id, ch.%2$I, u.user_type, u.status, u.last_login_at is not null,
+                coalesce(u.expires_at, ''infinity''), $1 * count(*)
+           from changed_rows ch join locked u on u.tenant_id = ch.tenant_id and u.id = ch.user_id
+          -- Deleting a role or team cascades to its assignments and counters alike.
+          where exists (select 1 from %3$I p where p.tenant_id = ch.tenant_id and p.id = ch.%2$I)
+          group by 1, 2, 3, 4, 5, 6
+         on conflict on constraint %4$I do update set users = c.users + excluded.users',
+        tg_argv[0], tg_argv[1], tg_argv[2], tg_argv[0] || '_pkey')
+    using case when tg_op = 'INSERT' then 1 else -1 end;
     return null;
 end;
 $$;
 
 create trigger user_roles_counts_insert after insert on user_roles
-    referencing new table as changed_rows for each statement execute function user_roles_counts();
+    referencing new table as changed_rows for each statement
+    execute function membership_counts('role_user_counts', 'role_id', 'roles');
 create trigger user_roles_counts_delete after delete on user_roles
-    referencing old table as changed_rows for each statement execute function user_roles_counts();
+    referencing old table as changed_rows for each statement
+    execute function membership_counts('role_user_counts', 'role_id', 'roles');
 create trigger team_members_counts_insert after insert on team_members
-    referencing new table as changed_rows for each statement execute function team_members_counts();
+    referencing new table as changed_rows for each statement
+    execute function membership_counts('team_user_counts', 'team_id', 'teams');
 create trigger team_members_counts_delete after delete on team_members
-    referencing old table as changed_rows for each statement execute function team_members_counts();
+    referencing old table as changed_rows for each statement
+    execute function membership_counts('team_user_counts', 'team_id', 'teams');
 
 -- Recounts one tenant's counters from scratch: after a bulk load, and for the users that exist
 -- when this migration runs.

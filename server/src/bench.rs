@@ -171,21 +171,7 @@ pub async fn cases(pool: &PgPool, actor: &Actor, deep_page: usize) -> Result<Vec
     .await?;
     tx.commit().await?;
 
-    let query = |pairs: &[(&str, &str)]| -> UserQuery {
-        let mut q = UserQuery::default();
-        for (key, value) in pairs {
-            let value = Some((*value).to_owned());
-            match *key {
-                "q" => q.q = value,
-                "status" => q.status = value,
-                "user_type" => q.user_type = value,
-                "role" => q.role = value,
-                "team" => q.team = value,
-                _ => q.sort = value,
-            }
-        }
-        q
-    };
+    let query = UserQuery::from_pairs;
     let case =
         |label: &str, query: UserQuery| Case { label: label.to_owned(), query, stats: false };
     let mut cases = vec![case("default page (by name)", UserQuery::default())];

@@ -240,6 +240,11 @@ impl UserQuery {
         }
     }
 
+    /// The query of `key=value` pairs, as in a URL (for tests, tools and other Rust clients).
+    pub fn from_pairs(pairs: &[(&str, &str)]) -> Self {
+        Self::from_params(|key| pairs.iter().find(|(k, _)| *k == key).map(|(_, v)| (*v).to_owned()))
+    }
+
     /// The same view with one filter changed (`None` clears it), from its first page.
     pub fn with(&self, key: &str, value: Option<String>) -> Self {
         let mut next = self.first_page();
@@ -338,20 +343,7 @@ mod tests {
     use proptest::prelude::*;
 
     fn query(pairs: &[(&str, &str)]) -> UserQuery {
-        let mut q = UserQuery::default();
-        for (k, v) in pairs {
-            let v = Some((*v).to_owned());
-            match *k {
-                "q" => q.q = v,
-                "status" => q.status = v,
-                "user_type" => q.user_type = v,
-                "role" => q.role = v,
-                "team" => q.team = v,
-                "sort" => q.sort = v,
-                _ => q.cursor = v,
-            }
-        }
-        q
+        UserQuery::from_pairs(pairs)
     }
 
     #[test]

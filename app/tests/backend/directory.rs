@@ -99,20 +99,7 @@ async fn fixture(pool: &PgPool, slug: &str) -> Fixture {
 type Pairs<'a> = &'a [(&'a str, &'a str)];
 
 fn q(pairs: Pairs) -> UserQuery {
-    let mut query = UserQuery::default();
-    for (key, value) in pairs {
-        let value = Some((*value).to_owned());
-        match *key {
-            "q" => query.q = value,
-            "status" => query.status = value,
-            "user_type" => query.user_type = value,
-            "role" => query.role = value,
-            "team" => query.team = value,
-            "sort" => query.sort = value,
-            other => panic!("no parameter {other}"),
-        }
-    }
-    query
+    UserQuery::from_pairs(pairs)
 }
 
 fn usernames(page: &UserPage) -> Vec<&str> {
