@@ -116,16 +116,30 @@ pub fn FilterBar(
         let is = value.clone();
         view! { <option value=value selected=move || current(key)().as_deref() == Some(is.as_str())>{label}</option> }
     };
-    let statuses = StatusFilter::ALL
-        .into_iter()
-        .map(|s| option("status", s.as_str().to_owned(), s.label().to_owned()))
-        .collect_view();
-    let types = UserType::ALL
-        .into_iter()
-        .map(|t| option("user_type", t.as_str().to_owned(), t.label().to_owned()))
-        .collect_view();
-    let roles = roles.into_iter().map(|r| option("role", r.id.to_string(), r.name)).collect_view();
-    let teams = teams.into_iter().map(|t| option("team", t.id.to_string(), t.name)).collect_view();
+    let dropdown = |key: &'static str,
+                    label: &'static str,
+                    any: &'static str,
+                    options: Vec<(String, String)>| {
+        let options =
+            options.into_iter().map(|(value, text)| option(key, value, text)).collect_view();
+        view! {
+            <label class="field">
+                <select name=key aria-label=label on:change=select(key)>
+                    <option value="" selected=move || current(key)().is_none()>{any}</option>
+                    {options}
+                </select>
+            </label>
+        }
+    };
+    let statuses =
+        StatusFilter::ALL.into_iter().map(|s| (s.as_str().to_owned(), s.label().to_owned()));
+    let statuses = dropdown("status", "Status", "Any status", statuses.collect());
+    let types = UserType::ALL.into_iter().map(|t| (t.as_str().to_owned(), t.label().to_owned()));
+    let types = dropdown("user_type", "User type", "Any type", types.collect());
+    let roles = roles.into_iter().map(|r| (r.id.to_string(), r.name)).collect();
+    let roles = dropdown("role", "Role", "Any role", roles);
+    let teams = teams.into_iter().map(|t| (t.id.to_string(), t.name)).collect();
+    let teams = dropdown("team", "Team", "Any team", teams);
     view! {
         <form class="filter-bar" role="search" method="get" action="/users" on:submit=on_submit>
             <label class="field search-field">
@@ -134,30 +148,10 @@ pub fn FilterBar(
                     placeholder="Search name, email, username, code…  ( / )" aria-keyshortcuts="/"
                     prop:value=move || query.with(|q| q.q.clone().unwrap_or_default()) on:input=on_input/>
             </label>
-            <label class="field">
-                <select name="status" aria-label="Status" on:change=select("status")>
-                    <option value="" selected=move || current("status")().is_none()>"Any status"</option>
-                    {statuses}
-                </select>
-            </label>
-            <label class="field">
-                <select name="user_type" aria-label="User type" on:change=select("user_type")>
-                    <option value="" selected=move || current("user_type")().is_none()>"Any type"</option>
-                    {types}
-                </select>
-            </label>
-            <label class="field">
-                <select name="role" aria-label="Role" on:change=select("role")>
-                    <option value="" selected=move || current("role")().is_none()>"Any role"</option>
-                    {roles}
-                </select>
-            </label>
-            <label class="field">
-                <select name="team" aria-label="Team" on:change=select("team")>
-                    <option value="" selected=move || current("team")().is_none()>"Any team"</option>
-                    {teams}
-                </select>
-            </label>
+            {statuses}
+            {types}
+            {roles}
+            {teams}
             <button type="button" class="button" aria-busy=move || busy.get().to_string()
                 on:click=move |_| reload.update(|n| *n += 1)>
                 {move || if busy.get() { "Refreshing…" } else { "Refresh" }}
