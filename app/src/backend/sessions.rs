@@ -168,8 +168,7 @@ pub async fn load_actor(
 ) -> Result<Option<Actor>, ServiceError> {
     let Some(row) = sqlx::query!(
         r#"select u.username, u.first_name, u.last_name, u.user_type, u.status, u.console_access,
-                  u.expires_at, u.must_change_password, t.slug as tenant_slug,
-                  roster_granted_permissions(u.tenant_id, u.id) as "granted!"
+                  u.expires_at, u.must_change_password, t.slug as tenant_slug
              from users u join tenants t on t.id = u.tenant_id
             where u.tenant_id = $1 and u.id = $2"#,
         tenant_id,
@@ -189,7 +188,7 @@ pub async fn load_actor(
     if !usable {
         return Ok(None);
     }
-    let granted = known_permissions(&row.granted);
+    let granted = granted_permissions(conn, tenant_id, user_id).await?;
     Ok(Some(Actor {
         tenant_id,
         superuser: row.tenant_slug == TenantSlug::PLATFORM,
@@ -210,16 +209,18 @@ pub(crate) async fn granted_permissions(
     user_id: Uuid,
 ) -> Result<Vec<Permission>, sqlx::Error> {
     let keys = sqlx::query_scalar!(
-        r#"select roster_granted_permissions($1, $2) as "granted!""#,
+        r#"select distinct unnest(r.permissions) as "key!"
+             from roles r
+            where r.tenant_id = $1
+              and (r.id in (select role_id from user_roles where tenant_id = $1 and user_id = $2)
+                   or r.id in (select t.default_role_id from teams t
+                                 join team_members m on m.tenant_id = t.tenant_id and m.team_id = t.id
+                                where t.tenant_id = $1 and m.user_id = $2))"#,
         tenant_id,
         user_id
     )
-    .fetch_one(conn)
+    .fetch_all(conn)
     .await?;
-    Ok(known_permissions(&keys))
-}
-
-/// Keys no longer in the catalogue are ignored rather than failing the request.
-fn known_permissions(keys: &[String]) -> Vec<Permission> {
-    keys.iter().filter_map(|k| k.parse().ok()).collect()
+    // Keys no longer in the catalogue are ignored rather than failing the request.
+    Ok(keys.iter().filter_map(|k| k.parse().ok()).collect())
 }
