@@ -35,6 +35,10 @@ alter table users
         generated always as (coalesce(last_login_at, '-infinity'::timestamptz)) stored;
 
 create index users_name_sort_idx on users (tenant_id, last_name_key, first_name_key, id);
+-- The default order under a type filter (a rare type with a status read 15-22 ms of the index
+-- above, skipping the other types).
+create index users_type_name_sort_idx on users
+    (tenant_id, user_type, last_name_key, first_name_key, id);
 create index users_email_sort_idx on users (tenant_id, email_key, id);
 create index users_last_login_sort_idx on users (tenant_id, last_login_key, id);
 create index users_created_sort_idx on users (tenant_id, created_at, id);
