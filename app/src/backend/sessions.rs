@@ -12,8 +12,8 @@ use sqlx::{PgConnection, PgPool};
 use std::net::IpAddr;
 use uuid::Uuid;
 
+use super::ServiceError;
 use super::actor::Actor;
-use super::{ServiceError, tenancy};
 
 /// How long sessions live.
 #[derive(Clone, Copy, Debug)]
@@ -127,22 +127,43 @@ pub async fn resolve(
     policy: &SessionPolicy,
     token: &SessionToken,
 ) -> Result<Actor, ServiceError> {
+    as_actor(pool, policy, token, async |_, actor| Ok(actor.clone())).await
+}
+
+/// Runs `work` as the token's actor ([`resolve`]) in the transaction that resolved it, entered
+/// into the actor's tenant: a request's own statements share its BEGIN and COMMIT.
+pub async fn as_actor<T>(
+    pool: &PgPool,
+    policy: &SessionPolicy,
+    token: &SessionToken,
+    work: impl AsyncFnOnce(&mut PgConnection, &Actor) -> Result<T, ServiceError>,
+) -> Result<T, ServiceError> {
     let now = Utc::now();
     let hash = token.hash();
+    // BEGIN and entering the session's tenant in one round trip; the hash is written as hex
+    // digits, so nothing from the request reaches the statement's text.
+    let hex: String = hash.iter().map(|b| format!("{b:02x}")).collect();
+    let mut tx = pool
+        .begin_with(format!(
+            "begin; select set_config('roster.tenant_id', coalesce((select tenant_id::text
+               from sessions where token_hash = '\\x{hex}'), ''), true)"
+        ))
+        .await?;
     let session = sqlx::query!(
         "select tenant_id, user_id, last_seen_at, expires_at from sessions where token_hash = $1",
         hash
     )
-    .fetch_optional(pool)
+    .fetch_optional(&mut *tx)
     .await?
     .ok_or(ServiceError::Unauthenticated)?;
     if session.expires_at <= now || session.last_seen_at + policy.idle <= now {
-        sqlx::query!("delete from sessions where token_hash = $1", hash).execute(pool).await?;
+        sqlx::query!("delete from sessions where token_hash = $1", hash).execute(&mut *tx).await?;
+        tx.commit().await?;
         return Err(ServiceError::Unauthenticated);
     }
-
-    let mut tx = tenancy::begin(pool, session.tenant_id).await?;
-    let actor = load_actor(&mut tx, session.tenant_id, session.user_id, now).await?;
+    let actor = load_actor(&mut tx, session.tenant_id, session.user_id, now)
+        .await?
+        .ok_or(ServiceError::Unauthenticated)?;
     // Touch at most once a minute: keeps the idle timeout honest without a write per request.
     if session.last_seen_at < now - chrono::Duration::minutes(1) {
         sqlx::query!(
@@ -154,8 +175,9 @@ pub async fn resolve(
         .execute(&mut *tx)
         .await?;
     }
+    let done = work(&mut tx, &actor).await?;
     tx.commit().await?;
-    actor.ok_or(ServiceError::Unauthenticated)
+    Ok(done)
 }
 
 /// Loads a user as an Actor if they may still use the console (active, not expired, console

@@ -38,6 +38,23 @@ impl FromRequestParts<AppState> for MaybeToken {
     }
 }
 
+/// The session token; 401 without one. For handlers that resolve the actor in their own
+/// transaction ([`sessions::as_actor`]).
+pub struct Token(pub SessionToken);
+
+impl FromRequestParts<AppState> for Token {
+    type Rejection = RestError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let token = app::web::session_token(&parts.headers, state.services.https)
+            .ok_or(ServiceError::Unauthenticated)?;
+        Ok(Self(token))
+    }
+}
+
 /// The signed-in actor; 401 without a valid session.
 pub struct Authenticated(pub Actor);
 
@@ -48,9 +65,8 @@ impl FromRequestParts<AppState> for Authenticated {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
+        let Token(token) = Token::from_request_parts(parts, state).await?;
         let services = &state.services;
-        let token = app::web::session_token(&parts.headers, services.https)
-            .ok_or(ServiceError::Unauthenticated)?;
         Ok(Self(sessions::resolve(&services.pool, &services.sessions, &token).await?))
     }
 }

@@ -26,12 +26,21 @@ pub async fn list(
     actor: &Actor,
     query: &UserQuery,
 ) -> Result<UserPage, ServiceError> {
-    actor.require(Permission::UsersRead)?;
-    let (directory, cursor) = checked(query)?;
     let mut tx = tenancy::begin(pool, actor.tenant_id).await?;
-    let page = page_with_total(&mut tx, actor.tenant_id, &directory, cursor.as_ref()).await?;
+    let page = list_in(&mut tx, actor, query).await?;
     tx.commit().await?;
     Ok(page)
+}
+
+/// [`list`] on a connection already entered into the actor's tenant.
+pub async fn list_in(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    query: &UserQuery,
+) -> Result<UserPage, ServiceError> {
+    actor.require(Permission::UsersRead)?;
+    let (directory, cursor) = checked(query)?;
+    page_with_total(conn, actor.tenant_id, &directory, cursor.as_ref()).await
 }
 
 /// The stat cards under the query's filters (its status, cursor and sort aside).
@@ -40,12 +49,21 @@ pub async fn stats(
     actor: &Actor,
     query: &UserQuery,
 ) -> Result<UserStats, ServiceError> {
-    actor.require(Permission::UsersRead)?;
-    let (directory, _) = checked(query)?;
     let mut tx = tenancy::begin(pool, actor.tenant_id).await?;
-    let stats = fetch_stats(&mut tx, actor.tenant_id, &directory.filters).await?;
+    let stats = stats_in(&mut tx, actor, query).await?;
     tx.commit().await?;
     Ok(stats)
+}
+
+/// [`stats`] on a connection already entered into the actor's tenant.
+pub async fn stats_in(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    query: &UserQuery,
+) -> Result<UserStats, ServiceError> {
+    actor.require(Permission::UsersRead)?;
+    let (directory, _) = checked(query)?;
+    fetch_stats(conn, actor.tenant_id, &directory.filters).await
 }
 
 /// The checked query and its decoded cursor.
