@@ -1,7 +1,6 @@
 //! The users directory over HTTP (`GET /api/v1/users`, `/api/v1/users/stats` and their server
 //! functions), and the plans of every directory statement on a seeded tenant.
 
-use app::backend::password::Passwords;
 use app::backend::users::directory;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
@@ -9,7 +8,7 @@ use serde_json::Value;
 use server::bench;
 use sqlx::PgPool;
 
-use super::{GOOD, app, cookie_for, send};
+use super::{GOOD, add_user, app, cookie_for, send};
 
 async fn get_json(pool: &PgPool, uri: &str, cookie: Option<&str>) -> (StatusCode, Value) {
     let mut request = Request::get(uri).header(header::HOST, "roster.test");
@@ -26,17 +25,7 @@ async fn acme(pool: &PgPool) -> (String, String) {
     let seeded = server::seed::seed(pool, "acme", 120).await.unwrap();
     let admin = seeded.admin_username.expect("the seed makes an administrator");
     let admin = cookie_for(pool, "acme", &admin, seeded.password.expose()).await;
-    let hash = Passwords::default().hash(&shared::Password::new(GOOD)).await.unwrap();
-    let mut conn = pool.acquire().await.unwrap().detach();
-    sqlx::query("set roster.all_tenants = 'on'").execute(&mut conn).await.unwrap();
-    sqlx::query(
-        "insert into users (tenant_id, first_name, last_name, email, username, user_type, password_hash)
-         select id, 'Ada', 'Lovelace', 'ada@acme.test', 'ada', 'agent', $1 from tenants where slug = 'acme'",
-    )
-    .bind(hash)
-    .execute(&mut conn)
-    .await
-    .unwrap();
+    add_user(pool, "acme", "Ada", "Lovelace", "ada", "agent").await;
     (cookie_for(pool, "acme", "ada", GOOD).await, admin)
 }
 

@@ -47,21 +47,36 @@ fn json_post(uri: &str) -> axum::http::request::Builder {
 
 /// A tenant "acme" with user "ada" and a known password; returns nothing (the API finds them).
 async fn acme_with_ada(pool: &PgPool) {
-    let acme: uuid::Uuid =
-        sqlx::query_scalar("insert into tenants (slug, name) values ('acme', 'Acme') returning id")
-            .fetch_one(pool)
-            .await
-            .unwrap();
+    sqlx::query("insert into tenants (slug, name) values ('acme', 'Acme')")
+        .execute(pool)
+        .await
+        .unwrap();
+    add_user(pool, "acme", "Ada", "Lovelace", "ada", "agent").await;
+}
+
+/// Adds a user who signs in with [`GOOD`] (email `username@slug.test`) to the tenant `slug`.
+async fn add_user(
+    pool: &PgPool,
+    slug: &str,
+    first_name: &str,
+    last_name: &str,
+    username: &str,
+    user_type: &str,
+) {
     let hash = Passwords::default().hash(&shared::Password::new(GOOD)).await.unwrap();
-    let mut conn = pool.acquire().await.unwrap();
-    sqlx::query("set roster.all_tenants = 'on'").execute(&mut *conn).await.unwrap();
+    let mut conn = pool.acquire().await.unwrap().detach();
+    sqlx::query("set roster.all_tenants = 'on'").execute(&mut conn).await.unwrap();
     sqlx::query(
         "insert into users (tenant_id, first_name, last_name, email, username, user_type, password_hash)
-         values ($1, 'Ada', 'Lovelace', 'ada@acme.test', 'ada', 'agent', $2)",
+         select id, $2, $3, $4 || '@' || $1 || '.test', $4, $5, $6 from tenants where slug = $1",
     )
-    .bind(acme)
+    .bind(slug)
+    .bind(first_name)
+    .bind(last_name)
+    .bind(username)
+    .bind(user_type)
     .bind(hash)
-    .execute(&mut *conn)
+    .execute(&mut conn)
     .await
     .unwrap();
 }
@@ -260,29 +275,22 @@ async fn cookie_for(pool: &PgPool, tenant: &str, login: &str, password: &str) ->
 #[sqlx::test(migrator = "server::MIGRATOR")]
 async fn every_endpoint_answers_each_kind_of_caller_as_designed(pool: PgPool) {
     acme_with_ada(&pool).await;
-    let passwords = Passwords::default();
     app::backend::bootstrap::create_superuser(
         &pool,
-        &passwords,
+        &Passwords::default(),
         "root",
         &shared::Password::new(GOOD),
     )
     .await
     .unwrap();
     // A tenant admin who still has to replace a temporary password.
+    add_user(&pool, "acme", "Tia", "Admin", "tia", "tenant_admin").await;
     let mut conn = pool.acquire().await.unwrap().detach();
     sqlx::query("set roster.all_tenants = 'on'").execute(&mut conn).await.unwrap();
-    let hash = passwords.hash(&shared::Password::new(GOOD)).await.unwrap();
-    sqlx::query(
-        "insert into users (tenant_id, first_name, last_name, email, username, user_type,
-                            password_hash, must_change_password)
-         select id, 'Tia', 'Admin', 'tia@acme.test', 'tia', 'tenant_admin', $1, true
-           from tenants where slug = 'acme'",
-    )
-    .bind(hash)
-    .execute(&mut conn)
-    .await
-    .unwrap();
+    sqlx::query("update users set must_change_password = true where username = 'tia'")
+        .execute(&mut conn)
+        .await
+        .unwrap();
 
     let callers = [
         ("anonymous", None),
@@ -422,18 +430,7 @@ async fn server_functions_apply_the_same_rules_as_the_json_api(pool: PgPool) {
 #[sqlx::test(migrator = "server::MIGRATOR")]
 async fn the_users_api_creates_reads_edits_suspends_and_never_deletes(pool: PgPool) {
     acme_with_ada(&pool).await;
-    let passwords = Passwords::default();
-    let hash = passwords.hash(&shared::Password::new(GOOD)).await.unwrap();
-    let mut conn = pool.acquire().await.unwrap().detach();
-    sqlx::query("set roster.all_tenants = 'on'").execute(&mut conn).await.unwrap();
-    sqlx::query(
-        "insert into users (tenant_id, first_name, last_name, email, username, user_type, password_hash)
-         select id, 'Tom', 'Admin', 'tom@acme.test', 'tom', 'tenant_admin', $1 from tenants where slug = 'acme'",
-    )
-    .bind(hash)
-    .execute(&mut conn)
-    .await
-    .unwrap();
+    add_user(&pool, "acme", "Tom", "Admin", "tom", "tenant_admin").await;
     let admin = cookie_for(&pool, "acme", "tom", GOOD).await;
     let agent = cookie_for(&pool, "acme", "ada", GOOD).await;
     let call = |method: &str, uri: &str, cookie: Option<&str>, body: Option<serde_json::Value>| {
