@@ -12,6 +12,7 @@ mod context {
     use leptos::prelude::*;
     use leptos_axum::ResponseOptions;
     use shared::ApiError;
+    use sqlx::PgConnection;
     use std::net::SocketAddr;
 
     use crate::backend::sessions::{self, ClientInfo, SessionToken};
@@ -48,6 +49,17 @@ mod context {
         let token = call.token.as_ref().ok_or(ServiceError::Unauthenticated)?;
         let actor = sessions::resolve(&call.services.pool, &call.services.sessions, token).await?;
         Ok((call, actor))
+    }
+
+    /// Runs `work` as the signed-in actor, in the transaction that resolves it (one BEGIN and
+    /// COMMIT for the whole call: see [`sessions::as_actor`]), or 401.
+    pub async fn as_actor<T>(
+        work: impl AsyncFnOnce(&mut PgConnection, &Actor) -> Result<T, ServiceError>,
+    ) -> Result<T, ApiError> {
+        let call = call().await?;
+        let token = call.token.as_ref().ok_or(ServiceError::Unauthenticated)?;
+        let services = &call.services;
+        Ok(sessions::as_actor(&services.pool, &services.sessions, token, work).await?)
     }
 
     /// Sends a `Set-Cookie` header with the response.

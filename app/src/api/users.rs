@@ -12,15 +12,17 @@ use shared::{ApiError, Uuid};
 /// A page of the users directory.
 #[server(endpoint = "users/list", input = Json)]
 pub async fn list_users(query: UserQuery) -> Result<UserPage, ApiError> {
-    let (call, actor) = super::context::actor().await?;
-    Ok(crate::backend::users::directory::list(&call.services.pool, &actor, &query).await?)
+    use crate::backend::users::directory;
+    super::context::as_actor(async |conn, actor| directory::list_in(conn, actor, &query).await)
+        .await
 }
 
 /// The directory's stat cards.
 #[server(endpoint = "users/stats", input = Json)]
 pub async fn directory_stats(query: UserQuery) -> Result<UserStats, ApiError> {
-    let (call, actor) = super::context::actor().await?;
-    Ok(crate::backend::users::directory::stats(&call.services.pool, &actor, &query).await?)
+    use crate::backend::users::directory;
+    super::context::as_actor(async |conn, actor| directory::stats_in(conn, actor, &query).await)
+        .await
 }
 
 /// One user of the signed-in user's tenant.
