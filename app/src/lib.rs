@@ -20,7 +20,7 @@ use leptos_router::path;
 
 use components::layout::AppShell;
 use pages::{
-    ChangePassword, EditUser, NewUser, NotFound, Pending, SignIn, Tenants, UserPage, Users,
+    Audit, ChangePassword, EditUser, NewUser, NotFound, Pending, SignIn, Tenants, UserPage, Users,
 };
 
 /// The HTML document around the app, rendered by the server for every page.
@@ -84,7 +84,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("users/:id/edit") view=EditUser/>
                     <Route path=path!("roles") view=|| view! { <Pending title="Roles"/> }/>
                     <Route path=path!("teams") view=|| view! { <Pending title="Teams"/> }/>
-                    <Route path=path!("audit") view=|| view! { <Pending title="Audit log"/> }/>
+                    <Route path=path!("audit") view=Audit/>
                 </ParentRoute>
             </Routes>
         </Router>

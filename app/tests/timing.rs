@@ -26,6 +26,11 @@ async fn acme_with_ada(pool: &PgPool, passwords: &Passwords) {
             .unwrap();
     let hash = passwords.hash(&Password::new(GOOD)).await.unwrap();
     let mut tx = app::backend::tenancy::begin(pool, acme).await.unwrap();
+    // Arrangement, deliberately not audited.
+    sqlx::query("select set_config('roster.unaudited', 'on', true)")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
     sqlx::query(
         "insert into users (tenant_id, first_name, last_name, email, username, user_type, password_hash)
          values ($1, 'Ada', 'Lovelace', 'ada@example.com', 'ada', 'agent', $2)",

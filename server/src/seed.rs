@@ -10,6 +10,7 @@
 //! commits (one sort per index and one join per key, instead of millions of index insertions and
 //! key lookups). The tables are locked meanwhile, so `seed` is for demo and benchmark databases.
 
+use app::backend::audit::{self, AuditActor, AuditEvent};
 use app::backend::password::{self, Passwords};
 use app::backend::{roles, tenancy};
 use rand::rngs::StdRng;
@@ -267,6 +268,7 @@ pub async fn seed_with(
         sqlx::raw_sql(statement).execute(&mut *tx).await?;
     }
     sqlx::query("select recount_users($1)").bind(tenant_id).execute(&mut *tx).await?;
+    record_seeded(&mut tx, tenant_id, serde_json::json!({ "users": count })).await?;
     tx.commit().await?;
     sqlx::query("drop table seed_users").execute(&mut *conn).await?;
     Ok(Seeded {
@@ -337,8 +339,21 @@ async fn ensure_tenant(pool: &PgPool, slug: &str) -> Result<Uuid, sqlx::Error> {
         .execute(&mut *tx)
         .await?;
     }
+    let details = serde_json::json!({ "teams": TEAMS.len(), "created": existing.is_none() });
+    record_seeded(&mut tx, tenant_id, details).await?;
     tx.commit().await?;
     Ok(tenant_id)
+}
+
+/// The audit event of a seeding transaction: what it loaded, by the system.
+async fn record_seeded(
+    conn: &mut sqlx::PgConnection,
+    tenant_id: Uuid,
+    details: serde_json::Value,
+) -> Result<(), sqlx::Error> {
+    let event =
+        AuditEvent { details, ..AuditEvent::new(tenant_id, AuditActor::System, "tenant.seeded") };
+    audit::record(conn, &event).await
 }
 
 /// One tab-separated COPY row for user number `n`.

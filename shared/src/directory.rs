@@ -270,7 +270,7 @@ impl UserQuery {
 }
 
 /// A query parameter's value, trimmed, when it is given and not blank.
-fn given(value: &Option<String>) -> Option<&str> {
+pub(crate) fn given(value: &Option<String>) -> Option<&str> {
     value.as_deref().map(str::trim).filter(|v| !v.is_empty())
 }
 

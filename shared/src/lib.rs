@@ -5,6 +5,7 @@
 //! Rust clients all parse input with the very same rules.
 
 pub mod account;
+pub mod audit;
 pub mod auth;
 pub mod directory;
 pub mod error;

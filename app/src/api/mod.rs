@@ -1,6 +1,7 @@
 //! Server functions: thin adapters between the UI and the backend (authenticate, call one use
 //! case, convert the error). The JSON API in the server crate calls the same use cases.
 
+pub mod audit;
 pub mod auth;
 pub mod tenants;
 pub mod users;

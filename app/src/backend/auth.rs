@@ -48,12 +48,6 @@ pub async fn sign_in(
     let now = Utc::now();
     let mut keys = vec![Key::account(&request.tenant, &request.login)];
     keys.extend(client.ip.map(Key::address));
-    for key in &keys {
-        if let Some(seconds) = throttle::blocked_for(pool, key, now).await? {
-            return Err(ServiceError::Throttled(seconds));
-        }
-    }
-
     // Every path does the same work: one lookup of the tenant, one of the user (against a
     // tenant that matches nothing when the organisation is unknown), one argon2 verification,
     // the throttle writes and one audit event (unknown organisations are recorded in the
@@ -67,6 +61,14 @@ pub async fn sign_in(
     )
     .fetch_one(pool)
     .await?;
+    let trail = ids.tenant.unwrap_or(ids.platform);
+    // A throttled attempt is recorded and refused before any password is checked.
+    for key in &keys {
+        if let Some(seconds) = throttle::blocked_for(pool, key, now).await? {
+            record_failure(pool, trail, None, "throttled", client).await?;
+            return Err(ServiceError::Throttled(seconds));
+        }
+    }
     let candidate = find_candidate(pool, ids.tenant.unwrap_or(Uuid::nil()), &request.login).await?;
     let password_ok = match candidate.as_ref().and_then(|c| c.hash.as_deref()) {
         Some(hash) => passwords.verify(&request.password, hash).await?,
@@ -82,7 +84,6 @@ pub async fn sign_in(
             (Some(_), None) => "unknown_user",
             (Some(_), Some(_)) => "wrong_password",
         };
-        let trail = ids.tenant.unwrap_or(ids.platform);
         record_failure(pool, trail, candidate.as_ref(), reason, client).await?;
         return Err(ServiceError::Unauthenticated);
     };

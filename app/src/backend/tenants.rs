@@ -41,6 +41,17 @@ pub async fn create(
     form: NewTenantForm,
     client: &ClientInfo,
 ) -> Result<CreatedTenant, ServiceError> {
+    let create = create_unrecorded(pool, passwords, actor, form, client);
+    audit::refusal_recorded(pool, actor, "tenant.created", None, client, create).await
+}
+
+async fn create_unrecorded(
+    pool: &PgPool,
+    passwords: &Passwords,
+    actor: &Actor,
+    form: NewTenantForm,
+    client: &ClientInfo,
+) -> Result<CreatedTenant, ServiceError> {
     actor.require_superuser()?;
     let new = NewTenant::try_from(form).map_err(ServiceError::Validation)?;
     let temporary = password::generate_temporary();

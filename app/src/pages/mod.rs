@@ -1,5 +1,6 @@
 //! One module per page (or family of pages) of the console.
 
+pub mod audit;
 mod change_password;
 mod not_found;
 mod pending;
@@ -7,6 +8,7 @@ mod sign_in;
 mod tenants;
 mod users;
 
+pub use audit::Audit;
 pub use change_password::ChangePassword;
 pub use not_found::NotFound;
 pub use pending::Pending;

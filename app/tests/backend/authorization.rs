@@ -1,14 +1,14 @@
 //! The authorization matrix so far: every user type × every system role, in its own tenant and
 //! against another tenant.
 
-use app::backend::roles::{self, SYSTEM_ROLES};
-use app::backend::{ServiceError, sessions, tenancy, tenants};
+use app::backend::roles::SYSTEM_ROLES;
+use app::backend::{ServiceError, sessions, tenants};
 use shared::auth::SignInRequest;
 use shared::permission::{self, Permissions};
 use shared::{Password, Permission, UserType};
 use sqlx::PgPool;
 
-use crate::support::{all_tenants, client, services, tenant, user};
+use crate::support::{all_tenants, client, seed_roles, services, tenant, user};
 
 const GOOD: &str = "a long and good passphrase";
 
@@ -23,9 +23,7 @@ async fn every_type_and_system_role_gets_exactly_its_permissions_and_only_in_its
     let s = services(&pool);
     let acme = tenant(&pool, "acme").await;
     tenant(&pool, "globex").await;
-    let mut tx = tenancy::begin(&pool, acme).await.unwrap();
-    roles::seed(&mut tx, acme).await.unwrap();
-    tx.commit().await.unwrap();
+    seed_roles(&pool, acme).await;
 
     let mut checked = 0;
     for user_type in UserType::ALL {

@@ -3,6 +3,7 @@
 #![cfg(feature = "ssr")]
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed test
 
+mod audit;
 mod auth;
 mod authorization;
 mod directory;

@@ -6,12 +6,14 @@ use app::backend::{Actor, Services, roles, sessions, tenancy};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
-/// A connection that sees every tenant, for arranging and inspecting data directly. Detached
-/// from the pool: its session-wide setting must never leak into connections the code under test
-/// uses (the application itself only sets tenants per transaction).
+/// A connection that sees every tenant, for arranging and inspecting data directly: its changes
+/// are deliberately not audited (arrangement, not the code under test, which the database holds
+/// to an audit event per changing transaction). Detached from the pool: its session-wide
+/// settings must never leak into connections the code under test uses.
 pub async fn all_tenants(pool: &PgPool) -> PgConnection {
     let mut conn = pool.acquire().await.unwrap().detach();
     sqlx::query("set roster.all_tenants = 'on'").execute(&mut conn).await.unwrap();
+    sqlx::query("set roster.unaudited = 'on'").execute(&mut conn).await.unwrap();
     conn
 }
 
@@ -73,11 +75,14 @@ pub fn violated_constraint(err: sqlx::Error) -> String {
 /// tenant and the admin as an actor.
 pub async fn tenant_with_admin(pool: &PgPool, slug: &str) -> (Uuid, Actor) {
     let id = tenant(pool, slug).await;
-    let mut tx = tenancy::begin(pool, id).await.unwrap();
-    roles::seed(&mut tx, id).await.unwrap();
-    tx.commit().await.unwrap();
+    seed_roles(pool, id).await;
     let admin = user(pool, id, "admin", "tenant_admin", None).await.unwrap();
     (id, actor(pool, id, admin).await)
+}
+
+/// Gives a tenant its system roles.
+pub async fn seed_roles(pool: &PgPool, tenant: Uuid) {
+    roles::seed(&mut all_tenants(pool).await, tenant).await.unwrap();
 }
 
 /// A user (type and system role given) as an actor.

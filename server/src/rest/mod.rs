@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1` (see DESIGN.md): the same backend use cases as the server
 //! functions, with `shared` types as bodies and `ApiError` as the error shape.
 
+mod audit;
 mod auth;
 mod extract;
 mod tenants;
@@ -23,6 +24,8 @@ pub fn routes() -> Router<AppState> {
         .route("/session", post(auth::sign_in).delete(auth::sign_out))
         .route("/me", get(auth::me))
         .route("/me/password", post(auth::change_password))
+        .route("/audit", get(audit::list))
+        .route("/audit/export", get(audit::export))
         .route("/tenants", get(tenants::list).post(tenants::create))
         .route("/users", get(users::list).post(users::create))
         .route("/users/stats", get(users::stats))

@@ -54,6 +54,15 @@ async fn acme_with_ada(pool: &PgPool) {
     add_user(pool, "acme", "Ada", "Lovelace", "ada", "agent").await;
 }
 
+/// A connection for arranging data directly: sees every tenant, and its changes are deliberately
+/// not audited. Detached, so its settings never reach the router's connections.
+async fn arrange(pool: &PgPool) -> sqlx::PgConnection {
+    let mut conn = pool.acquire().await.unwrap().detach();
+    sqlx::query("set roster.all_tenants = 'on'").execute(&mut conn).await.unwrap();
+    sqlx::query("set roster.unaudited = 'on'").execute(&mut conn).await.unwrap();
+    conn
+}
+
 /// Adds a user who signs in with [`GOOD`] (email `username@slug.test`) to the tenant `slug`.
 async fn add_user(
     pool: &PgPool,
@@ -64,8 +73,7 @@ async fn add_user(
     user_type: &str,
 ) {
     let hash = Passwords::default().hash(&shared::Password::new(GOOD)).await.unwrap();
-    let mut conn = pool.acquire().await.unwrap().detach();
-    sqlx::query("set roster.all_tenants = 'on'").execute(&mut conn).await.unwrap();
+    let mut conn = arrange(pool).await;
     sqlx::query(
         "insert into users (tenant_id, first_name, last_name, email, username, user_type, password_hash)
          select id, $2, $3, $4 || '@' || $1 || '.test', $4, $5, $6 from tenants where slug = $1",
@@ -285,8 +293,7 @@ async fn every_endpoint_answers_each_kind_of_caller_as_designed(pool: PgPool) {
     .unwrap();
     // A tenant admin who still has to replace a temporary password.
     add_user(&pool, "acme", "Tia", "Admin", "tia", "tenant_admin").await;
-    let mut conn = pool.acquire().await.unwrap().detach();
-    sqlx::query("set roster.all_tenants = 'on'").execute(&mut conn).await.unwrap();
+    let mut conn = arrange(&pool).await;
     sqlx::query("update users set must_change_password = true where username = 'tia'")
         .execute(&mut conn)
         .await

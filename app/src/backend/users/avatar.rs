@@ -32,6 +32,17 @@ pub async fn set(
     upload: Vec<u8>,
     client: &ClientInfo,
 ) -> Result<(), ServiceError> {
+    let set = set_unrecorded(pool, actor, id, upload, client);
+    audit::refusal_recorded(pool, actor, "user.avatar_changed", Some(id), client, set).await
+}
+
+async fn set_unrecorded(
+    pool: &PgPool,
+    actor: &Actor,
+    id: Uuid,
+    upload: Vec<u8>,
+    client: &ClientInfo,
+) -> Result<(), ServiceError> {
     actor.require(Permission::UsersUpdate)?;
     if upload.len() > MAX_BYTES {
         return Err(ServiceError::field("avatar", "too_large"));

@@ -20,11 +20,14 @@ pub async fn suspend(
     id: Uuid,
     client: &ClientInfo,
 ) -> Result<User, ServiceError> {
-    actor.require(Permission::UsersSuspend)?;
-    if id == actor.user_id {
-        return Err(ServiceError::Refused("You cannot suspend yourself."));
-    }
-    set_status(pool, actor, id, UserStatus::Suspended, client).await
+    audit::refusal_recorded(pool, actor, "user.suspended", Some(id), client, async {
+        actor.require(Permission::UsersSuspend)?;
+        if id == actor.user_id {
+            return Err(ServiceError::Refused("You cannot suspend yourself."));
+        }
+        set_status(pool, actor, id, UserStatus::Suspended, client).await
+    })
+    .await
 }
 
 /// Lets a suspended user sign in again (unless their account has expired).
@@ -34,8 +37,11 @@ pub async fn reactivate(
     id: Uuid,
     client: &ClientInfo,
 ) -> Result<User, ServiceError> {
-    actor.require(Permission::UsersSuspend)?;
-    set_status(pool, actor, id, UserStatus::Active, client).await
+    audit::refusal_recorded(pool, actor, "user.reactivated", Some(id), client, async {
+        actor.require(Permission::UsersSuspend)?;
+        set_status(pool, actor, id, UserStatus::Active, client).await
+    })
+    .await
 }
 
 async fn set_status(
@@ -85,6 +91,17 @@ async fn set_status(
 /// Gives a user a new temporary password (returned once), which they must change at their next
 /// sign-in; their sessions end.
 pub async fn reset_password(
+    pool: &PgPool,
+    passwords: &Passwords,
+    actor: &Actor,
+    id: Uuid,
+    client: &ClientInfo,
+) -> Result<TemporaryPassword, ServiceError> {
+    let reset = reset_unrecorded(pool, passwords, actor, id, client);
+    audit::refusal_recorded(pool, actor, "user.password_reset", Some(id), client, reset).await
+}
+
+async fn reset_unrecorded(
     pool: &PgPool,
     passwords: &Passwords,
     actor: &Actor,

@@ -26,6 +26,17 @@ pub async fn create(
     form: NewUserForm,
     client: &ClientInfo,
 ) -> Result<CreatedUser, ServiceError> {
+    let create = create_unrecorded(pool, passwords, actor, form, client);
+    audit::refusal_recorded(pool, actor, "user.created", None, client, create).await
+}
+
+async fn create_unrecorded(
+    pool: &PgPool,
+    passwords: &Passwords,
+    actor: &Actor,
+    form: NewUserForm,
+    client: &ClientInfo,
+) -> Result<CreatedUser, ServiceError> {
     actor.require(Permission::UsersCreate)?;
     let new = form.validate(Utc::now()).map_err(ServiceError::Validation)?;
     let (clear, temporary) = match new.password {
@@ -102,6 +113,17 @@ pub async fn create(
 /// that changes nothing records nothing.
 #[tracing::instrument(skip_all, fields(user = %id))]
 pub async fn update(
+    pool: &PgPool,
+    actor: &Actor,
+    id: Uuid,
+    edit: UserEdit,
+    client: &ClientInfo,
+) -> Result<User, ServiceError> {
+    let save = save(pool, actor, id, edit, client);
+    audit::refusal_recorded(pool, actor, "user.updated", Some(id), client, save).await
+}
+
+async fn save(
     pool: &PgPool,
     actor: &Actor,
     id: Uuid,
@@ -203,6 +225,17 @@ pub async fn patch(
     body: Value,
     client: &ClientInfo,
 ) -> Result<User, ServiceError> {
+    let patch = patch_unrecorded(pool, actor, id, body, client);
+    audit::refusal_recorded(pool, actor, "user.updated", Some(id), client, patch).await
+}
+
+async fn patch_unrecorded(
+    pool: &PgPool,
+    actor: &Actor,
+    id: Uuid,
+    body: Value,
+    client: &ClientInfo,
+) -> Result<User, ServiceError> {
     actor.require(Permission::UsersUpdate)?;
     let Value::Object(mut changed) = body else {
         return Err(ServiceError::field("body", "invalid"));
@@ -226,7 +259,7 @@ pub async fn patch(
     check.finish(()).map_err(ServiceError::Validation)?;
     let fields: UserFields =
         serde_json::from_value(merged).map_err(|_| ServiceError::field("body", "invalid"))?;
-    update(pool, actor, id, UserEdit { version, fields }, client).await
+    save(pool, actor, id, UserEdit { version, fields }, client).await
 }
 
 /// Makes `roles` exactly the user's roles.

@@ -9,7 +9,7 @@ use shared::user_form::UserFields;
 use shared::{UserType, Uuid};
 
 use super::{Feedback, Field, error_id};
-use crate::api::users::pick_users;
+use crate::components::user_picker::UserPicker;
 
 /// A phone number: a country list that supplies the calling code, or a number typed with `+`.
 #[component]
@@ -76,63 +76,13 @@ pub fn ManagerPicker(
     editing: Option<Uuid>,
     manager: Option<UserRef>,
 ) -> impl IntoView {
-    let chosen = RwSignal::new(manager);
-    let query = RwSignal::new(String::new());
-    // Filled from event handlers only: a resource read here would make the surrounding
-    // Transition wait on the client but not on the server, and hydration would not match.
-    let found = RwSignal::new(Vec::<UserRef>::new());
-    let search = move |q: String| {
-        query.set(q.clone());
-        leptos::task::spawn_local(async move {
-            let users = if q.trim().is_empty() {
-                Vec::new()
-            } else {
-                pick_users(q.clone()).await.unwrap_or_default()
-            };
-            if query.get_untracked() == q {
-                found.set(users);
-            }
-        });
-    };
-    let choose = move |user: Option<UserRef>| {
+    let on_choose = Callback::new(move |user: Option<UserRef>| {
         fields.update(|f| f.manager_id = user.as_ref().map(|u| u.id));
-        chosen.set(user);
-        query.set(String::new());
-        found.set(Vec::new());
         feedback.changed("manager_id");
-    };
-    let options =
-        move || found.get().into_iter().filter(|u| Some(u.id) != editing).collect::<Vec<_>>();
+    });
     view! {
         <Field name="manager_id" label="Manager" feedback>
-            {move || match chosen.get() {
-                Some(user) => view! {
-                    <div class="chosen">
-                        <span>{user.name}" "<small class="muted">{user.email}</small></span>
-                        <button type="button" class="button subtle" on:click=move |_| choose(None)>"Remove"</button>
-                    </div>
-                }.into_any(),
-                None => view! {
-                    <input id="user-manager_id" type="search" autocomplete="off" role="combobox"
-                        aria-controls="manager-options" aria-autocomplete="list"
-                        aria-expanded=move || (!options().is_empty()).to_string()
-                        placeholder="Search by name, username or email"
-                        prop:value=move || query.get()
-                        on:input=move |ev| search(event_target_value(&ev))/>
-                    <ul id="manager-options" class="options" role="listbox">
-                        {move || options().into_iter().map(|user| {
-                            let pick = user.clone();
-                            view! {
-                                <li role="option" aria-selected="false">
-                                    <button type="button" on:click=move |_| choose(Some(pick.clone()))>
-                                        {user.name}" "<small class="muted">{user.email}</small>
-                                    </button>
-                                </li>
-                            }
-                        }).collect_view()}
-                    </ul>
-                }.into_any(),
-            }}
+            <UserPicker input_id="user-manager_id" chosen=manager exclude=editing on_choose/>
         </Field>
     }
 }

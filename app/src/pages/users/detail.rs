@@ -1,17 +1,22 @@
 //! A user's page: profile, access, activity, and the actions the actor may take (edit, reset the
-//! password, suspend or reactivate, the last three confirmed first).
+//! password, suspend or reactivate, the last three confirmed first); for holders of `audit.read`,
+//! a History tab with the user's timeline (`?tab=history`).
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
-use leptos_router::hooks::use_params_map;
+use leptos_router::hooks::{use_params_map, use_query_map};
+use leptos_router::params::ParamsMap;
 use shared::account::User;
+use shared::audit::AuditQuery;
 use shared::auth::Me;
 use shared::{ApiError, ErrorCode, Permission, PermissionGroup, UserStatus, Uuid};
 
 use super::when;
+use crate::api::audit::list_audit;
 use crate::api::auth::current_user;
 use crate::api::users::get_user;
+use crate::components::audit_trail::AuditEvents;
 use crate::components::avatar::{Avatar, AvatarUpload};
 use crate::components::forms::FormAlert;
 use crate::components::lifecycle::{LifecycleButtons, LifecycleDialogs, Request, Target};
@@ -95,6 +100,37 @@ fn UserView(user: User, reload: RwSignal<u32>, me: Option<Me>) -> impl IntoView 
             {actions}
         </header>
         <FormAlert error=failed/>
+        <Tabs id history=can(Permission::AuditRead)/>
+        <Show when=showing_history fallback=move || view! { <Overview user=user.clone()/> }>
+            <History id/>
+        </Show>
+        <LifecycleDialogs request done=Callback::new(move |_| reload.update(|n| *n += 1)) failed/>
+    }
+}
+
+/// Whether the address asks for the History tab.
+fn showing_history() -> bool {
+    use_query_map().read().get("tab").as_deref() == Some("history")
+}
+
+/// Overview and (for holders of `audit.read`) History.
+#[component]
+fn Tabs(id: Uuid, history: bool) -> impl IntoView {
+    let query = use_query_map();
+    let on_history = move || query.read().get("tab").as_deref() == Some("history");
+    view! {
+        <nav class="tabs" aria-label="Sections of this user">
+            <A href=format!("/users/{id}") attr:aria-current=move || (!on_history()).then_some("page")>"Overview"</A>
+            {history.then(|| view! {
+                <A href=format!("/users/{id}?tab=history") attr:aria-current=move || on_history().then_some("page")>"History"</A>
+            })}
+        </nav>
+    }
+}
+
+#[component]
+fn Overview(user: User) -> impl IntoView {
+    view! {
         <div class="two-columns">
             <section class="card" aria-labelledby="profile-title">
                 <h2 id="profile-title">"Profile"</h2>
@@ -116,8 +152,49 @@ fn UserView(user: User, reload: RwSignal<u32>, me: Option<Me>) -> impl IntoView 
                 </section>
             </div>
         </div>
-        <LifecycleDialogs request done=Callback::new(move |_| reload.update(|n| *n += 1)) failed/>
     }
+}
+
+/// The user's timeline: changes made to them, changes made by them and their sign-ins, newest
+/// first.
+#[component]
+fn History(id: Uuid) -> impl IntoView {
+    let params = use_query_map();
+    let query = Memo::new(move |_| {
+        let query = params.with(|p| AuditQuery::from_params(|key| p.get(key)));
+        AuditQuery { subject: Some(id.to_string()), ..query }
+    });
+    let page = Resource::new(move || query.get(), list_audit);
+    let in_audit_log = crate::pages::audit::href(&AuditQuery {
+        subject: Some(id.to_string()),
+        ..AuditQuery::default()
+    });
+    view! {
+        <section aria-labelledby="history-title">
+            <header class="section-header">
+                <h2 id="history-title">"History"</h2>
+                <A href=in_audit_log>"Open in the audit log"</A>
+            </header>
+            <Transition fallback=|| view! { <p class="loading" role="status">"Loading history…"</p> }>
+                {move || Suspend::new(async move {
+                    match page.await {
+                        Ok(page) => view! { <AuditEvents page query=query.get_untracked() link=history_href/> }.into_any(),
+                        Err(err) => view! { <p class="alert error" role="alert">{err.message}</p> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </section>
+    }
+}
+
+/// The History tab's address for a query about its user (the `subject`).
+fn history_href(query: &AuditQuery) -> String {
+    let mut params = ParamsMap::new();
+    params.insert("tab", "history".to_owned());
+    for (key, value) in (AuditQuery { subject: None, ..query.clone() }).params() {
+        params.insert(key, value);
+    }
+    format!("/users/{}{}", query.subject.clone().unwrap_or_default(), params.to_query_string())
 }
 
 #[component]

@@ -10,7 +10,4 @@ pub use directory::Users;
 pub use edit::EditUser;
 pub use new::NewUser;
 
-/// An instant as the console shows it: `2026-11-23 19:13 UTC`.
-pub fn when(at: chrono::DateTime<chrono::Utc>) -> String {
-    at.format("%Y-%m-%d %H:%M UTC").to_string()
-}
+pub use crate::components::moment::when;

@@ -1,12 +1,17 @@
 //! Writing the audit trail. Every change calls [`record`] inside its own transaction, so the
-//! change and its event commit or roll back together.
+//! change and its event commit or roll back together (the database refuses to commit a change to
+//! users, roles, teams or memberships without one: migrations/20261125000001_audit.sql). Reading
+//! it is [`trail`].
 
-use serde_json::Value;
-use sqlx::PgConnection;
+pub mod trail;
+
+use serde_json::{Value, json};
+use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use super::actor::Actor;
 use super::sessions::ClientInfo;
+use super::{ServiceError, tenancy};
 
 /// Who did it.
 #[derive(Clone, Debug)]
@@ -107,4 +112,41 @@ pub async fn record(conn: &mut PgConnection, event: &AuditEvent<'_>) -> Result<(
     .execute(conn)
     .await?;
     Ok(())
+}
+
+/// Runs an admin action (`attempted`: the action it would record) and, when it is refused for
+/// want of permission, records `access.refused` in a transaction of its own: the action's own
+/// transaction rolls back.
+pub async fn refusal_recorded<T>(
+    pool: &PgPool,
+    actor: &Actor,
+    attempted: &str,
+    target_user: Option<Uuid>,
+    client: &ClientInfo,
+    action: impl Future<Output = Result<T, ServiceError>>,
+) -> Result<T, ServiceError> {
+    let result = action.await;
+    if matches!(result, Err(ServiceError::Forbidden)) {
+        let mut tx = tenancy::begin(pool, actor.tenant_id).await?;
+        let name = match target_user {
+            Some(id) => sqlx::query_scalar!(
+                "select username from users where tenant_id = $1 and id = $2",
+                actor.tenant_id,
+                id
+            )
+            .fetch_optional(&mut *tx)
+            .await?
+            .map(|name| (id, name)),
+            None => None,
+        };
+        let event = AuditEvent {
+            target: name.as_ref().map(|(id, name)| Target { kind: "user", id: *id, name }),
+            details: json!({ "attempted": attempted }),
+            client: Some(client),
+            ..AuditEvent::new(actor.tenant_id, AuditActor::from(actor), "access.refused")
+        };
+        record(&mut tx, &event).await?;
+        tx.commit().await?;
+    }
+    result
 }

@@ -1,0 +1,258 @@
+//! Reading the trail: the Audit page, a user's History tab and the CSV export. Newest first,
+//! keyset-paged on (time, id), every filter served by an index of the audit migrations.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use shared::Permission;
+use shared::audit::{
+    ActorKind, AuditActor, AuditEntry, AuditFilter, AuditPage, AuditQuery, AuditTarget, FieldChange,
+};
+use sqlx::types::Json;
+use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
+use uuid::Uuid;
+
+use crate::backend::{Actor, ServiceError, tenancy};
+
+/// The most events one export holds; a longer trail is exported a date range at a time.
+pub const MAX_EXPORT: usize = 100_000;
+
+/// A page of the actor's tenant's trail.
+pub async fn list(
+    pool: &PgPool,
+    actor: &Actor,
+    query: &AuditQuery,
+) -> Result<AuditPage, ServiceError> {
+    let mut tx = tenancy::begin(pool, actor.tenant_id).await?;
+    let page = list_in(&mut tx, actor, query).await?;
+    tx.commit().await?;
+    Ok(page)
+}
+
+/// [`list`] on a connection already entered into the actor's tenant.
+pub async fn list_in(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    query: &AuditQuery,
+) -> Result<AuditPage, ServiceError> {
+    actor.require(Permission::AuditRead)?;
+    let filter = query.check().map_err(ServiceError::Validation)?;
+    let after = filter.cursor.as_deref().map(decode_cursor).transpose()?;
+    let limit = filter.limit as usize;
+    let mut rows = fetch(conn, actor.tenant_id, &filter, after, limit + 1).await?;
+    let next_cursor = if rows.len() > limit {
+        rows.truncate(limit);
+        rows.last().map(|r| encode_cursor(r.occurred_at, r.id))
+    } else {
+        None
+    };
+    Ok(AuditPage { items: rows.into_iter().map(Row::into_entry).collect(), next_cursor })
+}
+
+/// Every event matching the query (its cursor and limit aside), as CSV: one line per event,
+/// the changes as `field: before → after` lines in one cell.
+pub async fn export(
+    pool: &PgPool,
+    actor: &Actor,
+    query: &AuditQuery,
+) -> Result<String, ServiceError> {
+    actor.require(Permission::AuditRead)?;
+    let filter = AuditQuery { cursor: None, limit: None, ..query.clone() }
+        .check()
+        .map_err(ServiceError::Validation)?;
+    let mut tx = tenancy::begin(pool, actor.tenant_id).await?;
+    let rows = fetch(&mut tx, actor.tenant_id, &filter, None, MAX_EXPORT).await?;
+    tx.commit().await?;
+    let mut csv = csv::Writer::from_writer(Vec::new());
+    let internal = |e: csv::Error| ServiceError::Internal(e.to_string());
+    csv.write_record([
+        "time",
+        "actor",
+        "actor_id",
+        "action",
+        "target_type",
+        "target",
+        "target_id",
+        "changes",
+        "details",
+        "source_ip",
+        "user_agent",
+        "request_id",
+    ])
+    .map_err(internal)?;
+    for entry in rows.into_iter().map(Row::into_entry) {
+        let changes: Vec<String> = entry
+            .changes
+            .iter()
+            .map(|c| {
+                let (before, after) =
+                    (shared::audit::show_value(&c.before), shared::audit::show_value(&c.after));
+                format!("{}: {before} → {after}", c.field)
+            })
+            .collect();
+        let target = entry.target.as_ref();
+        let record = [
+            entry.occurred_at.to_rfc3339(),
+            entry.actor.name.clone(),
+            entry.actor.id.map(|id| id.to_string()).unwrap_or_default(),
+            entry.action.clone(),
+            target.map(|t| t.kind.clone()).unwrap_or_default(),
+            target.map(|t| t.name.clone()).unwrap_or_default(),
+            target.map(|t| t.id.to_string()).unwrap_or_default(),
+            changes.join("\n"),
+            serde_json::to_string(&entry.details).unwrap_or_default(),
+            entry.source_ip.unwrap_or_default(),
+            entry.user_agent.unwrap_or_default(),
+            entry.request_id.unwrap_or_default(),
+        ];
+        csv.write_record(record.iter().map(|cell| spreadsheet_safe(cell))).map_err(internal)?;
+    }
+    let bytes = csv.into_inner().map_err(|e| ServiceError::Internal(e.to_string()))?;
+    String::from_utf8(bytes).map_err(|e| ServiceError::Internal(e.to_string()))
+}
+
+/// A cell a spreadsheet will not run as a formula: names and user agents are typed by users,
+/// and `=HYPERLINK(…)` in a display name must stay text (OWASP, CSV injection).
+fn spreadsheet_safe(cell: &str) -> String {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{cell}")
+    } else {
+        cell.to_owned()
+    }
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: i64,
+    occurred_at: DateTime<Utc>,
+    actor_kind: String,
+    actor_id: Option<Uuid>,
+    actor_name: String,
+    action: String,
+    target_type: Option<String>,
+    target_id: Option<Uuid>,
+    target_name: Option<String>,
+    changes: Json<serde_json::Map<String, Value>>,
+    details: Json<std::collections::BTreeMap<String, Value>>,
+    source_ip: Option<String>,
+    user_agent: Option<String>,
+    request_id: Option<String>,
+}
+
+impl Row {
+    fn into_entry(self) -> AuditEntry {
+        let kind = match self.actor_kind.as_str() {
+            "user" => ActorKind::User,
+            "system" => ActorKind::System,
+            _ => ActorKind::Anonymous,
+        };
+        let target = match (self.target_type, self.target_id) {
+            (Some(kind), Some(id)) => {
+                Some(AuditTarget { kind, id, name: self.target_name.unwrap_or_default() })
+            }
+            _ => None,
+        };
+        let changes = self
+            .changes
+            .0
+            .into_iter()
+            .map(|(field, mut change)| FieldChange {
+                field,
+                before: change.get_mut("before").map(Value::take).unwrap_or_default(),
+                after: change.get_mut("after").map(Value::take).unwrap_or_default(),
+            })
+            .collect();
+        AuditEntry {
+            id: self.id,
+            occurred_at: self.occurred_at,
+            actor: AuditActor { kind, id: self.actor_id, name: self.actor_name },
+            action: self.action,
+            target,
+            changes,
+            details: self.details.0,
+            source_ip: self.source_ip,
+            user_agent: self.user_agent,
+            request_id: self.request_id,
+        }
+    }
+}
+
+/// Up to `limit` events under the filter, older than `after` when given, newest first.
+async fn fetch(
+    conn: &mut PgConnection,
+    tenant_id: Uuid,
+    filter: &AuditFilter,
+    after: Option<(DateTime<Utc>, i64)>,
+    limit: usize,
+) -> Result<Vec<Row>, ServiceError> {
+    let mut q = QueryBuilder::<Postgres>::new(
+        "select id, occurred_at, actor_kind, actor_id, actor_name, action, target_type,
+                target_id, target_name, changes, details, host(source_ip) as source_ip,
+                user_agent, request_id
+           from audit_events where tenant_id = ",
+    );
+    q.push_bind(tenant_id);
+    if let Some(actor) = filter.actor {
+        q.push(" and actor_id = ").push_bind(actor);
+    }
+    if let Some(target) = filter.target {
+        q.push(" and target_id = ").push_bind(target);
+    }
+    if let Some(subject) = filter.subject {
+        q.push(" and (actor_id = ").push_bind(subject);
+        q.push(" or target_id = ").push_bind(subject).push(")");
+    }
+    if !filter.actions.is_empty() {
+        q.push(" and action = any(").push_bind(filter.actions.clone()).push(")");
+    }
+    if let Some(from) = filter.from {
+        q.push(" and occurred_at >= ").push_bind(from);
+    }
+    if let Some(to) = filter.to {
+        q.push(" and occurred_at < ").push_bind(to);
+    }
+    if let Some((time, id)) = after {
+        q.push(" and (occurred_at, id) < (").push_bind(time);
+        q.push(", ").push_bind(id).push(")");
+    }
+    q.push(" order by occurred_at desc, id desc limit ").push_bind(limit as i64);
+    Ok(q.build_query_as::<Row>().fetch_all(conn).await?)
+}
+
+/// `base64url("<microseconds>.<id>")` of the last event of a page.
+fn encode_cursor(time: DateTime<Utc>, id: i64) -> String {
+    URL_SAFE_NO_PAD.encode(format!("{}.{id}", time.timestamp_micros()))
+}
+
+fn decode_cursor(raw: &str) -> Result<(DateTime<Utc>, i64), ServiceError> {
+    let bad = || ServiceError::field("cursor", "invalid");
+    let text =
+        URL_SAFE_NO_PAD.decode(raw).ok().and_then(|b| String::from_utf8(b).ok()).ok_or_else(bad)?;
+    let (micros, id) = text.split_once('.').ok_or_else(bad)?;
+    let time = micros.parse().ok().and_then(DateTime::from_timestamp_micros).ok_or_else(bad)?;
+    Ok((time, id.parse().map_err(|_| bad())?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_round_trip_and_refuse_garbage() {
+        let time = DateTime::from_timestamp_micros(1_764_000_000_123_456).unwrap();
+        assert_eq!(decode_cursor(&encode_cursor(time, 42)).ok(), Some((time, 42)));
+        for raw in
+            ["", "not base64!", &URL_SAFE_NO_PAD.encode("12"), &URL_SAFE_NO_PAD.encode("x.1")]
+        {
+            assert!(decode_cursor(raw).is_err(), "{raw}");
+        }
+    }
+
+    #[test]
+    fn formulas_stay_text() {
+        assert_eq!(spreadsheet_safe("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(spreadsheet_safe("-1"), "'-1");
+        assert_eq!(spreadsheet_safe("Ada Lovelace"), "Ada Lovelace");
+    }
+}
