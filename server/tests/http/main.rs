@@ -14,6 +14,7 @@ use server::state::AppState;
 use sqlx::PgPool;
 use tower::ServiceExt;
 
+mod audit;
 mod directory;
 
 fn app(pool: PgPool) -> Router {
@@ -349,6 +350,28 @@ async fn every_endpoint_answers_each_kind_of_caller_as_designed(pool: PgPool) {
                 (422, "validation"),
                 (422, "validation"),
                 (422, "validation"),
+            ],
+        ),
+        (
+            "GET",
+            "/api/v1/audit",
+            None,
+            [
+                (401, "unauthenticated"),
+                (403, "forbidden"),
+                (403, "password_change_required"),
+                (200, ""),
+            ],
+        ),
+        (
+            "GET",
+            "/api/v1/audit/export",
+            None,
+            [
+                (401, "unauthenticated"),
+                (403, "forbidden"),
+                (403, "password_change_required"),
+                (200, ""),
             ],
         ),
         ("GET", "/api/v1/no-such-thing", None, [(404, "not_found"); 4]),
