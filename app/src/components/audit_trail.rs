@@ -53,26 +53,19 @@ fn Pager(href: Option<String>, label: &'static str) -> impl IntoView {
     }
 }
 
+/// One event: a summary line (plain text: a summary is itself the control, so it holds no
+/// links) that expands to the diff and the facts, whose names narrow the view.
 #[component]
 fn Event(entry: AuditEntry, query: AuditQuery, link: Link) -> impl IntoView {
-    let by = match (entry.actor.kind, entry.actor.id) {
-        (ActorKind::User, Some(id)) => {
-            let href = link(&query.with("actor", Some(id.to_string())));
-            let name = entry.actor.name.clone();
-            let title = format!("Only events by {name}");
-            view! { <A href=href attr:title=title attr:class="actor">{name}</A> }.into_any()
-        }
-        (ActorKind::System, _) => view! { <span class="actor">"Roster"</span> }.into_any(),
-        _ => view! { <span class="actor muted">"Someone not signed in"</span> }.into_any(),
+    let by = match entry.actor.kind {
+        ActorKind::User => entry.actor.name.clone(),
+        ActorKind::System => "Roster".to_owned(),
+        ActorKind::Anonymous => "Someone not signed in".to_owned(),
     };
-    let about = entry.target.clone().map(|target| {
-        let href = link(&query.with("target", Some(target.id.to_string())));
-        let title = format!("Only events about {}", target.name);
-        view! { " → " <A href=href attr:title=title attr:class="target">{target.name}</A> }
-    });
+    let about = entry.target.as_ref().map(|t| format!(" → {}", t.name)).unwrap_or_default();
     let changed = match entry.changes.len() {
         0 => String::new(),
-        1 => format!("changed {}", field_label(&entry.changes[0].field)),
+        1 => format!("changed {}", field_label(&entry.changes[0].field).to_lowercase()),
         n => format!("{n} fields changed"),
     };
     let action_class = format!("badge action {}", entry.action.split('.').next().unwrap_or(""));
@@ -85,7 +78,7 @@ fn Event(entry: AuditEntry, query: AuditQuery, link: Link) -> impl IntoView {
                     <span class="who">{by}{about}</span>
                     <span class="muted changed">{changed}</span>
                 </summary>
-                <EventDetails entry/>
+                <EventDetails entry query link/>
             </details>
         </li>
     }
@@ -93,7 +86,7 @@ fn Event(entry: AuditEntry, query: AuditQuery, link: Link) -> impl IntoView {
 
 /// The diff table and the facts of one event.
 #[component]
-fn EventDetails(entry: AuditEntry) -> impl IntoView {
+fn EventDetails(entry: AuditEntry, query: AuditQuery, link: Link) -> impl IntoView {
     let diff = (!entry.changes.is_empty()).then(|| {
         let rows = entry
             .changes
@@ -121,6 +114,16 @@ fn EventDetails(entry: AuditEntry) -> impl IntoView {
         .map(|(key, value)| view! { <dt>{field_label(key)}</dt><dd>{show_value(value)}</dd> })
         .collect_view();
     let or_dash = |v: Option<String>| v.filter(|v| !v.is_empty()).unwrap_or_else(|| "—".into());
+    let actor = entry.actor.id.map(|id| {
+        let href = link(&query.with("actor", Some(id.to_string())));
+        let title = format!("Only events by {}", entry.actor.name);
+        view! { <dt>"By"</dt><dd><A href=href attr:title=title>{entry.actor.name.clone()}</A></dd> }
+    });
+    let target = entry.target.clone().map(|target| {
+        let href = link(&query.with("target", Some(target.id.to_string())));
+        let title = format!("Only events about {}", target.name);
+        view! { <dt>"About"</dt><dd><A href=href attr:title=title>{target.name}</A></dd> }
+    });
     let user_page = entry
         .target
         .as_ref()
@@ -130,6 +133,8 @@ fn EventDetails(entry: AuditEntry) -> impl IntoView {
         <div class="event-details">
             {diff}
             <dl class="facts">
+                {actor}
+                {target}
                 {details}
                 <dt>"Exact time"</dt><dd>{entry.occurred_at.to_rfc3339()}</dd>
                 <dt>"Address"</dt><dd>{or_dash(entry.source_ip)}</dd>
