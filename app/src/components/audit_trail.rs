@@ -73,10 +73,10 @@ fn Event(entry: AuditEntry, query: AuditQuery, link: Link) -> impl IntoView {
         <li class="audit-event">
             <details>
                 <summary>
-                    <span class="when"><Moment at=Some(entry.occurred_at)/></span>
+                    <span class="event-when"><Moment at=Some(entry.occurred_at)/></span>
                     <span class=action_class>{entry.label().to_owned()}</span>
-                    <span class="who">{by}{about}</span>
-                    <span class="muted changed">{changed}</span>
+                    <span class="event-parties">{by}{about}</span>
+                    <span class="muted event-changed">{changed}</span>
                 </summary>
                 <EventDetails entry query link/>
             </details>

@@ -8,7 +8,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use leptos_router::params::ParamsMap;
 use shared::account::User;
-use shared::audit::AuditQuery;
+use shared::audit::{AuditPage, AuditQuery};
 use shared::auth::Me;
 use shared::{ApiError, ErrorCode, Permission, PermissionGroup, UserStatus, Uuid};
 
@@ -48,11 +48,13 @@ pub fn UserPage() -> impl IntoView {
     let user = load_user(reload);
     // Loaded per page: on the server, nested routes do not see the shell's contexts.
     let me = Resource::new(|| (), |_| current_user());
+    // Made here, not in the tab: resources made while a Suspend renders do not hydrate.
+    let history = history_resource();
     view! {
         <Transition fallback=|| view! { <p class="loading" role="status">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match (user.await, me.await) {
-                    (Ok(user), Ok(me)) => view! { <UserView user reload me/> }.into_any(),
+                    (Ok(user), Ok(me)) => view! { <UserView user reload me history/> }.into_any(),
                     (Err(err), _) | (_, Err(err)) => view! {
                         <Title text="User · Roster"/>
                         <p class="alert error" role="alert">{err.message}</p>
@@ -65,7 +67,12 @@ pub fn UserPage() -> impl IntoView {
 }
 
 #[component]
-fn UserView(user: User, reload: RwSignal<u32>, me: Option<Me>) -> impl IntoView {
+fn UserView(
+    user: User,
+    reload: RwSignal<u32>,
+    me: Option<Me>,
+    history: Resource<Option<Result<AuditPage, ApiError>>>,
+) -> impl IntoView {
     let can = |p: Permission| me.as_ref().is_some_and(|me| me.can(p));
     let id = user.id;
     let request: Request = RwSignal::new(None);
@@ -102,7 +109,7 @@ fn UserView(user: User, reload: RwSignal<u32>, me: Option<Me>) -> impl IntoView 
         <FormAlert error=failed/>
         <Tabs id history=can(Permission::AuditRead)/>
         <Show when=showing_history fallback=move || view! { <Overview user=user.clone()/> }>
-            <History id/>
+            <History id history/>
         </Show>
         <LifecycleDialogs request done=Callback::new(move |_| reload.update(|n| *n += 1)) failed/>
     }
@@ -113,6 +120,37 @@ fn showing_history() -> bool {
     use_query_map().read().get("tab").as_deref() == Some("history")
 }
 
+/// The History tab's query (the address's filters and page, about the user in the address), or
+/// none on the Overview.
+fn history_query() -> Memo<Option<AuditQuery>> {
+    let params = use_query_map();
+    let id = user_id();
+    Memo::new(move |_| {
+        let (id, query) = params.with(|p| {
+            (
+                id.get(),
+                (p.get("tab").as_deref() == Some("history"))
+                    .then(|| AuditQuery::from_params(|key| p.get(key))),
+            )
+        });
+        Some(AuditQuery { subject: Some(id?.to_string()), ..query? })
+    })
+}
+
+/// The History tab's page of events, loaded only while the tab is open.
+fn history_resource() -> Resource<Option<Result<AuditPage, ApiError>>> {
+    let query = history_query();
+    Resource::new(
+        move || query.get(),
+        |query| async move {
+            match query {
+                Some(query) => Some(list_audit(query).await),
+                None => None,
+            }
+        },
+    )
+}
+
 /// Overview and (for holders of `audit.read`) History.
 #[component]
 fn Tabs(id: Uuid, history: bool) -> impl IntoView {
@@ -120,9 +158,11 @@ fn Tabs(id: Uuid, history: bool) -> impl IntoView {
     let on_history = move || query.read().get("tab").as_deref() == Some("history");
     view! {
         <nav class="tabs" aria-label="Sections of this user">
-            <A href=format!("/users/{id}") attr:aria-current=move || (!on_history()).then_some("page")>"Overview"</A>
+            // Plain links (the router still handles them): A would mark Overview current on
+            // History too, as both share the path.
+            <a href=format!("/users/{id}") aria-current=move || (!on_history()).then_some("page")>"Overview"</a>
             {history.then(|| view! {
-                <A href=format!("/users/{id}?tab=history") attr:aria-current=move || on_history().then_some("page")>"History"</A>
+                <a href=format!("/users/{id}?tab=history") aria-current=move || on_history().then_some("page")>"History"</a>
             })}
         </nav>
     }
@@ -158,13 +198,8 @@ fn Overview(user: User) -> impl IntoView {
 /// The user's timeline: changes made to them, changes made by them and their sign-ins, newest
 /// first.
 #[component]
-fn History(id: Uuid) -> impl IntoView {
-    let params = use_query_map();
-    let query = Memo::new(move |_| {
-        let query = params.with(|p| AuditQuery::from_params(|key| p.get(key)));
-        AuditQuery { subject: Some(id.to_string()), ..query }
-    });
-    let page = Resource::new(move || query.get(), list_audit);
+fn History(id: Uuid, history: Resource<Option<Result<AuditPage, ApiError>>>) -> impl IntoView {
+    let query = history_query();
     let in_audit_log = crate::pages::audit::href(&AuditQuery {
         subject: Some(id.to_string()),
         ..AuditQuery::default()
@@ -177,9 +212,10 @@ fn History(id: Uuid) -> impl IntoView {
             </header>
             <Transition fallback=|| view! { <p class="loading" role="status">"Loading history…"</p> }>
                 {move || Suspend::new(async move {
-                    match page.await {
-                        Ok(page) => view! { <AuditEvents page query=query.get_untracked() link=history_href/> }.into_any(),
-                        Err(err) => view! { <p class="alert error" role="alert">{err.message}</p> }.into_any(),
+                    match (history.await, query.get_untracked()) {
+                        (Some(Ok(page)), Some(query)) => view! { <AuditEvents page query link=history_href/> }.into_any(),
+                        (Some(Err(err)), _) => view! { <p class="alert error" role="alert">{err.message}</p> }.into_any(),
+                        _ => ().into_any(),
                     }
                 })}
             </Transition>
