@@ -179,6 +179,12 @@ impl Row {
 }
 
 /// Up to `limit` events under the filter, older than `after` when given, newest first.
+///
+/// A user's history (`subject`) is two index-ordered walks, events by them and events about
+/// them by others, merged: one walk with `actor_id = s or target_id = s` follows the time index
+/// past every other event of the tenant (200 ms at a million events for a quiet user). Statements
+/// are unnamed, so each is planned for its own values: a plan cached for a common action would
+/// walk the time index for a rare one.
 async fn fetch(
     conn: &mut PgConnection,
     tenant_id: Uuid,
@@ -186,38 +192,80 @@ async fn fetch(
     after: Option<(DateTime<Utc>, i64)>,
     limit: usize,
 ) -> Result<Vec<Row>, ServiceError> {
-    let mut q = QueryBuilder::<Postgres>::new(
-        "select id, occurred_at, actor_kind, actor_id, actor_name, action, target_type,
-                target_id, target_name, changes, details, host(source_ip) as source_ip,
-                user_agent, request_id
-           from audit_events where tenant_id = ",
-    );
-    q.push_bind(tenant_id);
-    if let Some(actor) = filter.actor {
-        q.push(" and actor_id = ").push_bind(actor);
+    let walk = Walk { tenant_id, filter, after, limit: limit as i64 };
+    let mut q = QueryBuilder::<Postgres>::new("");
+    match filter.subject {
+        None => walk.push(&mut q, Party::Any),
+        Some(subject) => {
+            q.push("select * from ((");
+            walk.push(&mut q, Party::Actor(subject));
+            q.push(") union all (");
+            walk.push(&mut q, Party::TargetOnly(subject));
+            q.push(")) e order by occurred_at desc, id desc limit ").push_bind(walk.limit);
+        }
     }
-    if let Some(target) = filter.target {
-        q.push(" and target_id = ").push_bind(target);
+    Ok(q.build_query_as::<Row>().persistent(false).fetch_all(conn).await?)
+}
+
+/// Which side of the events a walk follows.
+#[derive(Clone, Copy)]
+enum Party {
+    Any,
+    /// Events by this user.
+    Actor(Uuid),
+    /// Events about this user by someone else.
+    TargetOnly(Uuid),
+}
+
+/// One newest-first walk of the tenant's events under the filter.
+struct Walk<'a> {
+    tenant_id: Uuid,
+    filter: &'a AuditFilter,
+    after: Option<(DateTime<Utc>, i64)>,
+    limit: i64,
+}
+
+impl Walk<'_> {
+    fn push(&self, q: &mut QueryBuilder<'_, Postgres>, party: Party) {
+        q.push(
+            "select id, occurred_at, actor_kind, actor_id, actor_name, action, target_type,
+                    target_id, target_name, changes, details, host(source_ip) as source_ip,
+                    user_agent, request_id
+               from audit_events where tenant_id = ",
+        );
+        q.push_bind(self.tenant_id);
+        match party {
+            Party::Any => {}
+            Party::Actor(user) => {
+                q.push(" and actor_id = ").push_bind(user);
+            }
+            Party::TargetOnly(user) => {
+                q.push(" and target_id = ").push_bind(user);
+                q.push(" and actor_id is distinct from ").push_bind(user);
+            }
+        }
+        let f = self.filter;
+        if let Some(actor) = f.actor {
+            q.push(" and actor_id = ").push_bind(actor);
+        }
+        if let Some(target) = f.target {
+            q.push(" and target_id = ").push_bind(target);
+        }
+        if !f.actions.is_empty() {
+            q.push(" and action = any(").push_bind(f.actions.clone()).push(")");
+        }
+        if let Some(from) = f.from {
+            q.push(" and occurred_at >= ").push_bind(from);
+        }
+        if let Some(to) = f.to {
+            q.push(" and occurred_at < ").push_bind(to);
+        }
+        if let Some((time, id)) = self.after {
+            q.push(" and (occurred_at, id) < (").push_bind(time);
+            q.push(", ").push_bind(id).push(")");
+        }
+        q.push(" order by occurred_at desc, id desc limit ").push_bind(self.limit);
     }
-    if let Some(subject) = filter.subject {
-        q.push(" and (actor_id = ").push_bind(subject);
-        q.push(" or target_id = ").push_bind(subject).push(")");
-    }
-    if !filter.actions.is_empty() {
-        q.push(" and action = any(").push_bind(filter.actions.clone()).push(")");
-    }
-    if let Some(from) = filter.from {
-        q.push(" and occurred_at >= ").push_bind(from);
-    }
-    if let Some(to) = filter.to {
-        q.push(" and occurred_at < ").push_bind(to);
-    }
-    if let Some((time, id)) = after {
-        q.push(" and (occurred_at, id) < (").push_bind(time);
-        q.push(", ").push_bind(id).push(")");
-    }
-    q.push(" order by occurred_at desc, id desc limit ").push_bind(limit as i64);
-    Ok(q.build_query_as::<Row>().fetch_all(conn).await?)
 }
 
 /// `base64url("<microseconds>.<id>")` of the last event of a page.
