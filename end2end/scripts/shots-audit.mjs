@@ -1,17 +1,9 @@
 // Screenshots of the audit pages (dev aid, not a test): node scripts/shots-audit.mjs BASE OUT TENANT LOGIN PASSWORD USER_ID
-import { chromium } from '@playwright/test';
+import { launch, signedInPage } from './shots-lib.mjs';
 const [base, out, tenant, login, password, userId] = process.argv.slice(2);
-const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+const browser = await launch();
 for (const [name, width, height, scheme] of [['desktop', 1440, 900, 'light'], ['tablet', 820, 1180, 'dark'], ['phone', 390, 844, 'light']]) {
-  const page = await browser.newPage({ viewport: { width, height }, colorScheme: scheme });
-  page.on('console', m => { if (m.type() === 'error') console.log(name, page.url(), 'console:', m.text().slice(0, 300)); });
-  await page.goto(base + '/sign-in');
-  await page.waitForSelector('html[data-hydrated="true"]');
-  await page.getByLabel('Organisation').fill(tenant);
-  await page.getByLabel('Username or email').fill(login);
-  await page.getByLabel('Password', { exact: true }).fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await page.waitForURL(/\/users$/);
+  const page = await signedInPage(browser, { base, name, width, height, scheme, tenant, login, password });
   await page.goto(base + '/audit');
   await page.waitForSelector('html[data-hydrated="true"]');
   await page.screenshot({ path: `${out}/audit-${name}.png`, fullPage: true });

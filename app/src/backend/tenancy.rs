@@ -1,8 +1,10 @@
 //! Transactions that name their tenant, so Postgres row-level security can refuse any other
 //! tenant's rows (see migrations/20261123000002_auth.sql).
 
-use sqlx::{PgPool, Postgres, Transaction};
+use sqlx::{PgConnection, PgPool, Postgres, Transaction};
 use uuid::Uuid;
+
+use super::ServiceError;
 
 /// A transaction in which only `tenant_id`'s rows are visible and writable.
 pub async fn begin(
@@ -13,6 +15,18 @@ pub async fn begin(
     // digits and dashes only, so it is safe to write into the statement).
     pool.begin_with(format!("begin; select set_config('roster.tenant_id', '{tenant_id}', true)"))
         .await
+}
+
+/// Runs `work` in a transaction entered into `tenant_id`, committed when `work` succeeds.
+pub async fn within<T>(
+    pool: &PgPool,
+    tenant_id: Uuid,
+    work: impl AsyncFnOnce(&mut PgConnection) -> Result<T, ServiceError>,
+) -> Result<T, ServiceError> {
+    let mut tx = begin(pool, tenant_id).await?;
+    let done = work(&mut tx).await?;
+    tx.commit().await?;
+    Ok(done)
 }
 
 /// Switches an open transaction to `tenant_id` (e.g. right after creating that tenant).

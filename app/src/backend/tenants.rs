@@ -41,98 +41,90 @@ pub async fn create(
     form: NewTenantForm,
     client: &ClientInfo,
 ) -> Result<CreatedTenant, ServiceError> {
-    let create = create_unrecorded(pool, passwords, actor, form, client);
-    audit::refusal_recorded(pool, actor, "tenant.created", None, client, create).await
-}
+    audit::refusal_recorded(pool, actor, "tenant.created", None, client, async move {
+        actor.require_superuser()?;
+        let new = NewTenant::try_from(form).map_err(ServiceError::Validation)?;
+        let temporary = password::generate_temporary();
+        let hash = passwords.hash(&temporary).await?;
 
-async fn create_unrecorded(
-    pool: &PgPool,
-    passwords: &Passwords,
-    actor: &Actor,
-    form: NewTenantForm,
-    client: &ClientInfo,
-) -> Result<CreatedTenant, ServiceError> {
-    actor.require_superuser()?;
-    let new = NewTenant::try_from(form).map_err(ServiceError::Validation)?;
-    let temporary = password::generate_temporary();
-    let hash = passwords.hash(&temporary).await?;
+        let mut tx = pool.begin().await?;
+        let tenant = sqlx::query!(
+            "insert into tenants (slug, name) values ($1, $2) returning id, created_at",
+            new.slug.as_str(),
+            new.name
+        )
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(|e| unique_to_field(e, "tenants_slug_key", "slug"))?;
 
-    let mut tx = pool.begin().await?;
-    let tenant = sqlx::query!(
-        "insert into tenants (slug, name) values ($1, $2) returning id, created_at",
-        new.slug.as_str(),
-        new.name
-    )
-    .fetch_one(&mut *tx)
-    .await
-    .map_err(|e| unique_to_field(e, "tenants_slug_key", "slug"))?;
+        tenancy::enter(&mut tx, tenant.id).await?;
+        let administrator = roles::seed(&mut tx, tenant.id).await?;
+        let admin_id = sqlx::query_scalar!(
+            "insert into users (tenant_id, first_name, last_name, email, username, user_type,
+                                password_hash, must_change_password, password_changed_at)
+             values ($1, $2, $3, $4, $5, 'tenant_admin', $6, true, now())
+             returning id",
+            tenant.id,
+            new.admin_first_name,
+            new.admin_last_name,
+            new.admin_email.as_str(),
+            new.admin_username.as_str(),
+            hash,
+        )
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query!(
+            "insert into user_roles (tenant_id, user_id, role_id) values ($1, $2, $3)",
+            tenant.id,
+            admin_id,
+            administrator
+        )
+        .execute(&mut *tx)
+        .await?;
 
-    tenancy::enter(&mut tx, tenant.id).await?;
-    let administrator = roles::seed(&mut tx, tenant.id).await?;
-    let admin_id = sqlx::query_scalar!(
-        "insert into users (tenant_id, first_name, last_name, email, username, user_type,
-                            password_hash, must_change_password, password_changed_at)
-         values ($1, $2, $3, $4, $5, 'tenant_admin', $6, true, now())
-         returning id",
-        tenant.id,
-        new.admin_first_name,
-        new.admin_last_name,
-        new.admin_email.as_str(),
-        new.admin_username.as_str(),
-        hash,
-    )
-    .fetch_one(&mut *tx)
-    .await?;
-    sqlx::query!(
-        "insert into user_roles (tenant_id, user_id, role_id) values ($1, $2, $3)",
-        tenant.id,
-        admin_id,
-        administrator
-    )
-    .execute(&mut *tx)
-    .await?;
+        let admin_name = new.admin_username.as_str();
+        let created_admin = AuditEvent {
+            target: Some(Target { kind: "user", id: admin_id, name: admin_name }),
+            changes: json!({
+                "username": {"before": null, "after": admin_name},
+                "email": {"before": null, "after": new.admin_email.as_str()},
+                "user_type": {"before": null, "after": "tenant_admin"},
+                "roles": {"before": [], "after": ["Administrator"]},
+                "password": {"before": null, "after": "temporary password set"},
+            }),
+            client: Some(client),
+            ..AuditEvent::new(tenant.id, AuditActor::from(actor), "user.created")
+        };
+        audit::record(&mut tx, &created_admin).await?;
+        // Recorded in the new tenant's trail and in the platform's.
+        let mut created_tenant = AuditEvent {
+            target: Some(Target { kind: "tenant", id: tenant.id, name: new.slug.as_str() }),
+            changes: json!({
+                "slug": {"before": null, "after": new.slug.as_str()},
+                "name": {"before": null, "after": new.name},
+            }),
+            client: Some(client),
+            ..AuditEvent::new(tenant.id, AuditActor::from(actor), "tenant.created")
+        };
+        audit::record(&mut tx, &created_tenant).await?;
+        tenancy::enter(&mut tx, actor.tenant_id).await?;
+        created_tenant.tenant_id = actor.tenant_id;
+        audit::record(&mut tx, &created_tenant).await?;
+        tx.commit().await?;
 
-    let admin_name = new.admin_username.as_str();
-    let created_admin = AuditEvent {
-        target: Some(Target { kind: "user", id: admin_id, name: admin_name }),
-        changes: json!({
-            "username": {"before": null, "after": admin_name},
-            "email": {"before": null, "after": new.admin_email.as_str()},
-            "user_type": {"before": null, "after": "tenant_admin"},
-            "roles": {"before": [], "after": ["Administrator"]},
-            "password": {"before": null, "after": "temporary password set"},
-        }),
-        client: Some(client),
-        ..AuditEvent::new(tenant.id, AuditActor::from(actor), "user.created")
-    };
-    audit::record(&mut tx, &created_admin).await?;
-    // Recorded in the new tenant's trail and in the platform's.
-    let mut created_tenant = AuditEvent {
-        target: Some(Target { kind: "tenant", id: tenant.id, name: new.slug.as_str() }),
-        changes: json!({
-            "slug": {"before": null, "after": new.slug.as_str()},
-            "name": {"before": null, "after": new.name},
-        }),
-        client: Some(client),
-        ..AuditEvent::new(tenant.id, AuditActor::from(actor), "tenant.created")
-    };
-    audit::record(&mut tx, &created_tenant).await?;
-    tenancy::enter(&mut tx, actor.tenant_id).await?;
-    created_tenant.tenant_id = actor.tenant_id;
-    audit::record(&mut tx, &created_tenant).await?;
-    tx.commit().await?;
-
-    Ok(CreatedTenant {
-        tenant: Tenant {
-            id: tenant.id,
-            slug: new.slug.to_string(),
-            name: new.name,
-            user_count: 1,
-            created_at: tenant.created_at,
-        },
-        admin_username: admin_name.to_owned(),
-        temporary_password: temporary,
+        Ok(CreatedTenant {
+            tenant: Tenant {
+                id: tenant.id,
+                slug: new.slug.to_string(),
+                name: new.name,
+                user_count: 1,
+                created_at: tenant.created_at,
+            },
+            admin_username: admin_name.to_owned(),
+            temporary_password: temporary,
+        })
     })
+    .await
 }
 
 /// A unique violation of `constraint` becomes a "taken" error on `field`; anything else stays.

@@ -24,10 +24,7 @@ pub async fn list(
     actor: &Actor,
     query: &AuditQuery,
 ) -> Result<AuditPage, ServiceError> {
-    let mut tx = tenancy::begin(pool, actor.tenant_id).await?;
-    let page = list_in(&mut tx, actor, query).await?;
-    tx.commit().await?;
-    Ok(page)
+    tenancy::within(pool, actor.tenant_id, async |conn| list_in(conn, actor, query).await).await
 }
 
 /// [`list`] on a connection already entered into the actor's tenant.
@@ -61,9 +58,10 @@ pub async fn export(
     let filter = AuditQuery { cursor: None, limit: None, ..query.clone() }
         .check()
         .map_err(ServiceError::Validation)?;
-    let mut tx = tenancy::begin(pool, actor.tenant_id).await?;
-    let rows = fetch(&mut tx, actor.tenant_id, &filter, None, MAX_EXPORT).await?;
-    tx.commit().await?;
+    let read = async |conn: &mut PgConnection| {
+        fetch(conn, actor.tenant_id, &filter, None, MAX_EXPORT).await
+    };
+    let rows = tenancy::within(pool, actor.tenant_id, read).await?;
     let mut csv = csv::Writer::from_writer(Vec::new());
     let internal = |e: csv::Error| ServiceError::Internal(e.to_string());
     csv.write_record([

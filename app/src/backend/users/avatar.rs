@@ -32,57 +32,49 @@ pub async fn set(
     upload: Vec<u8>,
     client: &ClientInfo,
 ) -> Result<(), ServiceError> {
-    let set = set_unrecorded(pool, actor, id, upload, client);
-    audit::refusal_recorded(pool, actor, "user.avatar_changed", Some(id), client, set).await
-}
-
-async fn set_unrecorded(
-    pool: &PgPool,
-    actor: &Actor,
-    id: Uuid,
-    upload: Vec<u8>,
-    client: &ClientInfo,
-) -> Result<(), ServiceError> {
-    actor.require(Permission::UsersUpdate)?;
-    if upload.len() > MAX_BYTES {
-        return Err(ServiceError::field("avatar", "too_large"));
-    }
-    let avatar = tokio::task::spawn_blocking(move || square(&upload))
-        .await
-        .map_err(|e| ServiceError::Internal(e.to_string()))??;
-    let tenant = actor.tenant_id;
-    let mut tx = tenancy::begin(pool, tenant).await?;
-    let user = load(&mut tx, tenant, id).await?.ok_or(ServiceError::NotFound)?;
-    checks::outranks(actor, &user.permissions)?;
-    sqlx::query!(
-        "insert into user_avatars (tenant_id, user_id, content_type, image) values ($1, $2, $3, $4)
-         on conflict (tenant_id, user_id)
-         do update set content_type = excluded.content_type, image = excluded.image, updated_at = now()",
-        tenant,
-        id,
-        avatar.content_type,
-        avatar.image
-    )
-    .execute(&mut *tx)
-    .await?;
-    sqlx::query!(
-        "update users set avatar_updated_at = now(), version = version + 1, updated_at = now()
-          where tenant_id = $1 and id = $2",
-        tenant,
-        id
-    )
-    .execute(&mut *tx)
-    .await?;
-    let event = AuditEvent {
-        target: Some(Target { kind: "user", id, name: &user.username }),
-        changes: json!({"avatar": {"before": user.has_avatar, "after": true}}),
-        details: json!({"content_type": avatar.content_type, "bytes": avatar.image.len()}),
-        client: Some(client),
-        ..AuditEvent::new(tenant, AuditActor::from(actor), "user.avatar_changed")
-    };
-    audit::record(&mut tx, &event).await?;
-    tx.commit().await?;
-    Ok(())
+    audit::refusal_recorded(pool, actor, "user.avatar_changed", Some(id), client, async move {
+        actor.require(Permission::UsersUpdate)?;
+        if upload.len() > MAX_BYTES {
+            return Err(ServiceError::field("avatar", "too_large"));
+        }
+        let avatar = tokio::task::spawn_blocking(move || square(&upload))
+            .await
+            .map_err(|e| ServiceError::Internal(e.to_string()))??;
+        let tenant = actor.tenant_id;
+        let mut tx = tenancy::begin(pool, tenant).await?;
+        let user = load(&mut tx, tenant, id).await?.ok_or(ServiceError::NotFound)?;
+        checks::outranks(actor, &user.permissions)?;
+        sqlx::query!(
+            "insert into user_avatars (tenant_id, user_id, content_type, image) values ($1, $2, $3, $4)
+             on conflict (tenant_id, user_id)
+             do update set content_type = excluded.content_type, image = excluded.image, updated_at = now()",
+            tenant,
+            id,
+            avatar.content_type,
+            avatar.image
+        )
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query!(
+            "update users set avatar_updated_at = now(), version = version + 1, updated_at = now()
+              where tenant_id = $1 and id = $2",
+            tenant,
+            id
+        )
+        .execute(&mut *tx)
+        .await?;
+        let event = AuditEvent {
+            target: Some(Target { kind: "user", id, name: &user.username }),
+            changes: json!({"avatar": {"before": user.has_avatar, "after": true}}),
+            details: json!({"content_type": avatar.content_type, "bytes": avatar.image.len()}),
+            client: Some(client),
+            ..AuditEvent::new(tenant, AuditActor::from(actor), "user.avatar_changed")
+        };
+        audit::record(&mut tx, &event).await?;
+        tx.commit().await?;
+        Ok(())
+    })
+    .await
 }
 
 /// A user's avatar, if they have one.

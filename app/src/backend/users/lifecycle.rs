@@ -97,49 +97,41 @@ pub async fn reset_password(
     id: Uuid,
     client: &ClientInfo,
 ) -> Result<TemporaryPassword, ServiceError> {
-    let reset = reset_unrecorded(pool, passwords, actor, id, client);
-    audit::refusal_recorded(pool, actor, "user.password_reset", Some(id), client, reset).await
-}
-
-async fn reset_unrecorded(
-    pool: &PgPool,
-    passwords: &Passwords,
-    actor: &Actor,
-    id: Uuid,
-    client: &ClientInfo,
-) -> Result<TemporaryPassword, ServiceError> {
-    actor.require(Permission::UsersResetPassword)?;
-    if id == actor.user_id {
-        return Err(ServiceError::Refused("Change your own password from the account menu."));
-    }
-    let temporary = password::generate_temporary();
-    let hash = passwords.hash(&temporary).await?;
-    let tenant = actor.tenant_id;
-    let mut tx = tenancy::begin(pool, tenant).await?;
-    let before = load(&mut tx, tenant, id).await?.ok_or(ServiceError::NotFound)?;
-    checks::outranks(actor, &before.permissions)?;
-    sqlx::query!(
-        "update users set password_hash = $3, must_change_password = true,
-                password_changed_at = now(), version = version + 1, updated_at = now()
-          where tenant_id = $1 and id = $2",
-        tenant,
-        id,
-        hash
-    )
-    .execute(&mut *tx)
-    .await?;
-    let ended = sessions::end_all(&mut tx, tenant, id).await?;
-    let event = AuditEvent {
-        target: Some(Target { kind: "user", id, name: &before.username }),
-        changes: json!({
-            "password": {"before": null, "after": "temporary password generated"},
-            "must_change_password": {"before": before.must_change_password, "after": true},
-        }),
-        details: json!({"temporary": true, "sessions_ended": ended}),
-        client: Some(client),
-        ..AuditEvent::new(tenant, AuditActor::from(actor), "user.password_reset")
-    };
-    audit::record(&mut tx, &event).await?;
-    tx.commit().await?;
-    Ok(TemporaryPassword { temporary_password: temporary })
+    audit::refusal_recorded(pool, actor, "user.password_reset", Some(id), client, async move {
+        actor.require(Permission::UsersResetPassword)?;
+        if id == actor.user_id {
+            return Err(ServiceError::Refused("Change your own password from the account menu."));
+        }
+        let temporary = password::generate_temporary();
+        let hash = passwords.hash(&temporary).await?;
+        let tenant = actor.tenant_id;
+        let mut tx = tenancy::begin(pool, tenant).await?;
+        let before = load(&mut tx, tenant, id).await?.ok_or(ServiceError::NotFound)?;
+        checks::outranks(actor, &before.permissions)?;
+        sqlx::query!(
+            "update users set password_hash = $3, must_change_password = true,
+                    password_changed_at = now(), version = version + 1, updated_at = now()
+              where tenant_id = $1 and id = $2",
+            tenant,
+            id,
+            hash
+        )
+        .execute(&mut *tx)
+        .await?;
+        let ended = sessions::end_all(&mut tx, tenant, id).await?;
+        let event = AuditEvent {
+            target: Some(Target { kind: "user", id, name: &before.username }),
+            changes: json!({
+                "password": {"before": null, "after": "temporary password generated"},
+                "must_change_password": {"before": before.must_change_password, "after": true},
+            }),
+            details: json!({"temporary": true, "sessions_ended": ended}),
+            client: Some(client),
+            ..AuditEvent::new(tenant, AuditActor::from(actor), "user.password_reset")
+        };
+        audit::record(&mut tx, &event).await?;
+        tx.commit().await?;
+        Ok(TemporaryPassword { temporary_password: temporary })
+    })
+    .await
 }

@@ -26,87 +26,79 @@ pub async fn create(
     form: NewUserForm,
     client: &ClientInfo,
 ) -> Result<CreatedUser, ServiceError> {
-    let create = create_unrecorded(pool, passwords, actor, form, client);
-    audit::refusal_recorded(pool, actor, "user.created", None, client, create).await
-}
+    audit::refusal_recorded(pool, actor, "user.created", None, client, async move {
+        actor.require(Permission::UsersCreate)?;
+        let new = form.validate(Utc::now()).map_err(ServiceError::Validation)?;
+        let (clear, temporary) = match new.password {
+            PasswordChoice::Generate => {
+                let temporary = password::generate_temporary();
+                (temporary.clone(), Some(temporary))
+            }
+            PasswordChoice::Set { password } => (password, None),
+        };
+        let hash = passwords.hash(&clear).await?;
 
-async fn create_unrecorded(
-    pool: &PgPool,
-    passwords: &Passwords,
-    actor: &Actor,
-    form: NewUserForm,
-    client: &ClientInfo,
-) -> Result<CreatedUser, ServiceError> {
-    actor.require(Permission::UsersCreate)?;
-    let new = form.validate(Utc::now()).map_err(ServiceError::Validation)?;
-    let (clear, temporary) = match new.password {
-        PasswordChoice::Generate => {
-            let temporary = password::generate_temporary();
-            (temporary.clone(), Some(temporary))
-        }
-        PasswordChoice::Set { password } => (password, None),
-    };
-    let hash = passwords.hash(&clear).await?;
+        let p = &new.profile;
+        let tenant = actor.tenant_id;
+        let mut tx = tenancy::begin(pool, tenant).await?;
+        let mut check = Check::default();
+        checks::unique(&mut tx, &mut check, tenant, p, None).await?;
+        checks::roles(&mut tx, &mut check, actor, new.user_type, &p.roles, &p.roles).await?;
+        checks::manager(&mut tx, &mut check, tenant, None, p.manager_id).await?;
+        check.finish(()).map_err(ServiceError::Validation)?;
 
-    let p = &new.profile;
-    let tenant = actor.tenant_id;
-    let mut tx = tenancy::begin(pool, tenant).await?;
-    let mut check = Check::default();
-    checks::unique(&mut tx, &mut check, tenant, p, None).await?;
-    checks::roles(&mut tx, &mut check, actor, new.user_type, &p.roles, &p.roles).await?;
-    checks::manager(&mut tx, &mut check, tenant, None, p.manager_id).await?;
-    check.finish(()).map_err(ServiceError::Validation)?;
+        let id = sqlx::query_scalar!(
+            "insert into users (tenant_id, first_name, last_name, email, username, phone, external_id,
+                                employee_code, timezone, position, department, location, branch, tags,
+                                manager_id, working_hours, user_type, status, console_access, expires_at,
+                                password_hash, must_change_password, password_changed_at)
+             values ($1, $2, $3, $4, $5, $6, $7, $8,
+                     coalesce($9, (select timezone from tenants where id = $1)),
+                     $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, now())
+             returning id",
+            tenant,
+            p.first_name,
+            p.last_name,
+            p.email.as_str(),
+            p.username.as_str(),
+            p.phone.as_ref().map(|x| x.as_str()),
+            p.external_id,
+            p.employee_code,
+            p.timezone.as_ref().map(|x| x.as_str()),
+            p.position,
+            p.department,
+            p.location,
+            p.branch,
+            &p.tags,
+            p.manager_id,
+            (!p.working_hours.is_empty()).then(|| Json(&p.working_hours)) as _,
+            new.user_type.as_str(),
+            new.status.as_str(),
+            p.console_access,
+            p.expires_at,
+            hash,
+            new.must_change_password,
+        )
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(checks::unique_violation)?;
+        set_roles(&mut tx, tenant, id, &p.roles).await?;
 
-    let id = sqlx::query_scalar!(
-        "insert into users (tenant_id, first_name, last_name, email, username, phone, external_id,
-                            employee_code, timezone, position, department, location, branch, tags,
-                            manager_id, working_hours, user_type, status, console_access, expires_at,
-                            password_hash, must_change_password, password_changed_at)
-         values ($1, $2, $3, $4, $5, $6, $7, $8,
-                 coalesce($9, (select timezone from tenants where id = $1)),
-                 $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, now())
-         returning id",
-        tenant,
-        p.first_name,
-        p.last_name,
-        p.email.as_str(),
-        p.username.as_str(),
-        p.phone.as_ref().map(|x| x.as_str()),
-        p.external_id,
-        p.employee_code,
-        p.timezone.as_ref().map(|x| x.as_str()),
-        p.position,
-        p.department,
-        p.location,
-        p.branch,
-        &p.tags,
-        p.manager_id,
-        (!p.working_hours.is_empty()).then(|| Json(&p.working_hours)) as _,
-        new.user_type.as_str(),
-        new.status.as_str(),
-        p.console_access,
-        p.expires_at,
-        hash,
-        new.must_change_password,
-    )
-    .fetch_one(&mut *tx)
+        let user = load(&mut tx, tenant, id).await?.ok_or(ServiceError::NotFound)?;
+        let mut changes = audit::diff(&Value::Null, &snapshot(&user));
+        let how = if temporary.is_some() { "temporary password generated" } else { "password set" };
+        changes["password"] = json!({"before": null, "after": how});
+        let event = AuditEvent {
+            target: Some(Target { kind: "user", id, name: &user.username }),
+            changes,
+            client: Some(client),
+            ..AuditEvent::new(tenant, AuditActor::from(actor), "user.created")
+        };
+        audit::record(&mut tx, &event).await?;
+        tx.commit().await?;
+        Ok(CreatedUser { user, temporary_password: temporary })
+    })
     .await
-    .map_err(checks::unique_violation)?;
-    set_roles(&mut tx, tenant, id, &p.roles).await?;
-
-    let user = load(&mut tx, tenant, id).await?.ok_or(ServiceError::NotFound)?;
-    let mut changes = audit::diff(&Value::Null, &snapshot(&user));
-    let how = if temporary.is_some() { "temporary password generated" } else { "password set" };
-    changes["password"] = json!({"before": null, "after": how});
-    let event = AuditEvent {
-        target: Some(Target { kind: "user", id, name: &user.username }),
-        changes,
-        client: Some(client),
-        ..AuditEvent::new(tenant, AuditActor::from(actor), "user.created")
-    };
-    audit::record(&mut tx, &event).await?;
-    tx.commit().await?;
-    Ok(CreatedUser { user, temporary_password: temporary })
 }
 
 /// Saves the edit form. The version must be the stored one (else 409, nothing saved); an edit
@@ -225,41 +217,33 @@ pub async fn patch(
     body: Value,
     client: &ClientInfo,
 ) -> Result<User, ServiceError> {
-    let patch = patch_unrecorded(pool, actor, id, body, client);
-    audit::refusal_recorded(pool, actor, "user.updated", Some(id), client, patch).await
-}
-
-async fn patch_unrecorded(
-    pool: &PgPool,
-    actor: &Actor,
-    id: Uuid,
-    body: Value,
-    client: &ClientInfo,
-) -> Result<User, ServiceError> {
-    actor.require(Permission::UsersUpdate)?;
-    let Value::Object(mut changed) = body else {
-        return Err(ServiceError::field("body", "invalid"));
-    };
-    if changed.contains_key("user_type") {
-        return Err(ServiceError::field("user_type", "immutable"));
-    }
-    let Some(version) = changed.remove("version").and_then(|v| v.as_i64()) else {
-        return Err(ServiceError::field("version", "required"));
-    };
-    let current = super::get(pool, actor, id).await?;
-    let mut merged = serde_json::to_value(current.fields())
-        .map_err(|e| ServiceError::Internal(e.to_string()))?;
-    let mut check = Check::default();
-    for (key, value) in changed {
-        match merged.get_mut(&key) {
-            Some(slot) => *slot = value,
-            None => check.add(&key, "unknown_field"),
+    audit::refusal_recorded(pool, actor, "user.updated", Some(id), client, async move {
+        actor.require(Permission::UsersUpdate)?;
+        let Value::Object(mut changed) = body else {
+            return Err(ServiceError::field("body", "invalid"));
+        };
+        if changed.contains_key("user_type") {
+            return Err(ServiceError::field("user_type", "immutable"));
         }
-    }
-    check.finish(()).map_err(ServiceError::Validation)?;
-    let fields: UserFields =
-        serde_json::from_value(merged).map_err(|_| ServiceError::field("body", "invalid"))?;
-    save(pool, actor, id, UserEdit { version, fields }, client).await
+        let Some(version) = changed.remove("version").and_then(|v| v.as_i64()) else {
+            return Err(ServiceError::field("version", "required"));
+        };
+        let current = super::get(pool, actor, id).await?;
+        let mut merged = serde_json::to_value(current.fields())
+            .map_err(|e| ServiceError::Internal(e.to_string()))?;
+        let mut check = Check::default();
+        for (key, value) in changed {
+            match merged.get_mut(&key) {
+                Some(slot) => *slot = value,
+                None => check.add(&key, "unknown_field"),
+            }
+        }
+        check.finish(()).map_err(ServiceError::Validation)?;
+        let fields: UserFields =
+            serde_json::from_value(merged).map_err(|_| ServiceError::field("body", "invalid"))?;
+        save(pool, actor, id, UserEdit { version, fields }, client).await
+    })
+    .await
 }
 
 /// Makes `roles` exactly the user's roles.

@@ -26,10 +26,7 @@ pub async fn list(
     actor: &Actor,
     query: &UserQuery,
 ) -> Result<UserPage, ServiceError> {
-    let mut tx = tenancy::begin(pool, actor.tenant_id).await?;
-    let page = list_in(&mut tx, actor, query).await?;
-    tx.commit().await?;
-    Ok(page)
+    tenancy::within(pool, actor.tenant_id, async |conn| list_in(conn, actor, query).await).await
 }
 
 /// [`list`] on a connection already entered into the actor's tenant.
@@ -49,10 +46,7 @@ pub async fn stats(
     actor: &Actor,
     query: &UserQuery,
 ) -> Result<UserStats, ServiceError> {
-    let mut tx = tenancy::begin(pool, actor.tenant_id).await?;
-    let stats = stats_in(&mut tx, actor, query).await?;
-    tx.commit().await?;
-    Ok(stats)
+    tenancy::within(pool, actor.tenant_id, async |conn| stats_in(conn, actor, query).await).await
 }
 
 /// [`stats`] on a connection already entered into the actor's tenant.
