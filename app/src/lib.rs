@@ -20,7 +20,8 @@ use leptos_router::path;
 
 use components::layout::AppShell;
 use pages::{
-    Audit, ChangePassword, EditUser, NewUser, NotFound, Pending, SignIn, Tenants, UserPage, Users,
+    Audit, ChangePassword, EditUser, NewRole, NewUser, NotFound, Pending, RolePage, Roles, SignIn,
+    Tenants, UserPage, Users,
 };
 
 /// The HTML document around the app, rendered by the server for every page.
@@ -82,7 +83,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("users/new") view=NewUser/>
                     <Route path=path!("users/:id") view=UserPage/>
                     <Route path=path!("users/:id/edit") view=EditUser/>
-                    <Route path=path!("roles") view=|| view! { <Pending title="Roles"/> }/>
+                    <Route path=path!("roles") view=Roles/>
+                    <Route path=path!("roles/new") view=NewRole/>
+                    <Route path=path!("roles/:id") view=RolePage/>
                     <Route path=path!("teams") view=|| view! { <Pending title="Teams"/> }/>
                     <Route path=path!("audit") view=Audit/>
                 </ParentRoute>

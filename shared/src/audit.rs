@@ -17,7 +17,7 @@ pub const PAGE_SIZE: u32 = 50;
 pub const MAX_PAGE_SIZE: u32 = 200;
 
 /// Every action Roster records, with a label for people, in display order.
-pub const ACTIONS: [(&str, &str); 13] = [
+pub const ACTIONS: [(&str, &str); 16] = [
     ("user.created", "User created"),
     ("user.updated", "User edited"),
     ("user.avatar_changed", "Photo changed"),
@@ -28,15 +28,19 @@ pub const ACTIONS: [(&str, &str); 13] = [
     ("session.signed_in", "Signed in"),
     ("session.sign_in_failed", "Sign-in failed"),
     ("session.signed_out", "Signed out"),
+    ("role.created", "Role created"),
+    ("role.updated", "Role edited"),
+    ("role.deleted", "Role deleted"),
     ("access.refused", "Access refused"),
     ("tenant.created", "Organisation created"),
     ("tenant.seeded", "Demo data loaded"),
 ];
 
 /// Families of actions (the part before the dot), for filtering by kind.
-pub const FAMILIES: [(&str, &str); 4] = [
+pub const FAMILIES: [(&str, &str); 5] = [
     ("user", "Changes to users"),
     ("session", "Sign-ins and sign-outs"),
+    ("role", "Changes to roles"),
     ("access", "Refused access"),
     ("tenant", "Organisation"),
 ];

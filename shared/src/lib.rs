@@ -12,6 +12,7 @@ pub mod error;
 pub mod password;
 pub mod permission;
 pub mod profile;
+pub mod role;
 pub mod tenant;
 pub mod user;
 pub mod user_form;

@@ -39,7 +39,11 @@ pub fn describe(code: &str) -> &'static str {
         "past" => "Choose a date in the future.",
         "unknown" => "Choose one of the options.",
         "above_ceiling" => "A role grants more than this type of user may hold.",
-        "beyond_yours" => "You cannot grant a role with permissions you do not hold.",
+        "holders_above_ceiling" => {
+            "Some users who hold this role are of a type that may not hold a permission you added."
+        }
+        "role_name_taken" => "Another role already has this name.",
+        "beyond_yours" => "You cannot grant permissions you do not hold yourself.",
         "cycle" => "This manager reports to this user already; that would make a loop.",
         "service_account" => "Service accounts use the API only.",
         "self" => "You cannot remove your own console access.",

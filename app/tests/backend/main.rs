@@ -8,6 +8,7 @@ mod auth;
 mod authorization;
 mod directory;
 mod lifecycle;
+mod roles;
 mod schema;
 mod support;
 mod users;

@@ -4,6 +4,7 @@
 mod audit;
 mod auth;
 mod extract;
+mod roles;
 mod tenants;
 mod users;
 
@@ -26,6 +27,9 @@ pub fn routes() -> Router<AppState> {
         .route("/me/password", post(auth::change_password))
         .route("/audit", get(audit::list))
         .route("/audit/export", get(audit::export))
+        .route("/permissions", get(roles::permissions))
+        .route("/roles", get(roles::list).post(roles::create))
+        .route("/roles/{id}", get(roles::get).patch(roles::patch).delete(roles::delete))
         .route("/tenants", get(tenants::list).post(tenants::create))
         .route("/users", get(users::list).post(users::create))
         .route("/users/stats", get(users::stats))

@@ -374,6 +374,34 @@ async fn every_endpoint_answers_each_kind_of_caller_as_designed(pool: PgPool) {
                 (200, ""),
             ],
         ),
+        (
+            "GET",
+            "/api/v1/roles",
+            None,
+            [
+                (401, "unauthenticated"),
+                (403, "forbidden"),
+                (403, "password_change_required"),
+                (200, ""),
+            ],
+        ),
+        (
+            "POST",
+            "/api/v1/roles",
+            Some(serde_json::json!({"name": "Desk", "permissions": ["users.read"]})),
+            [
+                (401, "unauthenticated"),
+                (403, "forbidden"),
+                (403, "password_change_required"),
+                (201, ""),
+            ],
+        ),
+        (
+            "GET",
+            "/api/v1/permissions",
+            None,
+            [(401, "unauthenticated"), (200, ""), (200, ""), (200, "")],
+        ),
         ("GET", "/api/v1/no-such-thing", None, [(404, "not_found"); 4]),
     ];
     for (method, path, body, expected) in table {

@@ -114,6 +114,13 @@ pub async fn record(conn: &mut PgConnection, event: &AuditEvent<'_>) -> Result<(
     Ok(())
 }
 
+/// What a refused action was about, named from the database when the refusal is recorded.
+#[derive(Clone, Copy, Debug)]
+pub enum Subject {
+    User(Uuid),
+    Role(Uuid),
+}
+
 /// Runs an admin action (`attempted`: the action it would record) and, when it is refused for
 /// want of permission, records `access.refused` in a transaction of its own: the action's own
 /// transaction rolls back.
@@ -121,26 +128,29 @@ pub async fn refusal_recorded<T>(
     pool: &PgPool,
     actor: &Actor,
     attempted: &str,
-    target_user: Option<Uuid>,
+    subject: Option<Subject>,
     client: &ClientInfo,
     action: impl Future<Output = Result<T, ServiceError>>,
 ) -> Result<T, ServiceError> {
     let result = action.await;
     if matches!(result, Err(ServiceError::Forbidden)) {
         let mut tx = tenancy::begin(pool, actor.tenant_id).await?;
-        let name = match target_user {
-            Some(id) => sqlx::query_scalar!(
-                "select username from users where tenant_id = $1 and id = $2",
-                actor.tenant_id,
-                id
-            )
-            .fetch_optional(&mut *tx)
-            .await?
-            .map(|name| (id, name)),
-            None => None,
+        let (kind, sql, id) = match subject {
+            Some(Subject::User(id)) => {
+                ("user", "select username from users where tenant_id = $1 and id = $2", id)
+            }
+            Some(Subject::Role(id)) => {
+                ("role", "select name from roles where tenant_id = $1 and id = $2", id)
+            }
+            None => ("", "", Uuid::nil()),
+        };
+        let name: Option<String> = if sql.is_empty() {
+            None
+        } else {
+            sqlx::query_scalar(sql).bind(actor.tenant_id).bind(id).fetch_optional(&mut *tx).await?
         };
         let event = AuditEvent {
-            target: name.as_ref().map(|(id, name)| Target { kind: "user", id: *id, name }),
+            target: name.as_deref().map(|name| Target { kind, id, name }),
             details: json!({ "attempted": attempted }),
             client: Some(client),
             ..AuditEvent::new(actor.tenant_id, AuditActor::from(actor), "access.refused")

@@ -8,7 +8,7 @@ use sqlx::PgPool;
 use std::io::Cursor;
 use uuid::Uuid;
 
-use super::super::audit::{self, AuditActor, AuditEvent, Target};
+use super::super::audit::{self, AuditActor, AuditEvent, Subject, Target};
 use super::super::sessions::ClientInfo;
 use super::super::{Actor, ServiceError, tenancy};
 use super::{checks, load};
@@ -32,7 +32,7 @@ pub async fn set(
     upload: Vec<u8>,
     client: &ClientInfo,
 ) -> Result<(), ServiceError> {
-    audit::refusal_recorded(pool, actor, "user.avatar_changed", Some(id), client, async move {
+    audit::refusal_recorded(pool, actor, "user.avatar_changed", Some(Subject::User(id)), client, async move {
         actor.require(Permission::UsersUpdate)?;
         if upload.len() > MAX_BYTES {
             return Err(ServiceError::field("avatar", "too_large"));

@@ -7,7 +7,7 @@ use shared::{Permission, UserStatus};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use super::super::audit::{self, AuditActor, AuditEvent, Target};
+use super::super::audit::{self, AuditActor, AuditEvent, Subject, Target};
 use super::super::password::{self, Passwords};
 use super::super::sessions::{self, ClientInfo};
 use super::super::{Actor, ServiceError, tenancy};
@@ -20,7 +20,7 @@ pub async fn suspend(
     id: Uuid,
     client: &ClientInfo,
 ) -> Result<User, ServiceError> {
-    audit::refusal_recorded(pool, actor, "user.suspended", Some(id), client, async {
+    audit::refusal_recorded(pool, actor, "user.suspended", Some(Subject::User(id)), client, async {
         actor.require(Permission::UsersSuspend)?;
         if id == actor.user_id {
             return Err(ServiceError::Refused("You cannot suspend yourself."));
@@ -37,10 +37,17 @@ pub async fn reactivate(
     id: Uuid,
     client: &ClientInfo,
 ) -> Result<User, ServiceError> {
-    audit::refusal_recorded(pool, actor, "user.reactivated", Some(id), client, async {
-        actor.require(Permission::UsersSuspend)?;
-        set_status(pool, actor, id, UserStatus::Active, client).await
-    })
+    audit::refusal_recorded(
+        pool,
+        actor,
+        "user.reactivated",
+        Some(Subject::User(id)),
+        client,
+        async {
+            actor.require(Permission::UsersSuspend)?;
+            set_status(pool, actor, id, UserStatus::Active, client).await
+        },
+    )
     .await
 }
 
@@ -97,41 +104,50 @@ pub async fn reset_password(
     id: Uuid,
     client: &ClientInfo,
 ) -> Result<TemporaryPassword, ServiceError> {
-    audit::refusal_recorded(pool, actor, "user.password_reset", Some(id), client, async move {
-        actor.require(Permission::UsersResetPassword)?;
-        if id == actor.user_id {
-            return Err(ServiceError::Refused("Change your own password from the account menu."));
-        }
-        let temporary = password::generate_temporary();
-        let hash = passwords.hash(&temporary).await?;
-        let tenant = actor.tenant_id;
-        let mut tx = tenancy::begin(pool, tenant).await?;
-        let before = load(&mut tx, tenant, id).await?.ok_or(ServiceError::NotFound)?;
-        checks::outranks(actor, &before.permissions)?;
-        sqlx::query!(
-            "update users set password_hash = $3, must_change_password = true,
+    audit::refusal_recorded(
+        pool,
+        actor,
+        "user.password_reset",
+        Some(Subject::User(id)),
+        client,
+        async move {
+            actor.require(Permission::UsersResetPassword)?;
+            if id == actor.user_id {
+                return Err(ServiceError::Refused(
+                    "Change your own password from the account menu.",
+                ));
+            }
+            let temporary = password::generate_temporary();
+            let hash = passwords.hash(&temporary).await?;
+            let tenant = actor.tenant_id;
+            let mut tx = tenancy::begin(pool, tenant).await?;
+            let before = load(&mut tx, tenant, id).await?.ok_or(ServiceError::NotFound)?;
+            checks::outranks(actor, &before.permissions)?;
+            sqlx::query!(
+                "update users set password_hash = $3, must_change_password = true,
                     password_changed_at = now(), version = version + 1, updated_at = now()
               where tenant_id = $1 and id = $2",
-            tenant,
-            id,
-            hash
-        )
-        .execute(&mut *tx)
-        .await?;
-        let ended = sessions::end_all(&mut tx, tenant, id).await?;
-        let event = AuditEvent {
-            target: Some(Target { kind: "user", id, name: &before.username }),
-            changes: json!({
-                "password": {"before": null, "after": "temporary password generated"},
-                "must_change_password": {"before": before.must_change_password, "after": true},
-            }),
-            details: json!({"temporary": true, "sessions_ended": ended}),
-            client: Some(client),
-            ..AuditEvent::new(tenant, AuditActor::from(actor), "user.password_reset")
-        };
-        audit::record(&mut tx, &event).await?;
-        tx.commit().await?;
-        Ok(TemporaryPassword { temporary_password: temporary })
-    })
+                tenant,
+                id,
+                hash
+            )
+            .execute(&mut *tx)
+            .await?;
+            let ended = sessions::end_all(&mut tx, tenant, id).await?;
+            let event = AuditEvent {
+                target: Some(Target { kind: "user", id, name: &before.username }),
+                changes: json!({
+                    "password": {"before": null, "after": "temporary password generated"},
+                    "must_change_password": {"before": before.must_change_password, "after": true},
+                }),
+                details: json!({"temporary": true, "sessions_ended": ended}),
+                client: Some(client),
+                ..AuditEvent::new(tenant, AuditActor::from(actor), "user.password_reset")
+            };
+            audit::record(&mut tx, &event).await?;
+            tx.commit().await?;
+            Ok(TemporaryPassword { temporary_password: temporary })
+        },
+    )
     .await
 }

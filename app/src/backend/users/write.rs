@@ -10,7 +10,7 @@ use sqlx::PgPool;
 use sqlx::types::Json;
 use uuid::Uuid;
 
-use super::super::audit::{self, AuditActor, AuditEvent, Target};
+use super::super::audit::{self, AuditActor, AuditEvent, Subject, Target};
 use super::super::password::{self, Passwords};
 use super::super::sessions::ClientInfo;
 use super::super::{Actor, ServiceError, tenancy};
@@ -112,7 +112,8 @@ pub async fn update(
     client: &ClientInfo,
 ) -> Result<User, ServiceError> {
     let save = save(pool, actor, id, edit, client);
-    audit::refusal_recorded(pool, actor, "user.updated", Some(id), client, save).await
+    audit::refusal_recorded(pool, actor, "user.updated", Some(Subject::User(id)), client, save)
+        .await
 }
 
 async fn save(
@@ -217,32 +218,39 @@ pub async fn patch(
     body: Value,
     client: &ClientInfo,
 ) -> Result<User, ServiceError> {
-    audit::refusal_recorded(pool, actor, "user.updated", Some(id), client, async move {
-        actor.require(Permission::UsersUpdate)?;
-        let Value::Object(mut changed) = body else {
-            return Err(ServiceError::field("body", "invalid"));
-        };
-        if changed.contains_key("user_type") {
-            return Err(ServiceError::field("user_type", "immutable"));
-        }
-        let Some(version) = changed.remove("version").and_then(|v| v.as_i64()) else {
-            return Err(ServiceError::field("version", "required"));
-        };
-        let current = super::get(pool, actor, id).await?;
-        let mut merged = serde_json::to_value(current.fields())
-            .map_err(|e| ServiceError::Internal(e.to_string()))?;
-        let mut check = Check::default();
-        for (key, value) in changed {
-            match merged.get_mut(&key) {
-                Some(slot) => *slot = value,
-                None => check.add(&key, "unknown_field"),
+    audit::refusal_recorded(
+        pool,
+        actor,
+        "user.updated",
+        Some(Subject::User(id)),
+        client,
+        async move {
+            actor.require(Permission::UsersUpdate)?;
+            let Value::Object(mut changed) = body else {
+                return Err(ServiceError::field("body", "invalid"));
+            };
+            if changed.contains_key("user_type") {
+                return Err(ServiceError::field("user_type", "immutable"));
             }
-        }
-        check.finish(()).map_err(ServiceError::Validation)?;
-        let fields: UserFields =
-            serde_json::from_value(merged).map_err(|_| ServiceError::field("body", "invalid"))?;
-        save(pool, actor, id, UserEdit { version, fields }, client).await
-    })
+            let Some(version) = changed.remove("version").and_then(|v| v.as_i64()) else {
+                return Err(ServiceError::field("version", "required"));
+            };
+            let current = super::get(pool, actor, id).await?;
+            let mut merged = serde_json::to_value(current.fields())
+                .map_err(|e| ServiceError::Internal(e.to_string()))?;
+            let mut check = Check::default();
+            for (key, value) in changed {
+                match merged.get_mut(&key) {
+                    Some(slot) => *slot = value,
+                    None => check.add(&key, "unknown_field"),
+                }
+            }
+            check.finish(()).map_err(ServiceError::Validation)?;
+            let fields: UserFields = serde_json::from_value(merged)
+                .map_err(|_| ServiceError::field("body", "invalid"))?;
+            save(pool, actor, id, UserEdit { version, fields }, client).await
+        },
+    )
     .await
 }
 

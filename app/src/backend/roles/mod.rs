@@ -1,4 +1,9 @@
-//! System roles: seeded into every tenant at creation, read-only.
+//! Roles: the system roles seeded into every tenant at creation (read-only), and (in
+//! [`manage`]) listing, creating, editing and deleting the tenant's custom roles.
+
+mod manage;
+
+pub use manage::{create, delete, get, list, update};
 
 use shared::Permission::{self, *};
 use sqlx::PgConnection;

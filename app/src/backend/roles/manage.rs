@@ -1,0 +1,309 @@
+//! The tenant's roles: listed with their member counts (from the counters the directory keeps),
+//! and custom ones created, edited (with `version`: a stale edit answers 409) and deleted, each
+//! in one transaction with its audit event. System roles are read-only.
+//!
+//! Nobody grants what they do not hold, and a role never grants a holder more than their user
+//! type's ceiling: adding a permission that some holder's type may not hold is refused. Every
+//! request loads its actor's permissions afresh, so a change applies from the holders' next
+//! request.
+
+use chrono::{DateTime, Utc};
+use serde_json::{Value, json};
+use shared::role::{DeletedRole, Role, RoleForm, RoleUpdate, ValidRole};
+use shared::{Permission, Permissions, UserType};
+use sqlx::{PgConnection, PgPool};
+use uuid::Uuid;
+
+use crate::backend::audit::{self, AuditActor, AuditEvent, Subject, Target};
+use crate::backend::sessions::ClientInfo;
+use crate::backend::{Actor, ServiceError, tenancy};
+
+/// Every role of the actor's tenant: system roles first, then by name.
+pub async fn list(pool: &PgPool, actor: &Actor) -> Result<Vec<Role>, ServiceError> {
+    actor.require(Permission::RolesRead)?;
+    tenancy::within(pool, actor.tenant_id, async |conn| fetch(conn, actor.tenant_id, None).await)
+        .await
+}
+
+/// One role of the actor's tenant.
+pub async fn get(pool: &PgPool, actor: &Actor, id: Uuid) -> Result<Role, ServiceError> {
+    actor.require(Permission::RolesRead)?;
+    let read = async |conn: &mut PgConnection| one(conn, actor.tenant_id, id).await;
+    tenancy::within(pool, actor.tenant_id, read).await
+}
+
+/// Creates a custom role.
+pub async fn create(
+    pool: &PgPool,
+    actor: &Actor,
+    form: RoleForm,
+    client: &ClientInfo,
+) -> Result<Role, ServiceError> {
+    audit::refusal_recorded(pool, actor, "role.created", None, client, async move {
+        actor.require(Permission::RolesManage)?;
+        let valid = form.validate().map_err(ServiceError::Validation)?;
+        within_yours(actor, &valid.permissions)?;
+        let tenant = actor.tenant_id;
+        let mut tx = tenancy::begin(pool, tenant).await?;
+        let keys = keys(&valid.permissions);
+        let id: Uuid = sqlx::query_scalar(
+            "insert into roles (tenant_id, name, description, permissions)
+             values ($1, $2, $3, $4) returning id",
+        )
+        .bind(tenant)
+        .bind(&valid.name)
+        .bind(&valid.description)
+        .bind(&keys)
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(name_taken)?;
+        let role = one(&mut tx, tenant, id).await?;
+        let event = AuditEvent {
+            target: Some(Target { kind: "role", id, name: &role.name }),
+            changes: audit::diff(&Value::Null, &snapshot(&role)),
+            client: Some(client),
+            ..AuditEvent::new(tenant, AuditActor::from(actor), "role.created")
+        };
+        audit::record(&mut tx, &event).await?;
+        tx.commit().await?;
+        Ok(role)
+    })
+    .await
+}
+
+/// Saves a custom role's name, description and permissions; its assignments stay.
+pub async fn update(
+    pool: &PgPool,
+    actor: &Actor,
+    id: Uuid,
+    update: RoleUpdate,
+    client: &ClientInfo,
+) -> Result<Role, ServiceError> {
+    let subject = Some(Subject::Role(id));
+    audit::refusal_recorded(pool, actor, "role.updated", subject, client, async move {
+        actor.require(Permission::RolesManage)?;
+        let valid = update.form.validate().map_err(ServiceError::Validation)?;
+        let tenant = actor.tenant_id;
+        let mut tx = tenancy::begin(pool, tenant).await?;
+        let before = editable(&mut tx, tenant, id).await?;
+        if before.version != update.version {
+            return Err(ServiceError::Conflict(
+                "Someone else changed this role; reload it to see their changes.".into(),
+            ));
+        }
+        let held: Permissions = before.permissions.iter().copied().collect();
+        let added: Permissions = valid.permissions.difference(&held).copied().collect();
+        within_yours(actor, &added)?;
+        within_holders_ceilings(&mut tx, tenant, id, &added).await?;
+        if unchanged(&before, &valid) {
+            return Ok(before);
+        }
+        sqlx::query(
+            "update roles set name = $3, description = $4, permissions = $5,
+                              version = version + 1, updated_at = now()
+              where tenant_id = $1 and id = $2",
+        )
+        .bind(tenant)
+        .bind(id)
+        .bind(&valid.name)
+        .bind(&valid.description)
+        .bind(keys(&valid.permissions))
+        .execute(&mut *tx)
+        .await
+        .map_err(name_taken)?;
+        let after = one(&mut tx, tenant, id).await?;
+        let event = AuditEvent {
+            target: Some(Target { kind: "role", id, name: &after.name }),
+            changes: audit::diff(&snapshot(&before), &snapshot(&after)),
+            client: Some(client),
+            ..AuditEvent::new(tenant, AuditActor::from(actor), "role.updated")
+        };
+        audit::record(&mut tx, &event).await?;
+        tx.commit().await?;
+        Ok(after)
+    })
+    .await
+}
+
+/// Deletes a custom role: its holders lose it and teams that gave it by default give none, all
+/// in one transaction.
+pub async fn delete(
+    pool: &PgPool,
+    actor: &Actor,
+    id: Uuid,
+    client: &ClientInfo,
+) -> Result<DeletedRole, ServiceError> {
+    let subject = Some(Subject::Role(id));
+    audit::refusal_recorded(pool, actor, "role.deleted", subject, client, async move {
+        actor.require(Permission::RolesManage)?;
+        let tenant = actor.tenant_id;
+        let mut tx = tenancy::begin(pool, tenant).await?;
+        let role = editable(&mut tx, tenant, id).await?;
+        let removed = sqlx::query("delete from user_roles where tenant_id = $1 and role_id = $2")
+            .bind(tenant)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        let cleared = sqlx::query(
+            "update teams set default_role_id = null, updated_at = now()
+              where tenant_id = $1 and default_role_id = $2",
+        )
+        .bind(tenant)
+        .bind(id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        sqlx::query("delete from roles where tenant_id = $1 and id = $2")
+            .bind(tenant)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        let deleted =
+            DeletedRole { assignments_removed: removed as i64, teams_cleared: cleared as i64 };
+        let event = AuditEvent {
+            target: Some(Target { kind: "role", id, name: &role.name }),
+            changes: audit::diff(
+                &snapshot(&role),
+                &json!({"name": null, "description": null, "permissions": null}),
+            ),
+            details: json!(deleted),
+            client: Some(client),
+            ..AuditEvent::new(tenant, AuditActor::from(actor), "role.deleted")
+        };
+        audit::record(&mut tx, &event).await?;
+        tx.commit().await?;
+        Ok(deleted)
+    })
+    .await
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: Uuid,
+    name: String,
+    description: String,
+    permissions: Vec<String>,
+    is_system: bool,
+    members: i64,
+    version: i64,
+    updated_at: DateTime<Utc>,
+}
+
+/// The tenant's roles (or the one with `id`), with their direct holders counted.
+async fn fetch(
+    conn: &mut PgConnection,
+    tenant: Uuid,
+    id: Option<Uuid>,
+) -> Result<Vec<Role>, ServiceError> {
+    let rows: Vec<Row> = sqlx::query_as(
+        "select r.id, r.name, r.description, r.permissions, r.is_system, r.version, r.updated_at,
+                coalesce((select sum(c.users) from role_user_counts c
+                           where c.tenant_id = r.tenant_id and c.role_id = r.id), 0)::bigint
+                    as members
+           from roles r
+          where r.tenant_id = $1 and ($2::uuid is null or r.id = $2)
+          order by r.is_system desc, lower(r.name)",
+    )
+    .bind(tenant)
+    .bind(id)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Role {
+            id: r.id,
+            name: r.name,
+            description: r.description,
+            // Keys no longer in the catalogue are left out rather than failing the request.
+            permissions: r.permissions.iter().filter_map(|k| k.parse().ok()).collect(),
+            is_system: r.is_system,
+            members: r.members,
+            version: r.version,
+            updated_at: r.updated_at,
+        })
+        .collect())
+}
+
+async fn one(conn: &mut PgConnection, tenant: Uuid, id: Uuid) -> Result<Role, ServiceError> {
+    fetch(conn, tenant, Some(id)).await?.into_iter().next().ok_or(ServiceError::NotFound)
+}
+
+/// The role, locked for the rest of the transaction; system roles are refused.
+async fn editable(conn: &mut PgConnection, tenant: Uuid, id: Uuid) -> Result<Role, ServiceError> {
+    sqlx::query("select 1 from roles where tenant_id = $1 and id = $2 for update")
+        .bind(tenant)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    let role = one(conn, tenant, id).await?;
+    if role.is_system {
+        return Err(ServiceError::Refused(
+            "System roles are read-only; create a custom role with the permissions you need.",
+        ));
+    }
+    Ok(role)
+}
+
+/// Nobody grants a permission they do not hold.
+fn within_yours(actor: &Actor, granted: &Permissions) -> Result<(), ServiceError> {
+    if granted.is_subset(&actor.permissions) {
+        Ok(())
+    } else {
+        Err(ServiceError::field("permissions", "beyond_yours"))
+    }
+}
+
+/// Permissions added to a role must be within the ceiling of every user type that holds it, by
+/// assignment or through a team's default role.
+async fn within_holders_ceilings(
+    conn: &mut PgConnection,
+    tenant: Uuid,
+    role: Uuid,
+    added: &Permissions,
+) -> Result<(), ServiceError> {
+    if added.is_empty() {
+        return Ok(());
+    }
+    let types: Vec<String> = sqlx::query_scalar(
+        "select distinct u.user_type from users u
+          where u.tenant_id = $1
+            and (u.id in (select user_id from user_roles where tenant_id = $1 and role_id = $2)
+                 or u.id in (select m.user_id from team_members m
+                               join teams t on t.tenant_id = m.tenant_id and t.id = m.team_id
+                              where t.tenant_id = $1 and t.default_role_id = $2))",
+    )
+    .bind(tenant)
+    .bind(role)
+    .fetch_all(conn)
+    .await?;
+    let too_high = types
+        .iter()
+        .filter_map(|t| t.parse::<UserType>().ok())
+        .any(|t| !added.is_subset(&t.ceiling()));
+    if too_high { Err(ServiceError::field("permissions", "holders_above_ceiling")) } else { Ok(()) }
+}
+
+fn unchanged(role: &Role, valid: &ValidRole) -> bool {
+    role.name == valid.name
+        && role.description == valid.description
+        && role.permissions.iter().copied().collect::<Permissions>() == valid.permissions
+}
+
+fn keys(permissions: &Permissions) -> Vec<String> {
+    permissions.iter().map(|p| p.key().to_owned()).collect()
+}
+
+/// What the audit diff compares.
+fn snapshot(role: &Role) -> Value {
+    let permissions: Vec<&str> = role.permissions.iter().map(|p| p.key()).collect();
+    json!({"name": role.name, "description": role.description, "permissions": permissions})
+}
+
+/// Another role of the tenant has the name (any case): a field error, not a 500.
+fn name_taken(err: sqlx::Error) -> ServiceError {
+    match err.as_database_error().and_then(|e| e.constraint()) {
+        Some("roles_name_key") => ServiceError::field("name", "role_name_taken"),
+        _ => ServiceError::Database(err),
+    }
+}

@@ -1,0 +1,319 @@
+//! `/roles`: the tenant's system and custom roles with their member counts; `/roles/new` and
+//! `/roles/{id}`: a role's name, description and permission matrix (permissions grouped, a
+//! checkbox per permission and per group). System roles open read-only; deleting a custom role
+//! says first how many users lose it.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use leptos_router::hooks::{use_navigate, use_params_map};
+use shared::role::{Role, RoleForm, RoleUpdate};
+use shared::{ApiError, ErrorCode, Permission, PermissionGroup, Permissions, Uuid};
+
+use crate::api::auth::current_user;
+use crate::api::roles::{create_role, delete_role, get_role, list_roles, update_role};
+use crate::components::dialog::{Confirm, ConfirmDialog};
+use crate::components::forms::{FieldErrors, FormAlert};
+
+/// The groups of the matrix, in display order.
+const GROUPS: [PermissionGroup; 4] = [
+    PermissionGroup::Users,
+    PermissionGroup::Access,
+    PermissionGroup::Audit,
+    PermissionGroup::Tenant,
+];
+
+/// Whether the signed-in user may create, edit and delete roles.
+fn can_manage() -> Resource<bool> {
+    Resource::new(
+        || (),
+        |_| async {
+            current_user().await.ok().flatten().is_some_and(|me| me.can(Permission::RolesManage))
+        },
+    )
+}
+
+#[component]
+pub fn Roles() -> impl IntoView {
+    let roles = Resource::new(|| (), |_| list_roles());
+    let manage = can_manage();
+    view! {
+        <Title text="Roles · Roster"/>
+        <header class="page-header">
+            <h1>"Roles"</h1>
+            <Transition fallback=|| ()>
+                {move || Suspend::new(async move {
+                    manage.await.then(|| view! { <A href="/roles/new" attr:class="button primary">"New role"</A> })
+                })}
+            </Transition>
+        </header>
+        <Transition fallback=|| view! { <p class="loading" role="status">"Loading roles…"</p> }>
+            {move || Suspend::new(async move {
+                match roles.await {
+                    Ok(list) => view! { <RoleTable list/> }.into_any(),
+                    Err(err) => view! { <p class="alert error" role="alert">{err.message}</p> }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn RoleTable(list: Vec<Role>) -> impl IntoView {
+    let rows = list
+        .into_iter()
+        .map(|role| {
+            let kind = if role.is_system { "System" } else { "Custom" };
+            view! {
+                <tr>
+                    <td data-label="Role">
+                        <A href=format!("/roles/{}", role.id)>{role.name}</A>" "
+                        <span class=format!("badge {}", kind.to_lowercase())>{kind}</span>
+                    </td>
+                    <td data-label="Description" class="muted">{role.description}</td>
+                    <td data-label="Permissions" class="num">{role.permissions.len()}</td>
+                    <td data-label="Members" class="num">{role.members}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <div class="card table-card">
+            <table class="table roles-table">
+                <thead>
+                    <tr>
+                        <th scope="col">"Role"</th>
+                        <th scope="col">"Description"</th>
+                        <th scope="col" class="num">"Permissions"</th>
+                        <th scope="col" class="num">"Members"</th>
+                    </tr>
+                </thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
+    }
+}
+
+/// `/roles/new`.
+#[component]
+pub fn NewRole() -> impl IntoView {
+    let manage = can_manage();
+    view! {
+        <Title text="New role · Roster"/>
+        <Transition fallback=|| view! { <p class="loading" role="status">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                let editable = manage.await;
+                view! { <RoleEditor role=None editable/> }
+            })}
+        </Transition>
+    }
+}
+
+/// `/roles/{id}`.
+#[component]
+pub fn RolePage() -> impl IntoView {
+    let params = use_params_map();
+    let role = Resource::new(
+        move || params.read().get("id").and_then(|id| id.parse::<Uuid>().ok()),
+        |id| async move {
+            match id {
+                Some(id) => get_role(id).await,
+                None => Err(ApiError::new(ErrorCode::NotFound, "There is no such role.")),
+            }
+        },
+    );
+    let manage = can_manage();
+    view! {
+        <Transition fallback=|| view! { <p class="loading" role="status">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                match role.await {
+                    Ok(role) => {
+                        let editable = manage.await && !role.is_system;
+                        view! { <RoleEditor role=Some(role) editable/> }.into_any()
+                    }
+                    Err(err) => view! {
+                        <Title text="Role · Roster"/>
+                        <p class="alert error" role="alert">{err.message}</p>
+                        <A href="/roles">"Back to roles"</A>
+                    }.into_any(),
+                }
+            })}
+        </Transition>
+    }
+}
+
+/// The form and matrix of a new role (`role` none) or an existing one.
+#[component]
+fn RoleEditor(role: Option<Role>, editable: bool) -> impl IntoView {
+    let form = RwSignal::new(role.as_ref().map(RoleForm::of).unwrap_or_default());
+    let held = move || -> Permissions {
+        form.with(|f| f.permissions.iter().filter_map(|k| k.parse().ok()).collect())
+    };
+    let error = RwSignal::new(None::<ApiError>);
+    let busy = RwSignal::new(false);
+    let navigate = use_navigate();
+    let codes = move |field: &'static str| {
+        Signal::derive(move || {
+            error
+                .with(|e| e.as_ref().and_then(|e| e.fields.get(field).cloned()).unwrap_or_default())
+        })
+    };
+    let alert = Signal::derive(move || error.get().filter(|e| e.fields.is_empty()));
+    let (id, version, title) = match &role {
+        Some(r) => (Some(r.id), r.version, r.name.clone()),
+        None => (None, 0, "New role".to_owned()),
+    };
+    let save = {
+        let navigate = navigate.clone();
+        move |ev: leptos::ev::SubmitEvent| {
+            ev.prevent_default();
+            let (navigate, submitted) = (navigate.clone(), form.get_untracked());
+            busy.set(true);
+            spawn_local(async move {
+                let saved = match id {
+                    Some(id) => update_role(id, RoleUpdate { version, form: submitted }).await,
+                    None => create_role(submitted).await,
+                };
+                busy.set(false);
+                match saved {
+                    Ok(role) => navigate(&format!("/roles/{}", role.id), Default::default()),
+                    Err(err) => error.set(Some(err)),
+                }
+            });
+        }
+    };
+    let ask = RwSignal::new(None::<Confirm>);
+    let members = role.as_ref().map_or(0, |r| r.members);
+    let confirm_delete = move |_| {
+        let lose = match members {
+            0 => "Nobody holds it.".to_owned(),
+            1 => "1 user holds it and will lose it.".to_owned(),
+            n => format!("{n} users hold it and will lose it."),
+        };
+        ask.set(Some(Confirm {
+            title: format!("Delete the role “{}”?", form.with_untracked(|f| f.name.clone())),
+            message: format!("{lose} Teams that give it by default will give no role."),
+            confirm_label: "Delete role",
+        }))
+    };
+    let on_delete = Callback::new(move |_| {
+        let Some(id) = id else { return };
+        let navigate = navigate.clone();
+        spawn_local(async move {
+            match delete_role(id).await {
+                Ok(_) => navigate("/roles", Default::default()),
+                Err(err) => error.set(Some(err)),
+            }
+        });
+    });
+    let system = role.as_ref().is_some_and(|r| r.is_system);
+    let text_input = move |name: &'static str, label: &'static str| {
+        let id = format!("role-{name}");
+        let errors_id = format!("{id}-errors");
+        view! {
+            <div class="field">
+                <label for=id.clone()>{label}</label>
+                <input id=id type="text" required=name == "name" disabled=!editable aria-describedby=errors_id.clone()
+                    prop:value=move || form.with(|f| if name == "name" { f.name.clone() } else { f.description.clone() })
+                    on:input=move |ev| {
+                        let value = event_target_value(&ev);
+                        form.update(|f| if name == "name" { f.name = value } else { f.description = value });
+                    }/>
+                <FieldErrors id=errors_id codes=codes(name)/>
+            </div>
+        }
+    };
+    view! {
+        <Title text=format!("{title} · Roles · Roster")/>
+        <header class="page-header">
+            <h1>{title}</h1>
+            {(editable && id.is_some()).then(|| view! {
+                <button type="button" class="button danger" on:click=confirm_delete>"Delete role"</button>
+            })}
+        </header>
+        {system.then(|| view! {
+            <p class="notice" role="note">"System roles are read-only. To grant a different set of permissions, create a custom role."</p>
+        })}
+        <form class="card role-form" on:submit=save novalidate>
+            <FormAlert error=alert/>
+            {text_input("name", "Name")}
+            {text_input("description", "Description")}
+            <h2>"Permissions"</h2>
+            <FieldErrors id="role-permissions-errors" codes=codes("permissions")/>
+            <div class="permission-matrix">
+                {GROUPS.into_iter().map(|group| view! { <GroupBox group form held editable/> }).collect_view()}
+            </div>
+            {editable.then(|| view! {
+                <div class="button-row">
+                    <button type="submit" class="button primary" disabled=move || busy.get()>
+                        {if id.is_some() { "Save changes" } else { "Create role" }}
+                    </button>
+                    <A href="/roles" attr:class="button">"Cancel"</A>
+                </div>
+            })}
+        </form>
+        <ConfirmDialog ask on_confirm=on_delete/>
+    }
+}
+
+/// One group of the matrix: a checkbox for the whole group (mixed when some are held) and one
+/// per permission.
+#[component]
+fn GroupBox(
+    group: PermissionGroup,
+    form: RwSignal<RoleForm>,
+    held: impl Fn() -> Permissions + Copy + Send + Sync + 'static,
+    editable: bool,
+) -> impl IntoView {
+    let members: Vec<Permission> =
+        Permission::ALL.into_iter().filter(|p| p.group() == group).collect();
+    let all = members.clone();
+    let count = move || all.iter().filter(|p| held().contains(p)).count();
+    let size = members.len();
+    let set = move |permissions: &[Permission], on: bool| {
+        form.update(|f| {
+            let mut now: Permissions =
+                f.permissions.iter().filter_map(|k| k.parse().ok()).collect();
+            for p in permissions {
+                if on {
+                    now.insert(*p);
+                } else {
+                    now.remove(p);
+                }
+            }
+            f.permissions = now.iter().map(|p| p.key().to_owned()).collect();
+        })
+    };
+    let whole = members.clone();
+    let count_whole = count.clone();
+    let boxes = members
+        .into_iter()
+        .map(|p| {
+            view! {
+                <li>
+                    <label class="check">
+                        <input type="checkbox" disabled=!editable
+                            prop:checked=move || held().contains(&p)
+                            on:change=move |ev| set(&[p], event_target_checked(&ev))/>
+                        <span><code>{p.key()}</code><small class="muted">{p.description()}</small></span>
+                    </label>
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <fieldset class="permission-group">
+            <legend>
+                <label class="check">
+                    <input type="checkbox" disabled=!editable
+                        prop:checked=move || count_whole() == size
+                        prop:indeterminate=move || { let n = count(); n > 0 && n < size }
+                        on:change=move |ev| set(&whole, event_target_checked(&ev))/>
+                    <span>{group.label()}</span>
+                </label>
+            </legend>
+            <ul>{boxes}</ul>
+        </fieldset>
+    }
+}

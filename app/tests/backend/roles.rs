@@ -1,0 +1,160 @@
+//! Custom roles: created, edited and deleted with their audit events, effective from their
+//! holders' next request, never above a holder's ceiling or the editor's own permissions, and
+//! system roles read-only.
+
+use app::backend::{Actor, ServiceError, roles, users};
+use shared::audit::AuditQuery;
+use shared::role::{RoleForm, RoleUpdate};
+use shared::user_form::PasswordChoice;
+use shared::{Password, Permission, Uuid};
+use sqlx::PgPool;
+
+use crate::support::{actor, client, member, role_id, services, tenant_with_admin};
+use crate::users::new_user;
+
+fn form(name: &str, permissions: &[Permission]) -> RoleForm {
+    RoleForm {
+        name: name.into(),
+        description: "For the tests".into(),
+        permissions: permissions.iter().map(|p| p.key().to_owned()).collect(),
+    }
+}
+
+fn field_error(result: Result<impl std::fmt::Debug, ServiceError>, field: &str) -> String {
+    match result {
+        Err(ServiceError::Validation(fields)) => fields[field].join(","),
+        other => panic!("expected a field error on {field}, got {other:?}"),
+    }
+}
+
+/// A user of the given type holding `role`, as the actor their next request would resolve to.
+async fn holder(pool: &PgPool, admin: &Actor, name: &str, user_type: &str, role: Uuid) -> Actor {
+    let mut user = new_user(name, user_type);
+    user.fields.roles = vec![role];
+    user.password = PasswordChoice::Set { password: Password::new("a passphrase of their own") };
+    user.must_change_password = false;
+    let s = services(pool);
+    let created = users::create(pool, &s.passwords, admin, user, &client("10.0.0.1")).await;
+    actor(pool, admin.tenant_id, created.unwrap().user.id).await
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_custom_role_is_created_edited_and_deleted_and_its_holders_follow(pool: PgPool) {
+    let (acme, admin) = tenant_with_admin(&pool, "acme").await;
+    let c = client("10.0.0.1");
+    let desk = form("Password desk", &[Permission::UsersRead, Permission::UsersResetPassword]);
+    let role = roles::create(&pool, &admin, desk, &c).await.unwrap();
+    assert_eq!((role.is_system, role.members, role.version), (false, 0, 1));
+    let again = roles::create(&pool, &admin, form("PASSWORD DESK", &[]), &c).await;
+    assert_eq!(field_error(again, "name"), "role_name_taken");
+
+    let ada = holder(&pool, &admin, "ada", "agent", role.id).await;
+    assert!(ada.permissions.contains(&Permission::UsersResetPassword));
+    let listed = roles::list(&pool, &admin).await.unwrap();
+    assert!(listed[..5].iter().all(|r| r.is_system), "system roles first");
+    let listed = listed.iter().find(|r| r.id == role.id).unwrap();
+    assert_eq!(listed.members, 1);
+
+    // Renamed, one permission swapped: Ada's next request sees exactly the new set.
+    let edit = RoleUpdate {
+        version: role.version,
+        form: form("Account desk", &[Permission::UsersRead, Permission::UsersSuspend]),
+    };
+    let edited = roles::update(&pool, &admin, role.id, edit.clone(), &c).await.unwrap();
+    assert_eq!((edited.name.as_str(), edited.version, edited.members), ("Account desk", 2, 1));
+    let next = actor(&pool, acme, ada.user_id).await;
+    assert!(next.permissions.contains(&Permission::UsersSuspend));
+    assert!(!next.permissions.contains(&Permission::UsersResetPassword));
+    let stale = roles::update(&pool, &admin, role.id, edit, &c).await;
+    assert!(matches!(stale, Err(ServiceError::Conflict(_))), "{stale:?}");
+
+    let deleted = roles::delete(&pool, &admin, role.id, &c).await.unwrap();
+    assert_eq!((deleted.assignments_removed, deleted.teams_cleared), (1, 0));
+    assert!(actor(&pool, acme, ada.user_id).await.permissions.is_empty());
+    assert!(matches!(roles::get(&pool, &admin, role.id).await, Err(ServiceError::NotFound)));
+
+    let trail = app::backend::audit::trail::list(
+        &pool,
+        &admin,
+        &AuditQuery { target: Some(role.id.to_string()), ..AuditQuery::default() },
+    )
+    .await
+    .unwrap();
+    let actions: Vec<&str> = trail.items.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(actions, ["role.deleted", "role.updated", "role.created"]);
+    let renamed = trail.items[1].changes.iter().find(|c| c.field == "name").unwrap();
+    assert_eq!(
+        (renamed.before.as_str(), renamed.after.as_str()),
+        (Some("Password desk"), Some("Account desk"))
+    );
+    assert_eq!(trail.items[0].details["assignments_removed"], 1);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn roles_stay_within_ceilings_and_the_editors_own_permissions(pool: PgPool) {
+    let (acme, admin) = tenant_with_admin(&pool, "acme").await;
+    let c = client("10.0.0.1");
+    let reader = roles::create(&pool, &admin, form("Reader", &[Permission::UsersRead]), &c).await;
+    let reader = reader.unwrap();
+    holder(&pool, &admin, "vic", "viewer", reader.id).await;
+    // A viewer holds it: a write permission is above a viewer's ceiling.
+    let upgrade = RoleUpdate {
+        version: reader.version,
+        form: form("Reader", &[Permission::UsersRead, Permission::UsersSuspend]),
+    };
+    let refused = roles::update(&pool, &admin, reader.id, upgrade, &c).await;
+    assert_eq!(field_error(refused, "permissions"), "holders_above_ceiling");
+
+    // A supervisor who manages roles cannot grant what they do not hold themselves.
+    let role_admin = roles::create(
+        &pool,
+        &admin,
+        form("Role admin", &[Permission::RolesRead, Permission::RolesManage]),
+        &c,
+    )
+    .await
+    .unwrap();
+    let sam = holder(&pool, &admin, "sam", "supervisor", role_admin.id).await;
+    let beyond =
+        roles::create(&pool, &sam, form("Suspenders", &[Permission::UsersSuspend]), &c).await;
+    assert_eq!(field_error(beyond, "permissions"), "beyond_yours");
+    assert!(
+        roles::create(&pool, &sam, form("Role readers", &[Permission::RolesRead]), &c)
+            .await
+            .is_ok()
+    );
+
+    // System roles are read-only, for everyone.
+    let helpdesk = role_id(&pool, acme, "helpdesk").await;
+    let system = roles::get(&pool, &admin, helpdesk).await.unwrap();
+    let rename = RoleUpdate { version: system.version, form: form("Help", &[]) };
+    assert!(matches!(
+        roles::update(&pool, &admin, helpdesk, rename, &c).await,
+        Err(ServiceError::Refused(_))
+    ));
+    assert!(matches!(
+        roles::delete(&pool, &admin, helpdesk, &c).await,
+        Err(ServiceError::Refused(_))
+    ));
+
+    // Without roles.manage: 403, recorded; another tenant's role is not there.
+    let manager = member(&pool, acme, "uma", "agent", "user_manager").await;
+    let forbidden = roles::delete(&pool, &manager, reader.id, &c).await;
+    assert!(matches!(forbidden, Err(ServiceError::Forbidden)), "{forbidden:?}");
+    let refusals = app::backend::audit::trail::list(
+        &pool,
+        &admin,
+        &AuditQuery { action: Some("access.refused".into()), ..AuditQuery::default() },
+    )
+    .await
+    .unwrap();
+    assert_eq!(refusals.items[0].target.as_ref().map(|t| t.name.as_str()), Some("Reader"));
+    assert_eq!(refusals.items[0].details["attempted"], "role.deleted");
+    let (_, globex_admin) = tenant_with_admin(&pool, "globex").await;
+    assert!(matches!(
+        roles::get(&pool, &globex_admin, reader.id).await,
+        Err(ServiceError::NotFound)
+    ));
+    let delete = roles::delete(&pool, &globex_admin, reader.id, &c).await;
+    assert!(matches!(delete, Err(ServiceError::NotFound)), "{delete:?}");
+}
