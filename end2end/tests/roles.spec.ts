@@ -60,6 +60,14 @@ test('a role built in the matrix gives its holder exactly its actions', async ({
   await page.getByRole('checkbox', { name: 'Password desk' }).check();
   await page.getByRole('button', { name: 'Save changes' }).click();
   await expect(page).toHaveURL(/\/users\/[0-9a-f-]{36}$/);
+  // Her page says where each permission comes from, and answers "can this user …?".
+  await expect(page.getByText('From role Password desk').first()).toBeVisible();
+  await hydrated(page);
+  const can = page.getByLabel('Can this user…');
+  await can.selectOption('users.reset_password');
+  await expect(page.getByRole('status').filter({ hasText: 'Yes' })).toHaveText('Yes, through role Password desk.');
+  await can.selectOption('users.suspend');
+  await expect(page.getByRole('status').filter({ hasText: 'No' })).toHaveText('No: none of their roles or teams grants it.');
 
   // Ada sees the directory and may reset Grace's password, and nothing more.
   const adaPage = await signedIn(browser, org.slug, 'ada', adaPassword);

@@ -4,6 +4,7 @@
 //! This crate is pure (no IO, no framework) so that the server, the browser bundle and other
 //! Rust clients all parse input with the very same rules.
 
+pub mod access;
 pub mod account;
 pub mod audit;
 pub mod auth;

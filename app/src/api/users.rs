@@ -90,3 +90,10 @@ pub async fn reset_user_password(id: Uuid) -> Result<TemporaryPassword, ApiError
     Ok(crate::backend::users::reset_password(&s.pool, &s.passwords, &actor, id, &call.client)
         .await?)
 }
+
+/// Every permission of a user with what grants it ("can this user …?").
+#[server(endpoint = "users/access")]
+pub async fn user_access(id: Uuid) -> Result<shared::access::UserAccess, ApiError> {
+    let (call, actor) = super::context::actor().await?;
+    Ok(crate::backend::users::access(&call.services.pool, &actor, id).await?)
+}

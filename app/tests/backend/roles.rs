@@ -9,7 +9,7 @@ use shared::user_form::PasswordChoice;
 use shared::{Password, Permission, Uuid};
 use sqlx::PgPool;
 
-use crate::support::{actor, client, member, role_id, services, tenant_with_admin};
+use crate::support::{actor, all_tenants, client, member, role_id, services, tenant_with_admin};
 use crate::users::new_user;
 
 fn form(name: &str, permissions: &[Permission]) -> RoleForm {
@@ -157,4 +157,49 @@ async fn roles_stay_within_ceilings_and_the_editors_own_permissions(pool: PgPool
     ));
     let delete = roles::delete(&pool, &globex_admin, reader.id, &c).await;
     assert!(matches!(delete, Err(ServiceError::NotFound)), "{delete:?}");
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn access_names_every_grant_and_what_the_ceiling_holds_back(pool: PgPool) {
+    let (acme, admin) = tenant_with_admin(&pool, "acme").await;
+    let c = client("10.0.0.1");
+    let desk = form("Desk", &[Permission::UsersRead, Permission::UsersResetPassword]);
+    let desk = roles::create(&pool, &admin, desk, &c).await.unwrap();
+    let leads = form("Leads", &[Permission::RolesRead, Permission::RolesManage]);
+    let leads = roles::create(&pool, &admin, leads, &c).await.unwrap();
+    let ada = holder(&pool, &admin, "ada", "agent", desk.id).await;
+    // Arranged directly: teams have no use cases yet.
+    let mut conn = all_tenants(&pool).await;
+    sqlx::query(
+        "with t as (insert into teams (tenant_id, name, default_role_id)
+                    values ($1, 'Night shift', $2) returning id)
+         insert into team_members (tenant_id, team_id, user_id) select $1, id, $3 from t",
+    )
+    .bind(acme)
+    .bind(leads.id)
+    .bind(ada.user_id)
+    .execute(&mut conn)
+    .await
+    .unwrap();
+
+    let access = users::access(&pool, &admin, ada.user_id).await.unwrap();
+    let of = |p: Permission| access.permissions.iter().find(|a| a.permission == p).unwrap();
+    assert!(of(Permission::UsersRead).held);
+    assert_eq!(access.explain(Permission::UsersResetPassword), "Yes, through role Desk.");
+    assert_eq!(
+        access.explain(Permission::RolesRead),
+        "Yes, through team Night shift (role Leads)."
+    );
+    let manage = of(Permission::RolesManage);
+    assert!(manage.above_ceiling && !manage.held, "agents cannot manage roles: {manage:?}");
+    assert!(!of(Permission::AuditRead).held && of(Permission::AuditRead).grants.is_empty());
+    // The same set the sessions use.
+    let held: Vec<Permission> =
+        access.permissions.iter().filter(|a| a.held).map(|a| a.permission).collect();
+    let session = actor(&pool, acme, ada.user_id).await;
+    assert_eq!(held, session.permissions.iter().copied().collect::<Vec<_>>());
+
+    let (_, globex_admin) = tenant_with_admin(&pool, "globex").await;
+    let elsewhere = users::access(&pool, &globex_admin, ada.user_id).await;
+    assert!(matches!(elsewhere, Err(ServiceError::NotFound)), "{elsewhere:?}");
 }

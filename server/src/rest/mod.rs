@@ -34,6 +34,7 @@ pub fn routes() -> Router<AppState> {
         .route("/users", get(users::list).post(users::create))
         .route("/users/stats", get(users::stats))
         .route("/users/{id}", get(users::get).patch(users::patch).delete(users::delete))
+        .route("/users/{id}/access", get(users::access))
         .route("/users/{id}/suspend", post(users::suspend))
         .route("/users/{id}/reactivate", post(users::reactivate))
         .route("/users/{id}/reset-password", post(users::reset_password))

@@ -133,3 +133,11 @@ pub async fn get_avatar(
     ];
     Ok((headers, avatar.image).into_response())
 }
+
+pub async fn access(
+    State(state): State<AppState>,
+    Authenticated(actor): Authenticated,
+    PathId(id): PathId<Uuid>,
+) -> RestResult<Json<shared::access::UserAccess>> {
+    Ok(Json(users::access(&state.services.pool, &actor, id).await?))
+}

@@ -2,12 +2,14 @@
 //! suspending, reactivating and resetting. Every use case checks the actor's permission first and
 //! works inside a transaction entered into the actor's tenant, so other tenants' users answer 404.
 
+mod access;
 pub mod avatar;
 mod checks;
 pub mod directory;
 mod lifecycle;
 mod write;
 
+pub use access::access;
 pub use lifecycle::{reactivate, reset_password, suspend};
 pub use write::{create, patch, update};
 

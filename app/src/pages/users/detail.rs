@@ -7,15 +7,16 @@ use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use leptos_router::params::ParamsMap;
+use shared::access::{Grant, UserAccess};
 use shared::account::User;
 use shared::audit::{AuditPage, AuditQuery};
 use shared::auth::Me;
-use shared::{ApiError, ErrorCode, Permission, PermissionGroup, UserStatus, Uuid};
+use shared::{ApiError, ErrorCode, Permission, UserStatus, Uuid};
 
 use super::when;
 use crate::api::audit::list_audit;
 use crate::api::auth::current_user;
-use crate::api::users::get_user;
+use crate::api::users::{get_user, user_access};
 use crate::components::audit_trail::AuditEvents;
 use crate::components::avatar::{Avatar, AvatarUpload};
 use crate::components::forms::FormAlert;
@@ -50,11 +51,23 @@ pub fn UserPage() -> impl IntoView {
     let me = Resource::new(|| (), |_| current_user());
     // Made here, not in the tab: resources made while a Suspend renders do not hydrate.
     let history = history_resource();
+    let access = Resource::new(
+        move || (user_id().get(), reload.get()),
+        |(id, _)| async move {
+            match id {
+                Some(id) => user_access(id).await.ok(),
+                None => None,
+            }
+        },
+    );
     view! {
         <Transition fallback=|| view! { <p class="loading" role="status">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match (user.await, me.await) {
-                    (Ok(user), Ok(me)) => view! { <UserView user reload me history/> }.into_any(),
+                    (Ok(user), Ok(me)) => {
+                        let access = access.await;
+                        view! { <UserView user reload me history access/> }.into_any()
+                    }
                     (Err(err), _) | (_, Err(err)) => view! {
                         <Title text="User · Roster"/>
                         <p class="alert error" role="alert">{err.message}</p>
@@ -72,6 +85,7 @@ fn UserView(
     reload: RwSignal<u32>,
     me: Option<Me>,
     history: Resource<Option<Result<AuditPage, ApiError>>>,
+    access: Option<UserAccess>,
 ) -> impl IntoView {
     let can = |p: Permission| me.as_ref().is_some_and(|me| me.can(p));
     let id = user.id;
@@ -108,7 +122,7 @@ fn UserView(
         </header>
         <FormAlert error=failed/>
         <Tabs id history=can(Permission::AuditRead)/>
-        <Show when=showing_history fallback=move || view! { <Overview user=user.clone()/> }>
+        <Show when=showing_history fallback=move || view! { <Overview user=user.clone() access=access.clone()/> }>
             <History id history/>
         </Show>
         <LifecycleDialogs request done=Callback::new(move |_| reload.update(|n| *n += 1)) failed/>
@@ -169,7 +183,7 @@ fn Tabs(id: Uuid, history: bool) -> impl IntoView {
 }
 
 #[component]
-fn Overview(user: User) -> impl IntoView {
+fn Overview(user: User, access: Option<UserAccess>) -> impl IntoView {
     view! {
         <div class="two-columns">
             <section class="card" aria-labelledby="profile-title">
@@ -179,7 +193,7 @@ fn Overview(user: User) -> impl IntoView {
             <div class="stack">
                 <section class="card" aria-labelledby="access-title">
                     <h2 id="access-title">"Access"</h2>
-                    <Access user=user.clone()/>
+                    <Access user=user.clone() access/>
                 </section>
                 <section class="card" aria-labelledby="activity-title">
                     <h2 id="activity-title">"Activity"</h2>
@@ -269,15 +283,9 @@ fn Profile(user: User) -> impl IntoView {
 }
 
 #[component]
-fn Access(user: User) -> impl IntoView {
+fn Access(user: User, access: Option<UserAccess>) -> impl IntoView {
     let names =
         |list: Vec<String>| if list.is_empty() { "None".to_owned() } else { list.join(", ") };
-    let groups = [
-        PermissionGroup::Users,
-        PermissionGroup::Access,
-        PermissionGroup::Audit,
-        PermissionGroup::Tenant,
-    ];
     view! {
         <dl class="facts">
             <dt>"User type"</dt><dd>{user.user_type.label()}</dd>
@@ -287,18 +295,70 @@ fn Access(user: User) -> impl IntoView {
             <dt>"Expires"</dt><dd>{user.expires_at.map_or("Never".into(), when)}</dd>
         </dl>
         <h3>"Effective permissions"</h3>
-        {if user.permissions.is_empty() {
-            view! { <p class="muted">"None: this user can sign in but change nothing."</p> }.into_any()
-        } else {
-            groups.into_iter().filter_map(|g| {
-                let held: Vec<_> = user.permissions.iter().filter(|p| p.group() == g).collect();
-                (!held.is_empty()).then(|| view! {
-                    <h4>{g.label()}</h4>
-                    <ul class="permission-list">
-                        {held.into_iter().map(|p| view! { <li><code>{p.key()}</code>" "<span class="muted">{p.description()}</span></li> }).collect_view()}
-                    </ul>
-                })
-            }).collect_view().into_any()
+        {match access {
+            Some(access) => view! { <Permissions access/> }.into_any(),
+            None => view! { <p class="muted">"The permissions could not be loaded."</p> }.into_any(),
         }}
+    }
+}
+
+/// Each permission the user holds with where it comes from, those a role grants but the type
+/// holds back, and the "can this user …?" question.
+#[component]
+fn Permissions(access: UserAccess) -> impl IntoView {
+    let sources =
+        |grants: &[Grant]| grants.iter().map(Grant::describe).collect::<Vec<_>>().join(" · ");
+    let held: Vec<_> = access.permissions.iter().filter(|a| a.held).cloned().collect();
+    let held_back: Vec<_> =
+        access.permissions.iter().filter(|a| a.above_ceiling).cloned().collect();
+    let list = if held.is_empty() {
+        view! { <p class="muted">"None: this user can sign in but change nothing."</p> }.into_any()
+    } else {
+        let items = held
+            .into_iter()
+            .map(|a| view! {
+                <li>
+                    <code>{a.permission.key()}</code>" "<span class="muted">{a.permission.description()}</span>
+                    <small class="grant">"From "{sources(&a.grants)}</small>
+                </li>
+            })
+            .collect_view();
+        view! { <ul class="permission-list">{items}</ul> }.into_any()
+    };
+    let held_back = (!held_back.is_empty()).then(|| {
+        let items = held_back
+            .into_iter()
+            .map(|a| {
+                view! {
+                    <li><code>{a.permission.key()}</code>" "<small class="grant">{format!(
+                        "granted by {} but above what {} accounts may hold",
+                        sources(&a.grants),
+                        access.user_type.label()
+                    )}</small></li>
+                }
+            })
+            .collect_view();
+        view! {
+            <h4>"Held back by the user type"</h4>
+            <ul class="permission-list held-back">{items}</ul>
+        }
+    });
+    let asked = RwSignal::new(None::<Permission>);
+    let answer = move || asked.get().map(|p| access.explain(p)).unwrap_or_default();
+    let options = Permission::ALL
+        .into_iter()
+        .map(|p| view! { <option value=p.key()>{format!("{} ({})", p.description().trim_end_matches('.'), p.key())}</option> })
+        .collect_view();
+    view! {
+        {list}
+        {held_back}
+        <div class="field can-check">
+            <label for="can-permission">"Can this user…"</label>
+            <select id="can-permission" on:change=move |ev| asked.set(event_target_value(&ev).parse().ok())>
+                <option value="">"Choose a permission"</option>
+                {options}
+            </select>
+            <p class="answer" role="status" aria-live="polite">{answer}</p>
+        </div>
     }
 }
