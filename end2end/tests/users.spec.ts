@@ -41,7 +41,7 @@ test('an admin creates a user with a generated password, who must change it at f
   await dialog.getByRole('button', { name: 'Done' }).click();
   await expect(page).toHaveURL(/\/users\/[0-9a-f-]{36}$/);
   await expect(page.getByRole('heading', { name: 'Grace Hopper' })).toBeVisible();
-  await expect(page.getByText('users.reset_password')).toBeVisible();
+  await expect(page.getByText('users.reset_password', { exact: true })).toBeVisible();
 
   // A second user with the same email is refused on the email field.
   await page.goto('/users/new');
