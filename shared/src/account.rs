@@ -70,6 +70,12 @@ pub struct User {
     pub branch: Option<String>,
     pub tags: Vec<String>,
     pub manager: Option<UserRef>,
+    /// Their managers, nearest first, up to the top of the hierarchy.
+    #[serde(default)]
+    pub chain: Vec<UserRef>,
+    /// Those who report to them directly, by name.
+    #[serde(default)]
+    pub reports: Vec<UserRef>,
     pub working_hours: WorkingHours,
     pub user_type: UserType,
     pub status: UserStatus,

@@ -155,6 +155,9 @@ pub struct Filters {
     pub user_type: Option<UserType>,
     pub role: Option<Uuid>,
     pub team: Option<Uuid>,
+    /// Only these users: a supervisor's reporting line. Set by the server from who is asking,
+    /// never from the query.
+    pub within: Option<Vec<Uuid>>,
 }
 
 /// A checked directory query: filters, order, page size and the raw cursor (which only the
@@ -198,7 +201,7 @@ impl UserQuery {
                 PAGE_SIZE
             }
         };
-        let filters = Filters { search, status, user_type, role, team };
+        let filters = Filters { search, status, user_type, role, team, within: None };
         let cursor = given(&self.cursor).map(str::to_owned);
         check.finish(Directory { filters, sort, limit, cursor })
     }

@@ -19,6 +19,9 @@ pub struct Actor {
     pub superuser: bool,
     pub permissions: Permissions,
     pub must_change_password: bool,
+    /// A supervisor's reporting line (direct and indirect reports): the only users they see
+    /// and act on, whatever their roles say. `None`: the whole tenant.
+    pub line: Option<Vec<Uuid>>,
 }
 
 impl Actor {
@@ -33,6 +36,28 @@ impl Actor {
     pub fn require_superuser(&self) -> Result<(), ServiceError> {
         self.require_settled()?;
         if self.superuser { Ok(()) } else { Err(ServiceError::Forbidden) }
+    }
+
+    /// Whether the actor may see (and edit) this user: anyone in the tenant, or for a supervisor
+    /// themselves and their reporting line.
+    pub fn sees(&self, user: Uuid) -> bool {
+        user == self.user_id || self.reaches(user)
+    }
+
+    /// Whether the actor may suspend, reactivate or reset this user: for a supervisor, only their
+    /// reporting line.
+    pub fn reaches(&self, user: Uuid) -> bool {
+        self.line.as_ref().is_none_or(|line| line.contains(&user))
+    }
+
+    /// Passes when the actor sees the user; others answer 404, like another tenant's users.
+    pub fn require_sees(&self, user: Uuid) -> Result<(), ServiceError> {
+        if self.sees(user) { Ok(()) } else { Err(ServiceError::NotFound) }
+    }
+
+    /// Passes when the actor may act on the user; others answer 404.
+    pub fn require_reaches(&self, user: Uuid) -> Result<(), ServiceError> {
+        if self.reaches(user) { Ok(()) } else { Err(ServiceError::NotFound) }
     }
 
     /// Passes unless a temporary password must be changed first.

@@ -211,6 +211,10 @@ pub async fn load_actor(
         return Ok(None);
     }
     let granted = granted_permissions(conn, tenant_id, user_id).await?;
+    let line = match user_type {
+        UserType::Supervisor => Some(reporting_line(conn, tenant_id, user_id).await?),
+        _ => None,
+    };
     Ok(Some(Actor {
         tenant_id,
         superuser: row.tenant_slug == TenantSlug::PLATFORM,
@@ -221,7 +225,28 @@ pub async fn load_actor(
         user_type,
         permissions: permission::effective(user_type, granted),
         must_change_password: row.must_change_password,
+        line,
     }))
+}
+
+/// Everyone who reports to `user`, directly or not: a walk down the manager index.
+pub(crate) async fn reporting_line(
+    conn: &mut PgConnection,
+    tenant_id: Uuid,
+    user_id: Uuid,
+) -> Result<Vec<Uuid>, sqlx::Error> {
+    sqlx::query_scalar(
+        "with recursive line(id) as (
+             select id from users where tenant_id = $1 and manager_id = $2
+             union
+             select u.id from users u join line l on u.manager_id = l.id where u.tenant_id = $1
+         )
+         select id from line",
+    )
+    .bind(tenant_id)
+    .bind(user_id)
+    .fetch_all(conn)
+    .await
 }
 
 /// What the user's roles grant: their own roles and their teams' default roles.

@@ -44,6 +44,7 @@ pub fn describe(code: &str) -> &'static str {
         }
         "role_name_taken" => "Another role already has this name.",
         "beyond_yours" => "You cannot grant permissions you do not hold yourself.",
+        "outside_your_line" => "Choose yourself or someone who reports to you.",
         "cycle" => "This manager reports to this user already; that would make a loop.",
         "service_account" => "Service accounts use the API only.",
         "self" => "You cannot remove your own console access.",

@@ -21,6 +21,7 @@ struct Source {
 /// Every permission of the catalogue for one user of the actor's tenant, with its grants.
 pub async fn access(pool: &PgPool, actor: &Actor, id: Uuid) -> Result<UserAccess, ServiceError> {
     actor.require(Permission::UsersRead)?;
+    actor.require_sees(id)?;
     let tenant = actor.tenant_id;
     tenancy::within(pool, tenant, async |conn| load(conn, tenant, id).await).await
 }

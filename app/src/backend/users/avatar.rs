@@ -34,6 +34,7 @@ pub async fn set(
 ) -> Result<(), ServiceError> {
     audit::refusal_recorded(pool, actor, "user.avatar_changed", Some(Subject::User(id)), client, async move {
         actor.require(Permission::UsersUpdate)?;
+        actor.require_sees(id)?;
         if upload.len() > MAX_BYTES {
             return Err(ServiceError::field("avatar", "too_large"));
         }
@@ -80,6 +81,7 @@ pub async fn set(
 /// A user's avatar, if they have one.
 pub async fn get(pool: &PgPool, actor: &Actor, id: Uuid) -> Result<Avatar, ServiceError> {
     actor.require(Permission::UsersRead)?;
+    actor.require_sees(id)?;
     let mut tx = tenancy::begin(pool, actor.tenant_id).await?;
     let avatar = sqlx::query_as!(
         Avatar,

@@ -141,6 +141,16 @@ pub async fn manager(
     Ok(())
 }
 
+/// A supervisor keeps whom they create or edit inside their reporting line: the manager must be
+/// the supervisor or one of their reports.
+pub fn in_line(check: &mut Check, actor: &Actor, manager: Option<Uuid>) {
+    if let Some(line) = &actor.line
+        && !manager.is_some_and(|m| m == actor.user_id || line.contains(&m))
+    {
+        check.add("manager_id", "outside_your_line");
+    }
+}
+
 /// The actor may change a user only when they hold every permission that user holds: a helpdesk
 /// cannot reset an administrator's password and sign in as them.
 pub fn outranks(actor: &Actor, target: &[Permission]) -> Result<(), ServiceError> {

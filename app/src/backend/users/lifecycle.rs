@@ -22,6 +22,7 @@ pub async fn suspend(
 ) -> Result<User, ServiceError> {
     audit::refusal_recorded(pool, actor, "user.suspended", Some(Subject::User(id)), client, async {
         actor.require(Permission::UsersSuspend)?;
+        actor.require_reaches(id)?;
         if id == actor.user_id {
             return Err(ServiceError::Refused("You cannot suspend yourself."));
         }
@@ -45,6 +46,7 @@ pub async fn reactivate(
         client,
         async {
             actor.require(Permission::UsersSuspend)?;
+            actor.require_reaches(id)?;
             set_status(pool, actor, id, UserStatus::Active, client).await
         },
     )
@@ -112,6 +114,7 @@ pub async fn reset_password(
         client,
         async move {
             actor.require(Permission::UsersResetPassword)?;
+            actor.require_reaches(id)?;
             if id == actor.user_id {
                 return Err(ServiceError::Refused(
                     "Change your own password from the account menu.",

@@ -26,6 +26,7 @@ use super::{Actor, ServiceError, sessions, tenancy};
 /// One user of the actor's tenant.
 pub async fn get(pool: &PgPool, actor: &Actor, id: Uuid) -> Result<User, ServiceError> {
     actor.require(Permission::UsersRead)?;
+    actor.require_sees(id)?;
     let mut tx = tenancy::begin(pool, actor.tenant_id).await?;
     let user = load(&mut tx, actor.tenant_id, id).await?.ok_or(ServiceError::NotFound)?;
     tx.commit().await?;
@@ -70,7 +71,8 @@ pub async fn team_options(pool: &PgPool, actor: &Actor) -> Result<Vec<TeamRef>, 
     Ok(teams.into_iter().map(|(id, name)| TeamRef { id, name }).collect())
 }
 
-/// Up to ten users whose name, username or email starts with `q` (the manager picker).
+/// Up to ten users whose name, username or email starts with `q` (the manager picker): for a
+/// supervisor, only themselves and their reporting line.
 pub async fn pick(pool: &PgPool, actor: &Actor, q: &str) -> Result<Vec<UserRef>, ServiceError> {
     actor.require(Permission::UsersRead)?;
     let prefix =
@@ -80,12 +82,15 @@ pub async fn pick(pool: &PgPool, actor: &Actor, q: &str) -> Result<Vec<UserRef>,
         UserRef,
         r#"select id, first_name || ' ' || last_name as "name!", username, email from users
             where tenant_id = $1
+              and ($3::uuid[] is null or id = any($3) or id = $4)
               and (lower(first_name || ' ' || last_name) like lower($2) or lower(last_name) like lower($2)
                    or lower(username) like lower($2) or lower(email) like lower($2))
             order by lower(last_name), lower(first_name), id
             limit 10"#,
         actor.tenant_id,
-        prefix
+        prefix,
+        actor.line.as_deref(),
+        actor.user_id
     )
     .fetch_all(&mut *tx)
     .await?;
@@ -134,6 +139,7 @@ pub(crate) async fn load(
     let corrupt = |e: shared::user::UnknownVariant| ServiceError::Internal(e.to_string());
     let user_type = row.user_type.parse().map_err(corrupt)?;
     let granted = sessions::granted_permissions(conn, tenant_id, id).await?;
+    let (chain, reports) = hierarchy(conn, tenant_id, id).await?;
     Ok(Some(User {
         id: row.id,
         first_name: row.first_name,
@@ -150,6 +156,8 @@ pub(crate) async fn load(
         branch: row.branch,
         tags: row.tags,
         manager: row.manager.map(|m| m.0),
+        chain,
+        reports,
         working_hours: row.working_hours.map(|h| h.0).unwrap_or_default(),
         user_type,
         status: row.status.parse().map_err(corrupt)?,
@@ -166,6 +174,43 @@ pub(crate) async fn load(
         updated_at: row.updated_at,
         version: row.version,
     }))
+}
+
+/// A user's managers (nearest first, up to the top) and direct reports (by name, at most 500).
+async fn hierarchy(
+    conn: &mut PgConnection,
+    tenant_id: Uuid,
+    id: Uuid,
+) -> Result<(Vec<UserRef>, Vec<UserRef>), sqlx::Error> {
+    type Named = (Uuid, String, String, String);
+    let to_ref = |(id, name, username, email): Named| UserRef { id, name, username, email };
+    // The depth bound only guards against a cycle that slipped past the saving checks.
+    let chain: Vec<Named> = sqlx::query_as(
+        "with recursive up(id, depth) as (
+             select manager_id, 1 from users where tenant_id = $1 and id = $2 and manager_id is not null
+             union all
+             select u.manager_id, up.depth + 1 from users u join up on u.id = up.id
+              where u.tenant_id = $1 and u.manager_id is not null and up.depth < 100
+         )
+         select u.id, u.first_name || ' ' || u.last_name, u.username, u.email
+           from up join users u on u.tenant_id = $1 and u.id = up.id
+          order by up.depth",
+    )
+    .bind(tenant_id)
+    .bind(id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let reports: Vec<Named> = sqlx::query_as(
+        "select id, first_name || ' ' || last_name, username, email from users
+          where tenant_id = $1 and manager_id = $2
+          order by lower(last_name), lower(first_name), id
+          limit 500",
+    )
+    .bind(tenant_id)
+    .bind(id)
+    .fetch_all(conn)
+    .await?;
+    Ok((chain.into_iter().map(to_ref).collect(), reports.into_iter().map(to_ref).collect()))
 }
 
 /// The audited view of a user: the fields an event's before/after values are taken from.

@@ -28,7 +28,11 @@ pub async fn create(
 ) -> Result<CreatedUser, ServiceError> {
     audit::refusal_recorded(pool, actor, "user.created", None, client, async move {
         actor.require(Permission::UsersCreate)?;
-        let new = form.validate(Utc::now()).map_err(ServiceError::Validation)?;
+        let mut new = form.validate(Utc::now()).map_err(ServiceError::Validation)?;
+        // A supervisor's new users report to them unless they name someone in their line.
+        if actor.line.is_some() && new.profile.manager_id.is_none() {
+            new.profile.manager_id = Some(actor.user_id);
+        }
         let (clear, temporary) = match new.password {
             PasswordChoice::Generate => {
                 let temporary = password::generate_temporary();
@@ -45,6 +49,7 @@ pub async fn create(
         checks::unique(&mut tx, &mut check, tenant, p, None).await?;
         checks::roles(&mut tx, &mut check, actor, new.user_type, &p.roles, &p.roles).await?;
         checks::manager(&mut tx, &mut check, tenant, None, p.manager_id).await?;
+        checks::in_line(&mut check, actor, p.manager_id);
         check.finish(()).map_err(ServiceError::Validation)?;
 
         let id = sqlx::query_scalar!(
@@ -124,6 +129,7 @@ async fn save(
     client: &ClientInfo,
 ) -> Result<User, ServiceError> {
     actor.require(Permission::UsersUpdate)?;
+    actor.require_sees(id)?;
     let tenant = actor.tenant_id;
     let mut tx = tenancy::begin(pool, tenant).await?;
     let before = load(&mut tx, tenant, id).await?.ok_or(ServiceError::NotFound)?;
@@ -140,6 +146,7 @@ async fn save(
     checks::roles(&mut tx, &mut check, actor, before.user_type, &p.roles, &added).await?;
     if p.manager_id != before.manager.as_ref().map(|m| m.id) {
         checks::manager(&mut tx, &mut check, tenant, Some(id), p.manager_id).await?;
+        checks::in_line(&mut check, actor, p.manager_id);
     }
     if p.console_access && before.user_type == UserType::Service {
         check.add("console_access", "service_account");
@@ -226,6 +233,7 @@ pub async fn patch(
         client,
         async move {
             actor.require(Permission::UsersUpdate)?;
+            actor.require_sees(id)?;
             let Value::Object(mut changed) = body else {
                 return Err(ServiceError::field("body", "invalid"));
             };

@@ -8,7 +8,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::{use_params_map, use_query_map};
 use leptos_router::params::ParamsMap;
 use shared::access::{Grant, UserAccess};
-use shared::account::User;
+use shared::account::{User, UserRef};
 use shared::audit::{AuditPage, AuditQuery};
 use shared::auth::Me;
 use shared::{ApiError, ErrorCode, Permission, UserStatus, Uuid};
@@ -204,8 +204,41 @@ fn Overview(user: User, access: Option<UserAccess>) -> impl IntoView {
                         <dt>"Password"</dt><dd>{if user.must_change_password { "Must change at next sign-in" } else { "Chosen by the user" }}</dd>
                     </dl>
                 </section>
+                <section class="card" aria-labelledby="line-title">
+                    <h2 id="line-title">"Reporting line"</h2>
+                    <ReportingLine chain=user.chain.clone() reports=user.reports.clone()/>
+                </section>
             </div>
         </div>
+    }
+}
+
+/// The chain of managers up to the top, and the direct reports; each a link to their page.
+#[component]
+fn ReportingLine(chain: Vec<UserRef>, reports: Vec<UserRef>) -> impl IntoView {
+    let link = |u: UserRef| view! { <A href=format!("/users/{}", u.id)>{u.name}</A> };
+    let up = if chain.is_empty() {
+        view! { <span class="muted">"Nobody: the top of the hierarchy"</span> }.into_any()
+    } else {
+        let last = chain.len() - 1;
+        chain
+            .into_iter()
+            .enumerate()
+            .map(|(i, u)| view! { {link(u)}{(i < last).then_some(" → ")} })
+            .collect_view()
+            .into_any()
+    };
+    let down = if reports.is_empty() {
+        view! { <span class="muted">"None"</span> }.into_any()
+    } else {
+        let items = reports.into_iter().map(|u| view! { <li>{link(u)}</li> }).collect_view();
+        view! { <ul class="plain-list">{items}</ul> }.into_any()
+    };
+    view! {
+        <dl class="facts">
+            <dt>"Reports to"</dt><dd class="chain">{up}</dd>
+            <dt>"Direct reports"</dt><dd>{down}</dd>
+        </dl>
     }
 }
 

@@ -36,7 +36,8 @@ pub async fn list_in(
     query: &UserQuery,
 ) -> Result<UserPage, ServiceError> {
     actor.require(Permission::UsersRead)?;
-    let (directory, cursor) = checked(query)?;
+    let (mut directory, cursor) = checked(query)?;
+    directory.filters.within = actor.line.clone();
     page_with_total(conn, actor.tenant_id, &directory, cursor.as_ref()).await
 }
 
@@ -56,7 +57,8 @@ pub async fn stats_in(
     query: &UserQuery,
 ) -> Result<UserStats, ServiceError> {
     actor.require(Permission::UsersRead)?;
-    let (directory, _) = checked(query)?;
+    let (mut directory, _) = checked(query)?;
+    directory.filters.within = actor.line.clone();
     fetch_stats(conn, actor.tenant_id, &directory.filters).await
 }
 

@@ -15,6 +15,9 @@ pub(super) fn push_filters(
     with_status: bool,
 ) {
     q.push(" where u.tenant_id = ").push_bind(tenant_id);
+    if let Some(line) = &f.within {
+        q.push(" and u.id = any(").push_bind(line.clone()).push(")");
+    }
     if let Some(status) = f.status.filter(|_| with_status) {
         q.push(match status {
             StatusFilter::Active => {
@@ -95,13 +98,14 @@ pub(super) async fn fetch_stats(
 }
 
 /// The stats statement: from the counters when they cover the filters, else by counting the
-/// matching rows (a search, or a role and a team together).
+/// matching rows (a search, a role and a team together, or a supervisor's line).
 pub(super) fn stats_query(
     prefix: &'static str,
     tenant_id: Uuid,
     filters: &Filters,
 ) -> QueryBuilder<'static, Postgres> {
-    if filters.search.is_none() && (filters.role.is_none() || filters.team.is_none()) {
+    let counted = filters.role.is_none() || filters.team.is_none();
+    if filters.search.is_none() && filters.within.is_none() && counted {
         return counters_query(prefix, tenant_id, filters);
     }
     let mut q = QueryBuilder::<Postgres>::new(prefix);
