@@ -17,7 +17,7 @@ pub const PAGE_SIZE: u32 = 50;
 pub const MAX_PAGE_SIZE: u32 = 200;
 
 /// Every action Roster records, with a label for people, in display order.
-pub const ACTIONS: [(&str, &str); 16] = [
+pub const ACTIONS: [(&str, &str); 21] = [
     ("user.created", "User created"),
     ("user.updated", "User edited"),
     ("user.avatar_changed", "Photo changed"),
@@ -31,16 +31,22 @@ pub const ACTIONS: [(&str, &str); 16] = [
     ("role.created", "Role created"),
     ("role.updated", "Role edited"),
     ("role.deleted", "Role deleted"),
+    ("team.created", "Team created"),
+    ("team.updated", "Team edited"),
+    ("team.deleted", "Team deleted"),
+    ("team.member_added", "Team member added"),
+    ("team.member_removed", "Team member removed"),
     ("access.refused", "Access refused"),
     ("tenant.created", "Organisation created"),
     ("tenant.seeded", "Demo data loaded"),
 ];
 
 /// Families of actions (the part before the dot), for filtering by kind.
-pub const FAMILIES: [(&str, &str); 5] = [
+pub const FAMILIES: [(&str, &str); 6] = [
     ("user", "Changes to users"),
     ("session", "Sign-ins and sign-outs"),
     ("role", "Changes to roles"),
+    ("team", "Changes to teams"),
     ("access", "Refused access"),
     ("tenant", "Organisation"),
 ];

@@ -14,6 +14,7 @@ pub mod password;
 pub mod permission;
 pub mod profile;
 pub mod role;
+pub mod team;
 pub mod tenant;
 pub mod user;
 pub mod user_form;

@@ -13,6 +13,7 @@ pub mod password;
 pub mod roles;
 pub mod services;
 pub mod sessions;
+pub mod teams;
 pub mod tenancy;
 pub mod tenants;
 pub mod throttle;

@@ -43,6 +43,11 @@ pub fn describe(code: &str) -> &'static str {
             "Some users who hold this role are of a type that may not hold a permission you added."
         }
         "role_name_taken" => "Another role already has this name.",
+        "team_name_taken" => "Another team already has this name.",
+        "values" => "Give one value for “is”, at least one for “is one of”.",
+        "unknown_user_type" => {
+            "Use a user type: tenant_admin, supervisor, agent, analyst, viewer or service."
+        }
         "beyond_yours" => "You cannot grant permissions you do not hold yourself.",
         "outside_your_line" => "Choose yourself or someone who reports to you.",
         "cycle" => "This manager reports to this user already; that would make a loop.",

@@ -12,4 +12,5 @@ mod lifecycle;
 mod roles;
 mod schema;
 mod support;
+mod teams;
 mod users;

@@ -5,6 +5,7 @@ mod audit;
 mod auth;
 mod extract;
 mod roles;
+mod teams;
 mod tenants;
 mod users;
 
@@ -30,6 +31,12 @@ pub fn routes() -> Router<AppState> {
         .route("/permissions", get(roles::permissions))
         .route("/roles", get(roles::list).post(roles::create))
         .route("/roles/{id}", get(roles::get).patch(roles::patch).delete(roles::delete))
+        .route("/teams", get(teams::list).post(teams::create))
+        .route("/teams/preview", post(teams::preview_new))
+        .route("/teams/{id}", get(teams::get).patch(teams::patch).delete(teams::delete))
+        .route("/teams/{id}/preview", post(teams::preview))
+        .route("/teams/{id}/members", get(teams::members).post(teams::add_member))
+        .route("/teams/{id}/members/{user}", axum::routing::delete(teams::remove_member))
         .route("/tenants", get(tenants::list).post(tenants::create))
         .route("/users", get(users::list).post(users::create))
         .route("/users/stats", get(users::stats))

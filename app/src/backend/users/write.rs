@@ -13,7 +13,7 @@ use uuid::Uuid;
 use super::super::audit::{self, AuditActor, AuditEvent, Subject, Target};
 use super::super::password::{self, Passwords};
 use super::super::sessions::ClientInfo;
-use super::super::{Actor, ServiceError, tenancy};
+use super::super::{Actor, ServiceError, teams, tenancy};
 use super::{checks, load, snapshot};
 
 /// Creates a user with their roles, in one transaction with its audit event. A generated
@@ -88,6 +88,7 @@ pub async fn create(
         .await
         .map_err(checks::unique_violation)?;
         set_roles(&mut tx, tenant, id, &p.roles).await?;
+        teams::apply_for_user(&mut tx, tenant, id, p.username.as_str()).await?;
 
         let user = load(&mut tx, tenant, id).await?.ok_or(ServiceError::NotFound)?;
         let mut changes = audit::diff(&Value::Null, &snapshot(&user));
@@ -191,6 +192,7 @@ async fn save(
         return Err(stale());
     }
     set_roles(&mut tx, tenant, id, &p.roles).await?;
+    teams::apply_for_user(&mut tx, tenant, id, p.username.as_str()).await?;
 
     let after = load(&mut tx, tenant, id).await?.ok_or(ServiceError::NotFound)?;
     if id == actor.user_id {

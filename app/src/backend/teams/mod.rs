@@ -1,0 +1,465 @@
+//! Teams: listed with their member counts (the counters the directory keeps), created, edited
+//! (`version`, 409 when stale) and deleted, members added and removed by hand, and membership
+//! rules applied when they change (in the saving transaction) and whenever a user is saved.
+//!
+//! A team's default role is granted to every member: the editor must hold its permissions, and
+//! it must be within the ceiling of every member's user type.
+
+mod rules;
+
+pub use rules::{PREVIEW_NAMES, apply_for_user};
+
+use chrono::{DateTime, Utc};
+use serde_json::{Value, json};
+use shared::account::{RoleRef, UserRef};
+use shared::team::{
+    MemberSource, RulePreview, Rules, Team, TeamForm, TeamMember, TeamUpdate, ValidTeam,
+};
+use shared::{Permission, Permissions, UserType};
+use sqlx::types::Json;
+use sqlx::{PgConnection, PgPool};
+use uuid::Uuid;
+
+use super::audit::{self, AuditActor, AuditEvent, Target};
+use super::sessions::ClientInfo;
+use super::{Actor, ServiceError, tenancy};
+
+/// Every team of the actor's tenant, by name.
+pub async fn list(pool: &PgPool, actor: &Actor) -> Result<Vec<Team>, ServiceError> {
+    actor.require(Permission::TeamsRead)?;
+    tenancy::within(pool, actor.tenant_id, async |conn| fetch(conn, actor.tenant_id, None).await)
+        .await
+}
+
+/// One team.
+pub async fn get(pool: &PgPool, actor: &Actor, id: Uuid) -> Result<Team, ServiceError> {
+    actor.require(Permission::TeamsRead)?;
+    tenancy::within(pool, actor.tenant_id, async |conn| one(conn, actor.tenant_id, id).await).await
+}
+
+/// A team's members by name, with how each came to be one.
+pub async fn members(
+    pool: &PgPool,
+    actor: &Actor,
+    id: Uuid,
+) -> Result<Vec<TeamMember>, ServiceError> {
+    actor.require(Permission::TeamsRead)?;
+    let tenant = actor.tenant_id;
+    tenancy::within(pool, tenant, async |conn| {
+        one(conn, tenant, id).await?;
+        let rows: Vec<(Uuid, String, String, String, String, DateTime<Utc>)> = sqlx::query_as(
+            "select u.id, u.first_name || ' ' || u.last_name, u.username, u.email, m.source, m.created_at
+               from team_members m join users u on u.tenant_id = m.tenant_id and u.id = m.user_id
+              where m.tenant_id = $1 and m.team_id = $2
+              order by lower(u.last_name), lower(u.first_name), u.id",
+        )
+        .bind(tenant)
+        .bind(id)
+        .fetch_all(&mut *conn)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, name, username, email, source, since)| TeamMember {
+                user: UserRef { id, name, username, email },
+                source: if source == "rule" { MemberSource::Rule } else { MemberSource::Manual },
+                since,
+            })
+            .collect())
+    })
+    .await
+}
+
+/// What saving `form` would do to the memberships of the team (`id`, or a new team).
+pub async fn preview(
+    pool: &PgPool,
+    actor: &Actor,
+    id: Option<Uuid>,
+    form: TeamForm,
+) -> Result<RulePreview, ServiceError> {
+    actor.require(Permission::TeamsRead)?;
+    let valid = form.validate().map_err(ServiceError::Validation)?;
+    let tenant = actor.tenant_id;
+    tenancy::within(pool, tenant, async |conn| {
+        if let Some(id) = id {
+            one(conn, tenant, id).await?;
+        }
+        rules::preview(conn, tenant, id, valid.rules.as_ref()).await
+    })
+    .await
+}
+
+/// Creates a team and adds the members its rule matches.
+pub async fn create(
+    pool: &PgPool,
+    actor: &Actor,
+    form: TeamForm,
+    client: &ClientInfo,
+) -> Result<Team, ServiceError> {
+    audit::refusal_recorded(pool, actor, "team.created", None, client, async move {
+        actor.require(Permission::TeamsManage)?;
+        let valid = form.validate().map_err(ServiceError::Validation)?;
+        let tenant = actor.tenant_id;
+        let mut tx = tenancy::begin(pool, tenant).await?;
+        default_role_yours(&mut tx, actor, valid.default_role_id).await?;
+        let id: Uuid = sqlx::query_scalar(
+            "insert into teams (tenant_id, name, description, default_role_id, rules)
+             values ($1, $2, $3, $4, $5) returning id",
+        )
+        .bind(tenant)
+        .bind(&valid.name)
+        .bind(&valid.description)
+        .bind(valid.default_role_id)
+        .bind(valid.rules.as_ref().map(Json))
+        .fetch_one(&mut *tx)
+        .await
+        .map_err(name_taken)?;
+        let (added, _) = rules::apply(&mut tx, tenant, id, valid.rules.as_ref(), None).await?;
+        members_within_ceiling(&mut tx, tenant, id).await?;
+        let team = one(&mut tx, tenant, id).await?;
+        let event = AuditEvent {
+            target: Some(Target { kind: "team", id, name: &team.name }),
+            changes: audit::diff(&Value::Null, &snapshot(&team)),
+            details: json!({ "rule_added": added }),
+            client: Some(client),
+            ..AuditEvent::new(tenant, AuditActor::from(actor), "team.created")
+        };
+        audit::record(&mut tx, &event).await?;
+        tx.commit().await?;
+        Ok(team)
+    })
+    .await
+}
+
+/// Saves a team; a changed rule is applied to every user of the tenant in the same
+/// transaction (what the preview showed).
+pub async fn update(
+    pool: &PgPool,
+    actor: &Actor,
+    id: Uuid,
+    update: TeamUpdate,
+    client: &ClientInfo,
+) -> Result<Team, ServiceError> {
+    audit::refusal_recorded(pool, actor, "team.updated", None, client, async move {
+        actor.require(Permission::TeamsManage)?;
+        let valid = update.form.validate().map_err(ServiceError::Validation)?;
+        let tenant = actor.tenant_id;
+        let mut tx = tenancy::begin(pool, tenant).await?;
+        let before = locked(&mut tx, tenant, id).await?;
+        if before.version != update.version {
+            return Err(ServiceError::Conflict(
+                "Someone else changed this team; reload it to see their changes.".into(),
+            ));
+        }
+        if unchanged(&before, &valid) {
+            return Ok(before);
+        }
+        if valid.default_role_id != before.default_role.as_ref().map(|r| r.id) {
+            default_role_yours(&mut tx, actor, valid.default_role_id).await?;
+        }
+        sqlx::query(
+            "update teams set name = $3, description = $4, default_role_id = $5, rules = $6,
+                              version = version + 1, updated_at = now()
+              where tenant_id = $1 and id = $2",
+        )
+        .bind(tenant)
+        .bind(id)
+        .bind(&valid.name)
+        .bind(&valid.description)
+        .bind(valid.default_role_id)
+        .bind(valid.rules.as_ref().map(Json))
+        .execute(&mut *tx)
+        .await
+        .map_err(name_taken)?;
+        let (added, removed) = if valid.rules != before.rules {
+            rules::apply(&mut tx, tenant, id, valid.rules.as_ref(), None).await?
+        } else {
+            (0, 0)
+        };
+        members_within_ceiling(&mut tx, tenant, id).await?;
+        let after = one(&mut tx, tenant, id).await?;
+        let event = AuditEvent {
+            target: Some(Target { kind: "team", id, name: &after.name }),
+            changes: audit::diff(&snapshot(&before), &snapshot(&after)),
+            details: json!({ "rule_added": added, "rule_removed": removed }),
+            client: Some(client),
+            ..AuditEvent::new(tenant, AuditActor::from(actor), "team.updated")
+        };
+        audit::record(&mut tx, &event).await?;
+        tx.commit().await?;
+        Ok(after)
+    })
+    .await
+}
+
+/// Deletes a team and its memberships.
+pub async fn delete(
+    pool: &PgPool,
+    actor: &Actor,
+    id: Uuid,
+    client: &ClientInfo,
+) -> Result<(), ServiceError> {
+    audit::refusal_recorded(pool, actor, "team.deleted", None, client, async move {
+        actor.require(Permission::TeamsManage)?;
+        let tenant = actor.tenant_id;
+        let mut tx = tenancy::begin(pool, tenant).await?;
+        let team = locked(&mut tx, tenant, id).await?;
+        let removed = sqlx::query("delete from team_members where tenant_id = $1 and team_id = $2")
+            .bind(tenant)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        sqlx::query("delete from teams where tenant_id = $1 and id = $2")
+            .bind(tenant)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        let event = AuditEvent {
+            target: Some(Target { kind: "team", id, name: &team.name }),
+            details: json!({ "members_removed": removed }),
+            client: Some(client),
+            ..AuditEvent::new(tenant, AuditActor::from(actor), "team.deleted")
+        };
+        audit::record(&mut tx, &event).await?;
+        tx.commit().await?;
+        Ok(())
+    })
+    .await
+}
+
+/// Adds a user to a team by hand (a rule member becomes a manual one).
+pub async fn add_member(
+    pool: &PgPool,
+    actor: &Actor,
+    id: Uuid,
+    user: Uuid,
+    client: &ClientInfo,
+) -> Result<(), ServiceError> {
+    audit::refusal_recorded(pool, actor, "team.member_added", None, client, async move {
+        actor.require(Permission::TeamsManage)?;
+        actor.require_sees(user)?;
+        let tenant = actor.tenant_id;
+        let mut tx = tenancy::begin(pool, tenant).await?;
+        let team = locked(&mut tx, tenant, id).await?;
+        let username: String =
+            sqlx::query_scalar("select username from users where tenant_id = $1 and id = $2")
+                .bind(tenant)
+                .bind(user)
+                .fetch_optional(&mut *tx)
+                .await?
+                .ok_or_else(|| ServiceError::field("user_id", "unknown"))?;
+        sqlx::query(
+            "insert into team_members (tenant_id, team_id, user_id, source) values ($1, $2, $3, 'manual')
+             on conflict (tenant_id, team_id, user_id) do update set source = 'manual'",
+        )
+        .bind(tenant)
+        .bind(id)
+        .bind(user)
+        .execute(&mut *tx)
+        .await?;
+        members_within_ceiling(&mut tx, tenant, id).await?;
+        record_member(&mut tx, actor, &team, "team.member_added", user, &username, client).await?;
+        tx.commit().await?;
+        Ok(())
+    })
+    .await
+}
+
+/// Removes a member added by hand; rule members leave when the rule stops matching them.
+pub async fn remove_member(
+    pool: &PgPool,
+    actor: &Actor,
+    id: Uuid,
+    user: Uuid,
+    client: &ClientInfo,
+) -> Result<(), ServiceError> {
+    audit::refusal_recorded(pool, actor, "team.member_removed", None, client, async move {
+        actor.require(Permission::TeamsManage)?;
+        actor.require_sees(user)?;
+        let tenant = actor.tenant_id;
+        let mut tx = tenancy::begin(pool, tenant).await?;
+        let team = locked(&mut tx, tenant, id).await?;
+        let row: Option<(String, String)> = sqlx::query_as(
+            "select m.source, u.username from team_members m
+               join users u on u.tenant_id = m.tenant_id and u.id = m.user_id
+              where m.tenant_id = $1 and m.team_id = $2 and m.user_id = $3",
+        )
+        .bind(tenant)
+        .bind(id)
+        .bind(user)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some((source, username)) = row else { return Err(ServiceError::NotFound) };
+        if source == "rule" {
+            return Err(ServiceError::Refused(
+                "This member comes from the team's rule; change the rule to remove them.",
+            ));
+        }
+        sqlx::query(
+            "delete from team_members where tenant_id = $1 and team_id = $2 and user_id = $3",
+        )
+        .bind(tenant)
+        .bind(id)
+        .bind(user)
+        .execute(&mut *tx)
+        .await?;
+        record_member(&mut tx, actor, &team, "team.member_removed", user, &username, client)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    })
+    .await
+}
+
+async fn record_member(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    team: &Team,
+    action: &str,
+    user: Uuid,
+    username: &str,
+    client: &ClientInfo,
+) -> Result<(), ServiceError> {
+    let event = AuditEvent {
+        target: Some(Target { kind: "team", id: team.id, name: &team.name }),
+        details: json!({ "user": username, "user_id": user, "by_hand": true }),
+        client: Some(client),
+        ..AuditEvent::new(actor.tenant_id, AuditActor::from(actor), action)
+    };
+    audit::record(conn, &event).await?;
+    Ok(())
+}
+
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: Uuid,
+    name: String,
+    description: String,
+    role_id: Option<Uuid>,
+    role_name: Option<String>,
+    rules: Option<Json<Rules>>,
+    members: i64,
+    version: i64,
+    updated_at: DateTime<Utc>,
+}
+
+async fn fetch(
+    conn: &mut PgConnection,
+    tenant: Uuid,
+    id: Option<Uuid>,
+) -> Result<Vec<Team>, ServiceError> {
+    let rows: Vec<Row> = sqlx::query_as(
+        "select t.id, t.name, t.description, r.id as role_id, r.name as role_name, t.rules,
+                coalesce((select sum(c.users) from team_user_counts c
+                           where c.tenant_id = t.tenant_id and c.team_id = t.id), 0)::bigint
+                    as members,
+                t.version, t.updated_at
+           from teams t
+           left join roles r on r.tenant_id = t.tenant_id and r.id = t.default_role_id
+          where t.tenant_id = $1 and ($2::uuid is null or t.id = $2)
+          order by lower(t.name)",
+    )
+    .bind(tenant)
+    .bind(id)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| Team {
+            id: r.id,
+            name: r.name,
+            description: r.description,
+            default_role: r.role_id.zip(r.role_name).map(|(id, name)| RoleRef { id, name }),
+            rules: r.rules.map(|j| j.0).filter(|rules| !rules.conditions.is_empty()),
+            members: r.members,
+            version: r.version,
+            updated_at: r.updated_at,
+        })
+        .collect())
+}
+
+async fn one(conn: &mut PgConnection, tenant: Uuid, id: Uuid) -> Result<Team, ServiceError> {
+    fetch(conn, tenant, Some(id)).await?.into_iter().next().ok_or(ServiceError::NotFound)
+}
+
+/// The team, locked for the rest of the transaction.
+async fn locked(conn: &mut PgConnection, tenant: Uuid, id: Uuid) -> Result<Team, ServiceError> {
+    sqlx::query("select 1 from teams where tenant_id = $1 and id = $2 for update")
+        .bind(tenant)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    one(conn, tenant, id).await
+}
+
+/// The default role must exist in the tenant and grant nothing the editor does not hold.
+async fn default_role_yours(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    role: Option<Uuid>,
+) -> Result<(), ServiceError> {
+    let Some(role) = role else { return Ok(()) };
+    let keys: Vec<String> =
+        sqlx::query_scalar("select permissions from roles where tenant_id = $1 and id = $2")
+            .bind(actor.tenant_id)
+            .bind(role)
+            .fetch_optional(conn)
+            .await?
+            .ok_or_else(|| ServiceError::field("default_role_id", "unknown"))?;
+    let granted: Permissions = keys.iter().filter_map(|k| k.parse().ok()).collect();
+    if granted.is_subset(&actor.permissions) {
+        Ok(())
+    } else {
+        Err(ServiceError::field("default_role_id", "beyond_yours"))
+    }
+}
+
+/// Every member's user type may hold what the team's default role grants.
+async fn members_within_ceiling(
+    conn: &mut PgConnection,
+    tenant: Uuid,
+    team: Uuid,
+) -> Result<(), ServiceError> {
+    let rows: Vec<(String, Vec<String>)> = sqlx::query_as(
+        "select distinct u.user_type, r.permissions
+           from teams t
+           join roles r on r.tenant_id = t.tenant_id and r.id = t.default_role_id
+           join team_members m on m.tenant_id = t.tenant_id and m.team_id = t.id
+           join users u on u.tenant_id = m.tenant_id and u.id = m.user_id
+          where t.tenant_id = $1 and t.id = $2",
+    )
+    .bind(tenant)
+    .bind(team)
+    .fetch_all(conn)
+    .await?;
+    let above = rows.iter().any(|(user_type, keys)| {
+        let granted: Permissions = keys.iter().filter_map(|k| k.parse().ok()).collect();
+        user_type.parse::<UserType>().is_ok_and(|t| !granted.is_subset(&t.ceiling()))
+    });
+    if above { Err(ServiceError::field("default_role_id", "above_ceiling")) } else { Ok(()) }
+}
+
+fn unchanged(team: &Team, valid: &ValidTeam) -> bool {
+    team.name == valid.name
+        && team.description == valid.description
+        && team.default_role.as_ref().map(|r| r.id) == valid.default_role_id
+        && team.rules == valid.rules
+}
+
+/// What the audit diff compares.
+fn snapshot(team: &Team) -> Value {
+    json!({
+        "name": team.name,
+        "description": team.description,
+        "default_role": team.default_role.as_ref().map(|r| &r.name),
+        "rules": team.rules.as_ref().map(Rules::describe),
+    })
+}
+
+/// Another team of the tenant has the name: a field error, not a 500.
+fn name_taken(err: sqlx::Error) -> ServiceError {
+    match err.as_database_error().and_then(|e| e.constraint()) {
+        Some("teams_name_key") => ServiceError::field("name", "team_name_taken"),
+        _ => ServiceError::Database(err),
+    }
+}

@@ -1,0 +1,178 @@
+//! Teams: membership rules applied when a user is saved and when the rule changes (sources
+//! right), the preview equal to what saving then does, members by hand, and the default role
+//! held to the editor's permissions and every member's ceiling.
+
+use app::backend::{Actor, ServiceError, teams, users};
+use shared::account::User;
+use shared::audit::AuditQuery;
+use shared::team::{
+    Condition, Match, MemberSource, RuleField, RuleOp, Rules, TeamForm, TeamUpdate,
+};
+use shared::{Permission, Uuid};
+use sqlx::PgPool;
+
+use crate::support::{client, member, role_id, services, tenant_with_admin};
+use crate::users::new_user;
+
+fn rule(mode: Match, conditions: &[(RuleField, RuleOp, &[&str])]) -> Option<Rules> {
+    let conditions = conditions
+        .iter()
+        .map(|(field, op, values)| Condition {
+            field: *field,
+            op: *op,
+            values: values.iter().map(|v| (*v).to_owned()).collect(),
+        })
+        .collect();
+    Some(Rules { mode, conditions })
+}
+
+async fn person(pool: &PgPool, admin: &Actor, name: &str, department: &str, tags: &[&str]) -> User {
+    let mut form = new_user(name, "agent");
+    form.fields.department = Some(department.into());
+    form.fields.tags = tags.iter().map(|t| (*t).to_owned()).collect();
+    let s = services(pool);
+    users::create(pool, &s.passwords, admin, form, &client("10.0.0.1")).await.unwrap().user
+}
+
+/// The team's members as (username, source), by username.
+async fn roster(pool: &PgPool, admin: &Actor, team: Uuid) -> Vec<(String, MemberSource)> {
+    let mut members: Vec<_> = teams::members(pool, admin, team)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| (m.user.username, m.source))
+        .collect();
+    members.sort_by(|a, b| a.0.cmp(&b.0));
+    members
+}
+
+fn named(list: &[(&str, MemberSource)]) -> Vec<(String, MemberSource)> {
+    list.iter().map(|(n, s)| ((*n).to_owned(), *s)).collect()
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn rules_add_and_remove_members_on_save_and_on_rule_change(pool: PgPool) {
+    let (_, admin) = tenant_with_admin(&pool, "acme").await;
+    let c = client("10.0.0.1");
+    person(&pool, &admin, "ada", "Sales", &["night"]).await;
+    let bob = person(&pool, &admin, "bob", "Support", &[]).await;
+    let cy = person(&pool, &admin, "cy", "sales", &[]).await;
+    use MemberSource::{Manual, Rule};
+
+    // Creating the team applies its rule (ignoring case); a member added by hand stays one.
+    let sales = rule(Match::All, &[(RuleField::Department, RuleOp::Eq, &["Sales"])]);
+    let form = TeamForm { name: "Sales".into(), rules: sales, ..TeamForm::default() };
+    let preview = teams::preview(&pool, &admin, None, form.clone()).await.unwrap();
+    assert_eq!((preview.add_count, preview.remove_count), (2, 0));
+    let team = teams::create(&pool, &admin, form, &c).await.unwrap();
+    assert_eq!(team.members, 2);
+    teams::add_member(&pool, &admin, team.id, bob.id, &c).await.unwrap();
+    assert_eq!(
+        roster(&pool, &admin, team.id).await,
+        named(&[("ada", Rule), ("bob", Manual), ("cy", Rule)])
+    );
+
+    // Saving a user runs the rules: cy leaves Sales, and joins again.
+    let edit = |user: &User, department: &str| {
+        let mut fields = user.fields();
+        fields.department = Some(department.into());
+        shared::account::UserEdit { version: user.version, fields }
+    };
+    let cy = users::update(&pool, &admin, cy.id, edit(&cy, "Marketing"), &c).await.unwrap();
+    assert!(cy.teams.is_empty());
+    let cy = users::update(&pool, &admin, cy.id, edit(&cy, "SALES"), &c).await.unwrap();
+    assert_eq!(cy.teams.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(), ["Sales"]);
+    let added = person(&pool, &admin, "dee", "Sales", &[]).await;
+    assert_eq!(added.teams.len(), 1, "a new user joins at creation");
+
+    // A rule change: the preview names exactly what saving does.
+    let night = rule(Match::Any, &[(RuleField::Tag, RuleOp::In, &["night", "weekend"])]);
+    let change = TeamForm { name: "Sales".into(), rules: night, ..TeamForm::default() };
+    let preview = teams::preview(&pool, &admin, Some(team.id), change.clone()).await.unwrap();
+    let names = |list: &[shared::account::UserRef]| {
+        let mut names: Vec<String> = list.iter().map(|u| u.username.clone()).collect();
+        names.sort();
+        names
+    };
+    assert_eq!(
+        (names(&preview.adds), names(&preview.removes)),
+        (vec![], vec!["cy".to_owned(), "dee".to_owned()])
+    );
+    let team = teams::get(&pool, &admin, team.id).await.unwrap();
+    let update = TeamUpdate { version: team.version, form: change };
+    let saved = teams::update(&pool, &admin, team.id, update.clone(), &c).await.unwrap();
+    assert_eq!(roster(&pool, &admin, team.id).await, named(&[("ada", Rule), ("bob", Manual)]));
+    assert_eq!(saved.members, 2);
+    let stale = teams::update(&pool, &admin, team.id, update, &c).await;
+    assert!(matches!(stale, Err(ServiceError::Conflict(_))), "{stale:?}");
+
+    // Rule members leave through the rule only; the trail names the system and the rule.
+    let members = teams::members(&pool, &admin, team.id).await.unwrap();
+    let ada_id = members.iter().find(|m| m.user.username == "ada").unwrap().user.id;
+    let refused = teams::remove_member(&pool, &admin, team.id, ada_id, &c).await;
+    assert!(matches!(refused, Err(ServiceError::Refused(_))), "{refused:?}");
+    teams::remove_member(&pool, &admin, team.id, bob.id, &c).await.unwrap();
+    let trail = app::backend::audit::trail::list(
+        &pool,
+        &admin,
+        &AuditQuery { action: Some("team".into()), limit: Some(100), ..AuditQuery::default() },
+    )
+    .await
+    .unwrap();
+    let system: Vec<_> = trail.items.iter().filter(|e| e.actor.id.is_none()).collect();
+    assert!(
+        !system.is_empty()
+            && system.iter().all(|e| e.details["rule"]
+                .as_str()
+                .is_some_and(|r| r.contains("Department is Sales")))
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_default_role_stays_within_the_members_ceilings_and_the_editors_permissions(
+    pool: PgPool,
+) {
+    let (acme, admin) = tenant_with_admin(&pool, "acme").await;
+    let c = client("10.0.0.1");
+    let mut viewer = new_user("vic", "viewer");
+    viewer.fields.department = Some("Audit".into());
+    let s = services(&pool);
+    users::create(&pool, &s.passwords, &admin, viewer, &c).await.unwrap();
+    let audit = rule(Match::All, &[(RuleField::Department, RuleOp::Eq, &["Audit"])]);
+    // A viewer may not hold what user managers do.
+    let form = TeamForm {
+        name: "Auditors".into(),
+        default_role_id: Some(role_id(&pool, acme, "user_manager").await),
+        rules: audit.clone(),
+        ..TeamForm::default()
+    };
+    let refused = teams::create(&pool, &admin, form, &c).await;
+    assert!(
+        matches!(&refused, Err(ServiceError::Validation(f)) if f["default_role_id"] == ["above_ceiling"]),
+        "{refused:?}"
+    );
+    assert!(teams::list(&pool, &admin).await.unwrap().is_empty(), "nothing was saved");
+    let form = TeamForm {
+        name: "Auditors".into(),
+        default_role_id: Some(role_id(&pool, acme, "auditor").await),
+        rules: audit,
+        ..TeamForm::default()
+    };
+    let team = teams::create(&pool, &admin, form, &c).await.unwrap();
+    assert_eq!((team.members, team.default_role.map(|r| r.name)), (1, Some("Auditor".to_owned())));
+
+    // A supervisor holding the administrator role manages teams, but their type's ceiling
+    // keeps tenant.settings from them: they cannot hand out a role that grants it.
+    let lead = member(&pool, acme, "lea", "supervisor", "administrator").await;
+    assert!(!lead.permissions.contains(&Permission::TenantSettings));
+    let form = TeamForm {
+        name: "Admins".into(),
+        default_role_id: Some(role_id(&pool, acme, "administrator").await),
+        ..TeamForm::default()
+    };
+    let beyond = teams::create(&pool, &lead, form, &c).await;
+    assert!(
+        matches!(&beyond, Err(ServiceError::Validation(f)) if f["default_role_id"] == ["beyond_yours"]),
+        "{beyond:?}"
+    );
+}
