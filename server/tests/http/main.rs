@@ -398,6 +398,31 @@ async fn every_endpoint_answers_each_kind_of_caller_as_designed(pool: PgPool) {
         ),
         (
             "GET",
+            "/api/v1/teams",
+            None,
+            [
+                (401, "unauthenticated"),
+                (403, "forbidden"),
+                (403, "password_change_required"),
+                (200, ""),
+            ],
+        ),
+        (
+            "POST",
+            "/api/v1/teams",
+            Some(
+                serde_json::json!({"name": "Night shift", "rules": {"match": "all", "conditions": [
+                {"field": "department", "op": "eq", "values": ["Support"]}]}}),
+            ),
+            [
+                (401, "unauthenticated"),
+                (403, "forbidden"),
+                (403, "password_change_required"),
+                (201, ""),
+            ],
+        ),
+        (
+            "GET",
             "/api/v1/permissions",
             None,
             [(401, "unauthenticated"), (200, ""), (200, ""), (200, "")],
