@@ -20,8 +20,8 @@ use leptos_router::path;
 
 use components::layout::AppShell;
 use pages::{
-    Audit, ChangePassword, EditUser, NewRole, NewUser, NotFound, Pending, RolePage, Roles, SignIn,
-    Tenants, UserPage, Users,
+    Audit, ChangePassword, EditUser, NewRole, NewTeam, NewUser, NotFound, RolePage, Roles, SignIn,
+    TeamPage, Teams, Tenants, UserPage, Users,
 };
 
 /// The HTML document around the app, rendered by the server for every page.
@@ -86,7 +86,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("roles") view=Roles/>
                     <Route path=path!("roles/new") view=NewRole/>
                     <Route path=path!("roles/:id") view=RolePage/>
-                    <Route path=path!("teams") view=|| view! { <Pending title="Teams"/> }/>
+                    <Route path=path!("teams") view=Teams/>
+                    <Route path=path!("teams/new") view=NewTeam/>
+                    <Route path=path!("teams/:id") view=TeamPage/>
                     <Route path=path!("audit") view=Audit/>
                 </ParentRoute>
             </Routes>

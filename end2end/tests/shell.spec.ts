@@ -76,7 +76,7 @@ test('health reports the database', async ({ request }) => {
   expect(await response.json()).toEqual({ status: 'ok', database: 'ok' });
 });
 
-for (const path of ['/sign-in', '/users', '/tenants', '/audit', '/roles']) {
+for (const path of ['/sign-in', '/users', '/tenants', '/audit', '/roles', '/teams']) {
   test(`axe finds no serious accessibility violations on ${path}`, async ({ page }) => {
     if (path !== '/sign-in') await signInAsRoot(page);
     await page.goto(path);

@@ -28,14 +28,9 @@ pub async fn team_members(id: Uuid) -> Result<Vec<TeamMember>, ApiError> {
 
 /// What saving the form would do to the members of the team (or of a new one).
 #[server(endpoint = "teams/preview", input = Json)]
-pub async fn preview_team(
-    id: Option<Uuid>,
-    form: TeamForm,
-) -> Result<shared::team::RulePreview, ApiError> {
+pub async fn preview_team(id: Option<Uuid>, form: TeamForm) -> Result<RulePreview, ApiError> {
     let (call, actor) = super::context::actor().await?;
-    let preview: RulePreview =
-        crate::backend::teams::preview(&call.services.pool, &actor, id, form).await?;
-    Ok(preview)
+    Ok(crate::backend::teams::preview(&call.services.pool, &actor, id, form).await?)
 }
 
 /// Creates a team.
