@@ -290,10 +290,17 @@ fn RuleBuilder(form: RwSignal<TeamForm>, editable: bool) -> impl IntoView {
         form.update(|f| change(f.rules.get_or_insert_with(Rules::default)));
     };
     let mode = move || form.with(|f| f.rules.as_ref().map_or(Match::All, |r| r.mode));
-    let count = move || form.with(|f| f.rules.as_ref().map_or(0, |r| r.conditions.len()));
+    // A memo: rows are made again when one is added or removed, not at every keystroke (which
+    // would replace the input being typed in).
+    let count =
+        Memo::new(move |_| form.with(|f| f.rules.as_ref().map_or(0, |r| r.conditions.len())));
     let row = move |i: usize| {
         let get =
             move || form.with(|f| f.rules.as_ref().and_then(|r| r.conditions.get(i).cloned()));
+        let typed = form.with_untracked(|f| {
+            f.rules.as_ref().and_then(|r| r.conditions.get(i)).map(|c| c.values.join(", "))
+        });
+        let typed = typed.unwrap_or_default();
         let fields = RuleField::ALL
             .into_iter()
             .map(|field| view! {
@@ -318,8 +325,9 @@ fn RuleBuilder(form: RwSignal<TeamForm>, editable: bool) -> impl IntoView {
                 </select>
                 <input type="text" aria-label=format!("Values of condition {} (comma-separated)", i + 1) disabled=!editable
                     placeholder="Sales, Support"
-                    prop:value=move || get().map(|c| c.values.join(", ")).unwrap_or_default()
-                    on:change=move |ev| {
+                    // Not bound to the form: typing "Sales, " must keep its comma.
+                    prop:value=typed
+                    on:input=move |ev| {
                         let values: Vec<String> = event_target_value(&ev).split(',').map(|v| v.trim().to_owned()).filter(|v| !v.is_empty()).collect();
                         edit(Box::new(move |r| if let Some(c) = r.conditions.get_mut(i) { c.values = values }));
                     }/>
@@ -340,7 +348,7 @@ fn RuleBuilder(form: RwSignal<TeamForm>, editable: bool) -> impl IntoView {
                 <label class="check"><input type="radio" name="match" disabled=!editable prop:checked=move || mode() == Match::Any
                     on:change=move |_| edit(Box::new(|r| r.mode = Match::Any))/>"Any condition"</label>
             </div>
-            <ol class="conditions">{move || (0..count()).map(row).collect_view()}</ol>
+            <ol class="conditions">{move || (0..count.get()).map(row).collect_view()}</ol>
             {editable.then(|| view! {
                 <button type="button" class="button" on:click=move |_| edit(Box::new(|r| r.conditions.push(Condition {
                     field: RuleField::Department, op: RuleOp::Eq, values: Vec::new(),
