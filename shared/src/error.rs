@@ -107,6 +107,18 @@ impl Check {
         result.map_err(|code| self.add(field, code)).ok()
     }
 
+    /// `value` trimmed; records `required` when it is blank and `required`, `too_long` when it
+    /// has more than `max` characters.
+    pub fn text(&mut self, field: &str, value: &str, required: bool, max: usize) -> String {
+        let value = value.trim();
+        if required && value.is_empty() {
+            self.add(field, "required");
+        } else if value.chars().count() > max {
+            self.add(field, "too_long");
+        }
+        value.to_owned()
+    }
+
     /// Whether nothing was recorded so far.
     pub fn is_clean(&self) -> bool {
         self.errors.is_empty()

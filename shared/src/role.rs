@@ -52,16 +52,8 @@ impl RoleForm {
     /// Trims the texts and checks every field; the errors name the field at fault.
     pub fn validate(&self) -> Result<ValidRole, FieldErrors> {
         let mut check = Check::default();
-        let name = self.name.trim();
-        if name.is_empty() {
-            check.add("name", "required");
-        } else if name.chars().count() > MAX_NAME {
-            check.add("name", "too_long");
-        }
-        let description = self.description.trim();
-        if description.chars().count() > MAX_DESCRIPTION {
-            check.add("description", "too_long");
-        }
+        let name = check.text("name", &self.name, true, MAX_NAME);
+        let description = check.text("description", &self.description, false, MAX_DESCRIPTION);
         let mut permissions = Permissions::new();
         for key in &self.permissions {
             match key.parse::<Permission>() {
@@ -71,11 +63,7 @@ impl RoleForm {
                 Err(_) => check.add("permissions", "unknown"),
             }
         }
-        check.finish(ValidRole {
-            name: name.to_owned(),
-            description: description.to_owned(),
-            permissions,
-        })
+        check.finish(ValidRole { name, description, permissions })
     }
 
     /// The form of an existing role (for editing it).

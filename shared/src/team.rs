@@ -152,16 +152,8 @@ impl TeamForm {
     /// Checks every field; the errors name the field at fault (`rules` for the rule).
     pub fn validate(&self) -> Result<ValidTeam, FieldErrors> {
         let mut check = Check::default();
-        let name = self.name.trim();
-        if name.is_empty() {
-            check.add("name", "required");
-        } else if name.chars().count() > MAX_NAME {
-            check.add("name", "too_long");
-        }
-        let description = self.description.trim();
-        if description.chars().count() > MAX_DESCRIPTION {
-            check.add("description", "too_long");
-        }
+        let name = check.text("name", &self.name, true, MAX_NAME);
+        let description = check.text("description", &self.description, false, MAX_DESCRIPTION);
         let rules = self.rules.as_ref().filter(|r| !r.conditions.is_empty()).map(|r| {
             if r.conditions.len() > MAX_CONDITIONS {
                 check.add("rules", "too_many");
@@ -193,12 +185,7 @@ impl TeamForm {
                 .collect();
             Rules { mode: r.mode, conditions }
         });
-        check.finish(ValidTeam {
-            name: name.to_owned(),
-            description: description.to_owned(),
-            default_role_id: self.default_role_id,
-            rules,
-        })
+        check.finish(ValidTeam { name, description, default_role_id: self.default_role_id, rules })
     }
 
     /// The form of an existing team (for editing it).

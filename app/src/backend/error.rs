@@ -46,6 +46,15 @@ impl ServiceError {
     pub fn field(field: &str, code: &str) -> Self {
         Self::Validation(ApiError::field(field, code).fields)
     }
+
+    /// A violation of the unique index `constraint` as the field error `code` on `field`; any
+    /// other database error as it is.
+    pub fn unique(err: sqlx::Error, constraint: &str, field: &str, code: &str) -> Self {
+        match err.as_database_error().and_then(|e| e.constraint()) {
+            Some(c) if c == constraint => Self::field(field, code),
+            _ => Self::Database(err),
+        }
+    }
 }
 
 impl From<ServiceError> for ApiError {

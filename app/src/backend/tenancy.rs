@@ -29,6 +29,19 @@ pub async fn within<T>(
     Ok(done)
 }
 
+/// Locks one row of a tenant table (`roles`, `teams`…) until the transaction ends, so
+/// concurrent edits of it queue up.
+pub async fn lock(
+    conn: &mut PgConnection,
+    table: &'static str,
+    tenant_id: Uuid,
+    id: Uuid,
+) -> Result<(), sqlx::Error> {
+    let sql = format!("select 1 from {table} where tenant_id = $1 and id = $2 for update");
+    sqlx::query(&sql).bind(tenant_id).bind(id).execute(conn).await?;
+    Ok(())
+}
+
 /// Switches an open transaction to `tenant_id` (e.g. right after creating that tenant).
 pub async fn enter(conn: &mut sqlx::PgConnection, tenant_id: Uuid) -> Result<(), sqlx::Error> {
     sqlx::query_scalar!(

@@ -10,6 +10,22 @@ mod tenants;
 mod users;
 
 pub use audit::Audit;
+
+use leptos::prelude::Resource;
+
+/// Whether the signed-in user holds `permission` (for showing what they may do).
+pub(crate) fn holds(permission: shared::Permission) -> Resource<bool> {
+    Resource::new(
+        || (),
+        move |_| async move {
+            crate::api::auth::current_user()
+                .await
+                .ok()
+                .flatten()
+                .is_some_and(|me| me.can(permission))
+        },
+    )
+}
 pub use change_password::ChangePassword;
 pub use not_found::NotFound;
 pub use roles::{NewRole, RolePage, Roles};

@@ -11,7 +11,6 @@ use leptos_router::hooks::{use_navigate, use_params_map};
 use shared::role::{Role, RoleForm, RoleUpdate};
 use shared::{ApiError, ErrorCode, Permission, PermissionGroup, Permissions, Uuid};
 
-use crate::api::auth::current_user;
 use crate::api::roles::{create_role, delete_role, get_role, list_roles, update_role};
 use crate::components::dialog::{Confirm, ConfirmDialog};
 use crate::components::forms::{FieldErrors, FormAlert};
@@ -26,12 +25,7 @@ const GROUPS: [PermissionGroup; 4] = [
 
 /// Whether the signed-in user may create, edit and delete roles.
 fn can_manage() -> Resource<bool> {
-    Resource::new(
-        || (),
-        |_| async {
-            current_user().await.ok().flatten().is_some_and(|me| me.can(Permission::RolesManage))
-        },
-    )
+    super::holds(Permission::RolesManage)
 }
 
 #[component]

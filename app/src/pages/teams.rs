@@ -15,7 +15,6 @@ use shared::team::{
 };
 use shared::{ApiError, ErrorCode, Permission, Uuid};
 
-use crate::api::auth::current_user;
 use crate::api::teams::{
     add_team_member, create_team, get_team, list_teams, preview_team, remove_team_member,
     team_members, update_team,
@@ -24,13 +23,9 @@ use crate::api::users::role_options;
 use crate::components::forms::{FieldErrors, FormAlert};
 use crate::components::user_picker::UserPicker;
 
+/// Whether the signed-in user may create and edit teams and their members.
 fn can_manage() -> Resource<bool> {
-    Resource::new(
-        || (),
-        |_| async {
-            current_user().await.ok().flatten().is_some_and(|me| me.can(Permission::TeamsManage))
-        },
-    )
+    super::holds(Permission::TeamsManage)
 }
 
 #[component]

@@ -231,11 +231,7 @@ async fn one(conn: &mut PgConnection, tenant: Uuid, id: Uuid) -> Result<Role, Se
 
 /// The role, locked for the rest of the transaction; system roles are refused.
 async fn editable(conn: &mut PgConnection, tenant: Uuid, id: Uuid) -> Result<Role, ServiceError> {
-    sqlx::query("select 1 from roles where tenant_id = $1 and id = $2 for update")
-        .bind(tenant)
-        .bind(id)
-        .execute(&mut *conn)
-        .await?;
+    tenancy::lock(conn, "roles", tenant, id).await?;
     let role = one(conn, tenant, id).await?;
     if role.is_system {
         return Err(ServiceError::Refused(
@@ -302,8 +298,5 @@ fn snapshot(role: &Role) -> Value {
 
 /// Another role of the tenant has the name (any case): a field error, not a 500.
 fn name_taken(err: sqlx::Error) -> ServiceError {
-    match err.as_database_error().and_then(|e| e.constraint()) {
-        Some("roles_name_key") => ServiceError::field("name", "role_name_taken"),
-        _ => ServiceError::Database(err),
-    }
+    ServiceError::unique(err, "roles_name_key", "name", "role_name_taken")
 }

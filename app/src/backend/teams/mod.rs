@@ -384,11 +384,7 @@ async fn one(conn: &mut PgConnection, tenant: Uuid, id: Uuid) -> Result<Team, Se
 
 /// The team, locked for the rest of the transaction.
 async fn locked(conn: &mut PgConnection, tenant: Uuid, id: Uuid) -> Result<Team, ServiceError> {
-    sqlx::query("select 1 from teams where tenant_id = $1 and id = $2 for update")
-        .bind(tenant)
-        .bind(id)
-        .execute(&mut *conn)
-        .await?;
+    tenancy::lock(conn, "teams", tenant, id).await?;
     one(conn, tenant, id).await
 }
 
@@ -458,8 +454,5 @@ fn snapshot(team: &Team) -> Value {
 
 /// Another team of the tenant has the name: a field error, not a 500.
 fn name_taken(err: sqlx::Error) -> ServiceError {
-    match err.as_database_error().and_then(|e| e.constraint()) {
-        Some("teams_name_key") => ServiceError::field("name", "team_name_taken"),
-        _ => ServiceError::Database(err),
-    }
+    ServiceError::unique(err, "teams_name_key", "name", "team_name_taken")
 }
