@@ -163,6 +163,10 @@ async fn serve(config: ServeConfig) -> CommandResult {
              a second wall between tenants; connect as an ordinary role"
         );
     }
+    let resumed = app::backend::teams::resume(&pool).await?;
+    if resumed > 0 {
+        tracing::info!(runs = resumed, "applying unfinished team rule changes again");
+    }
     let passwords = Passwords::default();
     if let Some(first) = bootstrap::ensure_platform_superuser(&pool, &passwords).await? {
         print_first_sign_in(&first, &leptos_options);

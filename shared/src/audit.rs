@@ -17,7 +17,7 @@ pub const PAGE_SIZE: u32 = 50;
 pub const MAX_PAGE_SIZE: u32 = 200;
 
 /// Every action Roster records, with a label for people, in display order.
-pub const ACTIONS: [(&str, &str); 21] = [
+pub const ACTIONS: [(&str, &str); 22] = [
     ("user.created", "User created"),
     ("user.updated", "User edited"),
     ("user.avatar_changed", "Photo changed"),
@@ -36,6 +36,7 @@ pub const ACTIONS: [(&str, &str); 21] = [
     ("team.deleted", "Team deleted"),
     ("team.member_added", "Team member added"),
     ("team.member_removed", "Team member removed"),
+    ("team.rule_applied", "Team rule applied"),
     ("access.refused", "Access refused"),
     ("tenant.created", "Organisation created"),
     ("tenant.seeded", "Demo data loaded"),

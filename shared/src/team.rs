@@ -112,6 +112,17 @@ impl Rules {
     }
 }
 
+/// The progress of a rule change applied in the background (large tenants).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuleRun {
+    /// Users to look at, and looked at so far.
+    pub total: i64,
+    pub done: i64,
+    pub added: i64,
+    pub removed: i64,
+    pub finished: bool,
+}
+
 /// A team of the tenant.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Team {
@@ -123,6 +134,9 @@ pub struct Team {
     pub members: i64,
     pub version: i64,
     pub updated_at: DateTime<Utc>,
+    /// The latest background application of the rule, if there was one.
+    #[serde(default)]
+    pub run: Option<RuleRun>,
 }
 
 /// Creating a team, or the new state of one (`PATCH` adds `version`).

@@ -10,7 +10,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_params_map};
 use shared::account::{RoleOption, UserRef};
 use shared::team::{
-    Condition, Match, MemberSource, RuleField, RuleOp, RulePreview, Rules, Team, TeamForm,
+    Condition, Match, MemberSource, RuleField, RuleOp, RulePreview, RuleRun, Rules, Team, TeamForm,
     TeamMember, TeamUpdate,
 };
 use shared::{ApiError, ErrorCode, Permission, Uuid};
@@ -132,7 +132,35 @@ pub fn TeamPage() -> impl IntoView {
     );
     let roles = Resource::new(|| (), |_| role_options());
     let manage = can_manage();
+    // A background run of the rule: its progress is polled each second until it finishes, then
+    // the members are loaded again.
+    let tick = RwSignal::new(0u32);
+    let progress = Resource::new(
+        move || (id(), reload.get(), tick.get()),
+        |(id, _, _)| async move {
+            match id {
+                Some(id) => get_team(id).await.ok().and_then(|t| t.run),
+                None => None,
+            }
+        },
+    );
+    let running = StoredValue::new(false);
+    Effect::new(move |_| {
+        let Some(run) = progress.get().flatten() else { return };
+        if !run.finished {
+            running.set_value(true);
+            set_timeout(move || tick.update(|n| *n += 1), std::time::Duration::from_secs(1));
+        } else if running.get_value() {
+            running.set_value(false);
+            reload.update(|n| *n += 1);
+        }
+    });
     view! {
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                progress.await.filter(|run| !run.finished).map(|run| view! { <RunProgress run/> })
+            })}
+        </Transition>
         <Transition fallback=|| view! { <p class="loading" role="status">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match (team.await, members.await) {
@@ -350,6 +378,18 @@ fn RuleBuilder(form: RwSignal<TeamForm>, editable: bool) -> impl IntoView {
                 })))>"Add condition"</button>
             })}
         </fieldset>
+    }
+}
+
+/// How far the background application of a rule change has come.
+#[component]
+fn RunProgress(run: RuleRun) -> impl IntoView {
+    view! {
+        <section class="preview run" role="status" aria-label="Applying the rule">
+            <h3>"Applying the rule to every user…"</h3>
+            <progress max=run.total value=run.done>{format!("{} of {}", run.done, run.total)}</progress>
+            <p>{format!("{} of {} users looked at: {} added, {} removed so far.", run.done, run.total, run.added, run.removed)}</p>
+        </section>
     }
 }
 

@@ -16,6 +16,7 @@ use tower::ServiceExt;
 
 mod audit;
 mod directory;
+mod teams;
 
 fn app(pool: PgPool) -> Router {
     let leptos_options = LeptosOptions::builder().output_name("roster").build();

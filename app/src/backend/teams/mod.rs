@@ -5,15 +5,19 @@
 //! A team's default role is granted to every member: the editor must hold its permissions, and
 //! it must be within the ceiling of every member's user type.
 
+mod background;
 mod rules;
 
+pub use background::{BACKGROUND_FROM, resume, run as run_in_background};
 pub use rules::{PREVIEW_NAMES, apply_for_user};
+
+use rules::Among;
 
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 use shared::account::{RoleRef, UserRef};
 use shared::team::{
-    MemberSource, RulePreview, Rules, Team, TeamForm, TeamMember, TeamUpdate, ValidTeam,
+    MemberSource, RulePreview, RuleRun, Rules, Team, TeamForm, TeamMember, TeamUpdate, ValidTeam,
 };
 use shared::{Permission, Permissions, UserType};
 use sqlx::types::Json;
@@ -113,18 +117,24 @@ pub async fn create(
         .fetch_one(&mut *tx)
         .await
         .map_err(name_taken)?;
-        let (added, _) = rules::apply(&mut tx, tenant, id, valid.rules.as_ref(), None).await?;
+        let (added, _, run) = match &valid.rules {
+            Some(rules) => apply_or_schedule(&mut tx, tenant, id, Some(rules)).await?,
+            None => (0, 0, None),
+        };
         members_within_ceiling(&mut tx, tenant, id).await?;
         let team = one(&mut tx, tenant, id).await?;
         let event = AuditEvent {
             target: Some(Target { kind: "team", id, name: &team.name }),
             changes: audit::diff(&Value::Null, &snapshot(&team)),
-            details: json!({ "rule_added": added }),
+            details: json!({ "rule_added": added, "in_background": run.is_some() }),
             client: Some(client),
             ..AuditEvent::new(tenant, AuditActor::from(actor), "team.created")
         };
         audit::record(&mut tx, &event).await?;
         tx.commit().await?;
+        if let Some(run) = run {
+            background::spawn(pool.clone(), tenant, id, run);
+        }
         Ok(team)
     })
     .await
@@ -170,25 +180,47 @@ pub async fn update(
         .execute(&mut *tx)
         .await
         .map_err(name_taken)?;
-        let (added, removed) = if valid.rules != before.rules {
-            rules::apply(&mut tx, tenant, id, valid.rules.as_ref(), None).await?
+        let (added, removed, run) = if valid.rules != before.rules {
+            apply_or_schedule(&mut tx, tenant, id, valid.rules.as_ref()).await?
         } else {
-            (0, 0)
+            (0, 0, None)
         };
         members_within_ceiling(&mut tx, tenant, id).await?;
         let after = one(&mut tx, tenant, id).await?;
         let event = AuditEvent {
             target: Some(Target { kind: "team", id, name: &after.name }),
             changes: audit::diff(&snapshot(&before), &snapshot(&after)),
-            details: json!({ "rule_added": added, "rule_removed": removed }),
+            details: json!({
+                "rule_added": added,
+                "rule_removed": removed,
+                "in_background": run.is_some(),
+            }),
             client: Some(client),
             ..AuditEvent::new(tenant, AuditActor::from(actor), "team.updated")
         };
         audit::record(&mut tx, &event).await?;
         tx.commit().await?;
+        if let Some(run) = run {
+            background::spawn(pool.clone(), tenant, id, run);
+        }
         Ok(after)
     })
     .await
+}
+
+/// Applies a new rule to the whole tenant now, or in a large tenant records a background run
+/// (returned, to be spawned once the caller's transaction has committed): (added, removed, run).
+async fn apply_or_schedule(
+    conn: &mut PgConnection,
+    tenant: Uuid,
+    team: Uuid,
+    rules: Option<&Rules>,
+) -> Result<(i64, i64, Option<Uuid>), ServiceError> {
+    if background::is_large(conn, tenant).await? {
+        return Ok((0, 0, Some(background::schedule(conn, tenant, team).await?)));
+    }
+    let (added, removed) = rules::apply(conn, tenant, team, rules, Among::All).await?;
+    Ok((added, removed, None))
 }
 
 /// Deletes a team and its memberships.
@@ -341,6 +373,11 @@ struct Row {
     members: i64,
     version: i64,
     updated_at: DateTime<Utc>,
+    run_total: Option<i64>,
+    run_done: Option<i64>,
+    run_added: Option<i64>,
+    run_removed: Option<i64>,
+    run_finished: Option<bool>,
 }
 
 async fn fetch(
@@ -353,9 +390,12 @@ async fn fetch(
                 coalesce((select sum(c.users) from team_user_counts c
                            where c.tenant_id = t.tenant_id and c.team_id = t.id), 0)::bigint
                     as members,
-                t.version, t.updated_at
+                t.version, t.updated_at, rr.total as run_total, rr.done as run_done,
+                rr.added as run_added, rr.removed as run_removed,
+                rr.finished_at is not null as run_finished
            from teams t
            left join roles r on r.tenant_id = t.tenant_id and r.id = t.default_role_id
+           left join team_rule_runs rr on rr.tenant_id = t.tenant_id and rr.team_id = t.id
           where t.tenant_id = $1 and ($2::uuid is null or t.id = $2)
           order by lower(t.name)",
     )
@@ -374,6 +414,13 @@ async fn fetch(
             members: r.members,
             version: r.version,
             updated_at: r.updated_at,
+            run: r.run_total.map(|total| RuleRun {
+                total,
+                done: r.run_done.unwrap_or_default(),
+                added: r.run_added.unwrap_or_default(),
+                removed: r.run_removed.unwrap_or_default(),
+                finished: r.run_finished.unwrap_or_default(),
+            }),
         })
         .collect())
 }

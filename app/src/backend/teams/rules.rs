@@ -45,33 +45,55 @@ fn push_rule(q: &mut QueryBuilder<'_, Postgres>, rules: &Rules) {
     q.push(")");
 }
 
-/// `select u.id from users u where …`: the tenant's users the rule matches (only `user` when
-/// given).
-fn push_matching(
-    q: &mut QueryBuilder<'_, Postgres>,
-    tenant: Uuid,
-    rules: &Rules,
-    user: Option<Uuid>,
-) {
-    q.push("select u.id from users u where u.tenant_id = ").push_bind(tenant);
-    if let Some(user) = user {
-        q.push(" and u.id = ").push_bind(user);
+/// Which users an application of a rule looks at.
+#[derive(Clone, Copy, Debug)]
+pub enum Among {
+    /// Every user of the tenant.
+    All,
+    /// One user (just created or saved).
+    User(Uuid),
+    /// The users whose id is after `after` (from the first when none) up to `upto`: a batch of a
+    /// background run.
+    Batch { after: Option<Uuid>, upto: Uuid },
+}
+
+impl Among {
+    /// ` and <column> …` for the users this covers.
+    fn push(self, q: &mut QueryBuilder<'_, Postgres>, column: &'static str) {
+        match self {
+            Self::All => {}
+            Self::User(user) => {
+                q.push(" and ").push(column).push(" = ").push_bind(user);
+            }
+            Self::Batch { after, upto } => {
+                if let Some(after) = after {
+                    q.push(" and ").push(column).push(" > ").push_bind(after);
+                }
+                q.push(" and ").push(column).push(" <= ").push_bind(upto);
+            }
+        }
     }
+}
+
+/// `select u.id from users u where …`: the tenant's users the rule matches among `among`.
+fn push_matching(q: &mut QueryBuilder<'_, Postgres>, tenant: Uuid, rules: &Rules, among: Among) {
+    q.push("select u.id from users u where u.tenant_id = ").push_bind(tenant);
+    among.push(q, "u.id");
     push_rule(q, rules);
 }
 
-/// Applies the rule to the team's memberships (or only `user`'s); returns how many members it
-/// added and removed. `rules` none removes every rule member.
+/// Applies the rule to the memberships of the users `among`; returns how many members it added
+/// and removed. `rules` none removes every rule member.
 pub async fn apply(
     conn: &mut PgConnection,
     tenant: Uuid,
     team: Uuid,
     rules: Option<&Rules>,
-    user: Option<Uuid>,
+    among: Among,
 ) -> Result<(i64, i64), ServiceError> {
     let mut q = QueryBuilder::<Postgres>::new("with matching as (");
     match rules {
-        Some(rules) => push_matching(&mut q, tenant, rules, user),
+        Some(rules) => push_matching(&mut q, tenant, rules, among),
         None => {
             q.push("select null::uuid as id where false");
         }
@@ -82,9 +104,7 @@ pub async fn apply(
     );
     q.push_bind(tenant).push(" and m.team_id = ").push_bind(team);
     q.push(" and m.source = 'rule' and m.user_id not in (select id from matching)");
-    if let Some(user) = user {
-        q.push(" and m.user_id = ").push_bind(user);
-    }
+    among.push(&mut q, "m.user_id");
     q.push(
         " returning m.user_id
          ), added as (
@@ -120,7 +140,7 @@ pub async fn preview(
            -> Result<(Vec<UserRef>, i64), ServiceError> {
         let mut q = QueryBuilder::<Postgres>::new("with matching as (");
         match rules {
-            Some(rules) => push_matching(&mut q, tenant, rules, None),
+            Some(rules) => push_matching(&mut q, tenant, rules, Among::All),
             None => {
                 q.push("select null::uuid as id where false");
             }
@@ -169,7 +189,7 @@ pub async fn apply_for_user(
     .fetch_all(&mut *conn)
     .await?;
     for (team, name, rules) in teams {
-        let (added, removed) = apply(conn, tenant, team, Some(&rules.0), Some(user)).await?;
+        let (added, removed) = apply(conn, tenant, team, Some(&rules.0), Among::User(user)).await?;
         if added + removed == 0 {
             continue;
         }
