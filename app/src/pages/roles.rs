@@ -23,22 +23,29 @@ const GROUPS: [PermissionGroup; 4] = [
     PermissionGroup::Tenant,
 ];
 
-/// Whether the signed-in user may create, edit and delete roles.
-fn can_manage() -> Resource<bool> {
-    super::holds(Permission::RolesManage)
+/// What the signed-in user may grant in a role they edit: the permissions they hold, if they
+/// may manage roles at all (`None`: they may not).
+fn grantable() -> Resource<Option<Permissions>> {
+    Resource::new(
+        || (),
+        |_| async {
+            let me = crate::api::auth::current_user().await.ok().flatten()?;
+            me.can(Permission::RolesManage).then(|| me.permissions.iter().copied().collect())
+        },
+    )
 }
 
 #[component]
 pub fn Roles() -> impl IntoView {
     let roles = Resource::new(|| (), |_| list_roles());
-    let manage = can_manage();
+    let manage = grantable();
     view! {
         <Title text="Roles · Roster"/>
         <header class="page-header">
             <h1>"Roles"</h1>
             <Transition fallback=|| ()>
                 {move || Suspend::new(async move {
-                    manage.await.then(|| view! { <A href="/roles/new" attr:class="button primary">"New role"</A> })
+                    manage.await.map(|_| view! { <A href="/roles/new" attr:class="button primary">"New role"</A> })
                 })}
             </Transition>
         </header>
@@ -92,13 +99,13 @@ fn RoleTable(list: Vec<Role>) -> impl IntoView {
 /// `/roles/new`.
 #[component]
 pub fn NewRole() -> impl IntoView {
-    let manage = can_manage();
+    let manage = grantable();
     view! {
         <Title text="New role · Roster"/>
         <Transition fallback=|| view! { <p class="loading" role="status">"Loading…"</p> }>
             {move || Suspend::new(async move {
-                let editable = manage.await;
-                view! { <RoleEditor role=None editable/> }
+                let grantable = manage.await;
+                view! { <RoleEditor role=None grantable/> }
             })}
         </Transition>
     }
@@ -117,14 +124,14 @@ pub fn RolePage() -> impl IntoView {
             }
         },
     );
-    let manage = can_manage();
+    let manage = grantable();
     view! {
         <Transition fallback=|| view! { <p class="loading" role="status">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match role.await {
                     Ok(role) => {
-                        let editable = manage.await && !role.is_system;
-                        view! { <RoleEditor role=Some(role) editable/> }.into_any()
+                        let grantable = manage.await.filter(|_| !role.is_system);
+                        view! { <RoleEditor role=Some(role) grantable/> }.into_any()
                     }
                     Err(err) => view! {
                         <Title text="Role · Roster"/>
@@ -137,9 +144,12 @@ pub fn RolePage() -> impl IntoView {
     }
 }
 
-/// The form and matrix of a new role (`role` none) or an existing one.
+/// The form and matrix of a new role (`role` none) or an existing one; read-only unless the
+/// signed-in user may grant (`grantable`), and then only what they hold themselves.
 #[component]
-fn RoleEditor(role: Option<Role>, editable: bool) -> impl IntoView {
+fn RoleEditor(role: Option<Role>, grantable: Option<Permissions>) -> impl IntoView {
+    let editable = grantable.is_some();
+    let grantable = StoredValue::new(grantable.unwrap_or_default());
     let form = RwSignal::new(role.as_ref().map(RoleForm::of).unwrap_or_default());
     let held = move || -> Permissions {
         form.with(|f| f.permissions.iter().filter_map(|k| k.parse().ok()).collect())
@@ -236,7 +246,7 @@ fn RoleEditor(role: Option<Role>, editable: bool) -> impl IntoView {
             <h2>"Permissions"</h2>
             <FieldErrors id="role-permissions-errors" codes=codes("permissions")/>
             <div class="permission-matrix">
-                {GROUPS.into_iter().map(|group| view! { <GroupBox group form held editable/> }).collect_view()}
+                {GROUPS.into_iter().map(|group| view! { <GroupBox group form held editable grantable/> }).collect_view()}
             </div>
             {editable.then(|| view! {
                 <div class="button-row">
@@ -259,7 +269,12 @@ fn GroupBox(
     form: RwSignal<RoleForm>,
     held: impl Fn() -> Permissions + Copy + Send + Sync + 'static,
     editable: bool,
+    grantable: StoredValue<Permissions>,
 ) -> impl IntoView {
+    // A permission the editor does not hold cannot be added (it can still be taken away).
+    let blocked = move |p: Permission| {
+        !editable || (!grantable.with_value(|g| g.contains(&p)) && !held().contains(&p))
+    };
     let members: Vec<Permission> =
         Permission::ALL.into_iter().filter(|p| p.group() == group).collect();
     let all = members.clone();
@@ -270,10 +285,10 @@ fn GroupBox(
             let mut now: Permissions =
                 f.permissions.iter().filter_map(|k| k.parse().ok()).collect();
             for p in permissions {
-                if on {
-                    now.insert(*p);
-                } else {
+                if !on {
                     now.remove(p);
+                } else if grantable.with_value(|g| g.contains(p)) {
+                    now.insert(*p);
                 }
             }
             f.permissions = now.iter().map(|p| p.key().to_owned()).collect();
@@ -287,10 +302,15 @@ fn GroupBox(
             view! {
                 <li>
                     <label class="check">
-                        <input type="checkbox" disabled=!editable
+                        <input type="checkbox" disabled=move || blocked(p)
                             prop:checked=move || held().contains(&p)
                             on:change=move |ev| set(&[p], event_target_checked(&ev))/>
-                        <span><code>{p.key()}</code><small class="muted">{p.description()}</small></span>
+                        <span>
+                            <code>{p.key()}</code><small class="muted">{p.description()}</small>
+                            {(editable && !grantable.with_value(|g| g.contains(&p))).then(|| view! {
+                                <small class="reason">"You do not hold this permission, so you cannot grant it."</small>
+                            })}
+                        </span>
                     </label>
                 </li>
             }
