@@ -194,7 +194,7 @@ ensure_database() { # name: created by, and so owned by, the roster role
 # --- Building ---------------------------------------------------------------------------------
 build_release() {
   say "building Roster (release: server and wasm bundle, assets precompressed)"
-  (cd "$ROOT" && cargo leptos build --release --precompress --cargo-locked) ||
+  (cd "$ROOT" && cargo leptos build --release --precompress --cargo-locked --split) ||
     die "the release build failed" "see the output above"
   # cargo-leptos gzips at its default level; the best level makes the files served to clients
   # without brotli about 15 % smaller, once per build.

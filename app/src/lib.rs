@@ -16,7 +16,7 @@ pub mod web;
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, provide_meta_context};
 use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{Lazy, LazyRoute, lazy_route, path};
 
 use components::layout::AppShell;
 use pages::{
@@ -68,8 +68,6 @@ fn content_security_policy() {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    mark_hydrated();
-
     view! {
         <Stylesheet id="leptos" href="/pkg/roster.css"/>
         <Router>
@@ -78,18 +76,18 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/change-password") view=ChangePassword/>
                 <ParentRoute path=path!("") view=AppShell>
                     <Route path=path!("") view=Home/>
-                    <Route path=path!("tenants") view=Tenants/>
-                    <Route path=path!("users") view=Users/>
-                    <Route path=path!("users/new") view=NewUser/>
-                    <Route path=path!("users/:id") view=UserPage/>
-                    <Route path=path!("users/:id/edit") view=EditUser/>
-                    <Route path=path!("roles") view=Roles/>
-                    <Route path=path!("roles/new") view=NewRole/>
-                    <Route path=path!("roles/:id") view=RolePage/>
-                    <Route path=path!("teams") view=Teams/>
-                    <Route path=path!("teams/new") view=NewTeam/>
-                    <Route path=path!("teams/:id") view=TeamPage/>
-                    <Route path=path!("audit") view=Audit/>
+                    <Route path=path!("tenants") view={Lazy::<TenantsPage>::new()}/>
+                    <Route path=path!("users") view={Lazy::<UsersPage>::new()}/>
+                    <Route path=path!("users/new") view={Lazy::<NewUserPage>::new()}/>
+                    <Route path=path!("users/:id") view={Lazy::<UserPageRoute>::new()}/>
+                    <Route path=path!("users/:id/edit") view={Lazy::<EditUserPage>::new()}/>
+                    <Route path=path!("roles") view={Lazy::<RolesPage>::new()}/>
+                    <Route path=path!("roles/new") view={Lazy::<NewRolePage>::new()}/>
+                    <Route path=path!("roles/:id") view={Lazy::<RolePageRoute>::new()}/>
+                    <Route path=path!("teams") view={Lazy::<TeamsPage>::new()}/>
+                    <Route path=path!("teams/new") view={Lazy::<NewTeamPage>::new()}/>
+                    <Route path=path!("teams/:id") view={Lazy::<TeamPageRoute>::new()}/>
+                    <Route path=path!("audit") view={Lazy::<AuditPage>::new()}/>
                 </ParentRoute>
             </Routes>
         </Router>
@@ -99,17 +97,55 @@ pub fn App() -> impl IntoView {
 /// `/`: the first section the signed-in user may open.
 #[component]
 fn Home() -> impl IntoView {
+    mark_hydrated();
     let me = expect_context::<shared::auth::Me>();
     view! { <Redirect path=components::layout::home(&me)/> }
 }
 
-/// Sets `data-hydrated` on `<html>` once the wasm bundle has taken over the page. Effects run
-/// only in the browser, so server-rendered HTML never carries it: end-to-end tests wait for it
-/// before interacting, and it tells anyone inspecting the page that the client code is live.
-fn mark_hydrated() {
+/// Sets `data-hydrated` on `<html>` once the wasm bundle has taken over the page: every route's
+/// view calls it, so with a lazily loaded page it is set only once that page's code has arrived
+/// and taken over. Effects run only in the browser, so server-rendered HTML never carries it:
+/// end-to-end tests wait for it before interacting.
+pub(crate) fn mark_hydrated() {
     Effect::new(|_| {
         if let Some(root) = document().document_element() {
             let _ = root.set_attribute("data-hydrated", "true");
         }
     });
 }
+
+/// A console page loaded on demand: `#[lazy_route]` splits its code off the main bundle (built
+/// with `cargo leptos --split`), so signing in downloads only the shell and the sign-in page.
+macro_rules! lazy_page {
+    ($($route:ident => $page:ident),* $(,)?) => {$(
+        struct $route;
+
+        #[lazy_route]
+        impl LazyRoute for $route {
+            fn data() -> Self {
+                Self
+            }
+
+            fn view(this: Self) -> AnyView {
+                let _ = this;
+                mark_hydrated();
+                view! { <$page/> }.into_any()
+            }
+        }
+    )*};
+}
+
+lazy_page!(
+    TenantsPage => Tenants,
+    UsersPage => Users,
+    NewUserPage => NewUser,
+    UserPageRoute => UserPage,
+    EditUserPage => EditUser,
+    RolesPage => Roles,
+    NewRolePage => NewRole,
+    RolePageRoute => RolePage,
+    TeamsPage => Teams,
+    NewTeamPage => NewTeam,
+    TeamPageRoute => TeamPage,
+    AuditPage => Audit,
+);

@@ -14,6 +14,7 @@ use crate::components::layout::home;
 /// Loads the signed-in user, then shows the form (or sends the browser to sign-in).
 #[component]
 pub fn ChangePassword() -> impl IntoView {
+    crate::mark_hydrated();
     let me = Resource::new(|| (), |_| current_user());
     view! {
         <Title text="Choose a new password · Roster"/>

@@ -6,6 +6,7 @@ use leptos_meta::Title;
 /// 404: says so plainly and offers the way back.
 #[component]
 pub fn NotFound() -> impl IntoView {
+    crate::mark_hydrated();
     #[cfg(feature = "ssr")]
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
         response.set_status(http::StatusCode::NOT_FOUND);

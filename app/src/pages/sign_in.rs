@@ -13,6 +13,7 @@ use crate::components::layout::home;
 /// Tenant, login and password, with a show/hide toggle for the password.
 #[component]
 pub fn SignIn() -> impl IntoView {
+    crate::mark_hydrated();
     let action = ServerAction::<SignInFn>::new();
     let remembered = Resource::new(|| (), |_| remembered_tenant());
     let shown = RwSignal::new(false);
