@@ -194,6 +194,12 @@ impl UserType {
 
 /// A user's effective permissions: what the type grants plus what their roles grant, capped by
 /// the type's ceiling.
+/// The permissions named by stored keys (`users.read`); keys no longer in the catalogue are
+/// left out rather than failing the read.
+pub fn from_keys<K: AsRef<str>>(keys: &[K]) -> Permissions {
+    keys.iter().filter_map(|k| k.as_ref().parse().ok()).collect()
+}
+
 pub fn effective(
     user_type: UserType,
     granted: impl IntoIterator<Item = Permission>,

@@ -60,6 +60,16 @@ impl Actor {
         if self.reaches(user) { Ok(()) } else { Err(ServiceError::NotFound) }
     }
 
+    /// Passes when the actor holds every permission in `granted`: nobody grants what they do not
+    /// hold. Otherwise a `beyond_yours` error on `field`.
+    pub fn may_grant(&self, granted: &Permissions, field: &str) -> Result<(), ServiceError> {
+        if granted.is_subset(&self.permissions) {
+            Ok(())
+        } else {
+            Err(ServiceError::field(field, "beyond_yours"))
+        }
+    }
+
     /// Passes unless a temporary password must be changed first.
     pub fn require_settled(&self) -> Result<(), ServiceError> {
         if self.must_change_password { Err(ServiceError::PasswordChangeRequired) } else { Ok(()) }

@@ -151,9 +151,8 @@ fn RoleEditor(role: Option<Role>, grantable: Option<Permissions>) -> impl IntoVi
     let editable = grantable.is_some();
     let grantable = StoredValue::new(grantable.unwrap_or_default());
     let form = RwSignal::new(role.as_ref().map(RoleForm::of).unwrap_or_default());
-    let held = move || -> Permissions {
-        form.with(|f| f.permissions.iter().filter_map(|k| k.parse().ok()).collect())
-    };
+    let held =
+        move || -> Permissions { form.with(|f| shared::permission::from_keys(&f.permissions)) };
     let error = RwSignal::new(None::<ApiError>);
     let busy = RwSignal::new(false);
     let navigate = use_navigate();
@@ -282,8 +281,7 @@ fn GroupBox(
     let size = members.len();
     let set = move |permissions: &[Permission], on: bool| {
         form.update(|f| {
-            let mut now: Permissions =
-                f.permissions.iter().filter_map(|k| k.parse().ok()).collect();
+            let mut now = shared::permission::from_keys(&f.permissions);
             for p in permissions {
                 if !on {
                     now.remove(p);

@@ -4,13 +4,13 @@
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
-use serde_json::{Value, json};
+use serde_json::json;
 use sqlx::PgPool;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 use tracing_subscriber::fmt::MakeWriter;
 
-use super::{GOOD, acme_with_ada, add_user, app, arrange, cookie_for, json_post, send};
+use super::{GOOD, acme_with_ada, add_user, app, arrange, call, cookie_for, json_post, send};
 
 /// Every log line of the test, at every level.
 #[derive(Clone, Default)]
@@ -39,23 +39,6 @@ impl Captured {
     fn text(&self) -> String {
         String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
     }
-}
-
-/// Sends `body` (JSON, or none) with the session cookie; the status and the JSON answer.
-async fn call(
-    pool: &PgPool,
-    method: &str,
-    uri: &str,
-    cookie: &str,
-    body: Option<Value>,
-) -> (StatusCode, Value) {
-    let request = json_post(uri).method(method).header(header::COOKIE, cookie);
-    let request = match body {
-        Some(body) => request.body(Body::from(body.to_string())),
-        None => request.body(Body::empty()),
-    };
-    let (status, _, answer) = send(app(pool.clone()), request.unwrap()).await;
-    (status, answer)
 }
 
 #[sqlx::test(migrator = "server::MIGRATOR")]

@@ -91,6 +91,23 @@ async fn add_user(
     .unwrap();
 }
 
+/// Sends `body` (JSON, or none) with the session cookie; the status and the JSON answer.
+async fn call(
+    pool: &PgPool,
+    method: &str,
+    uri: &str,
+    cookie: &str,
+    body: Option<serde_json::Value>,
+) -> (StatusCode, serde_json::Value) {
+    let request = json_post(uri).method(method).header(header::COOKIE, cookie);
+    let request = match body {
+        Some(body) => request.body(Body::from(body.to_string())),
+        None => request.body(Body::empty()),
+    };
+    let (status, _, answer) = send(app(pool.clone()), request.unwrap()).await;
+    (status, answer)
+}
+
 const GOOD: &str = "a long and good passphrase";
 
 fn sign_in_body(password: &str) -> Body {

@@ -2,28 +2,11 @@
 //! answer comes at once with the run started, the run adds exactly whom the preview named, and
 //! its batches are in the audit trail as the system's doing.
 
-use axum::body::Body;
-use axum::http::{StatusCode, header};
+use axum::http::StatusCode;
 use serde_json::{Value, json};
 use sqlx::PgPool;
 
-use super::{app, cookie_for, json_post, send};
-
-async fn call(
-    pool: &PgPool,
-    method: &str,
-    uri: &str,
-    cookie: &str,
-    body: Option<Value>,
-) -> (StatusCode, Value) {
-    let request = json_post(uri).method(method).header(header::COOKIE, cookie);
-    let request = match body {
-        Some(body) => request.body(Body::from(body.to_string())),
-        None => request.body(Body::empty()),
-    };
-    let (status, _, answer) = send(app(pool.clone()), request.unwrap()).await;
-    (status, answer)
-}
+use super::{call, cookie_for};
 
 #[sqlx::test(migrator = "server::MIGRATOR")]
 async fn a_rule_change_in_a_large_tenant_runs_in_the_background_and_matches_its_preview(

@@ -42,7 +42,7 @@ pub async fn create(
     audit::refusal_recorded(pool, actor, "role.created", None, client, async move {
         actor.require(Permission::RolesManage)?;
         let valid = form.validate().map_err(ServiceError::Validation)?;
-        within_yours(actor, &valid.permissions)?;
+        actor.may_grant(&valid.permissions, "permissions")?;
         let tenant = actor.tenant_id;
         let mut tx = tenancy::begin(pool, tenant).await?;
         let keys = keys(&valid.permissions);
@@ -93,7 +93,7 @@ pub async fn update(
         }
         let held: Permissions = before.permissions.iter().copied().collect();
         let added: Permissions = valid.permissions.difference(&held).copied().collect();
-        within_yours(actor, &added)?;
+        actor.may_grant(&added, "permissions")?;
         within_holders_ceilings(&mut tx, tenant, id, &added).await?;
         if unchanged(&before, &valid) {
             return Ok(before);
@@ -239,15 +239,6 @@ async fn editable(conn: &mut PgConnection, tenant: Uuid, id: Uuid) -> Result<Rol
         ));
     }
     Ok(role)
-}
-
-/// Nobody grants a permission they do not hold.
-fn within_yours(actor: &Actor, granted: &Permissions) -> Result<(), ServiceError> {
-    if granted.is_subset(&actor.permissions) {
-        Ok(())
-    } else {
-        Err(ServiceError::field("permissions", "beyond_yours"))
-    }
 }
 
 /// Permissions added to a role must be within the ceiling of every user type that holds it, by

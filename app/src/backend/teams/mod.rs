@@ -19,7 +19,7 @@ use shared::account::{RoleRef, UserRef};
 use shared::team::{
     MemberSource, RulePreview, RuleRun, Rules, Team, TeamForm, TeamMember, TeamUpdate, ValidTeam,
 };
-use shared::{Permission, Permissions, UserType};
+use shared::{Permission, UserType, permission};
 use sqlx::types::Json;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
@@ -449,12 +449,7 @@ async fn default_role_yours(
             .fetch_optional(conn)
             .await?
             .ok_or_else(|| ServiceError::field("default_role_id", "unknown"))?;
-    let granted: Permissions = keys.iter().filter_map(|k| k.parse().ok()).collect();
-    if granted.is_subset(&actor.permissions) {
-        Ok(())
-    } else {
-        Err(ServiceError::field("default_role_id", "beyond_yours"))
-    }
+    actor.may_grant(&permission::from_keys(&keys), "default_role_id")
 }
 
 /// Every member's user type may hold what the team's default role grants.
@@ -476,7 +471,7 @@ async fn members_within_ceiling(
     .fetch_all(conn)
     .await?;
     let above = rows.iter().any(|(user_type, keys)| {
-        let granted: Permissions = keys.iter().filter_map(|k| k.parse().ok()).collect();
+        let granted = permission::from_keys(keys);
         user_type.parse::<UserType>().is_ok_and(|t| !granted.is_subset(&t.ceiling()))
     });
     if above { Err(ServiceError::field("default_role_id", "above_ceiling")) } else { Ok(()) }

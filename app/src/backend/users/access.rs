@@ -56,7 +56,7 @@ async fn load(conn: &mut PgConnection, tenant: Uuid, id: Uuid) -> Result<UserAcc
     let granted: Vec<(Grant, Permissions)> = sources
         .into_iter()
         .map(|s| {
-            let permissions = s.permissions.iter().filter_map(|k| k.parse().ok()).collect();
+            let permissions = shared::permission::from_keys(&s.permissions);
             let grant = match (s.team_id, s.team_name) {
                 (Some(id), Some(name)) => {
                     Grant::Team { id, name, role_id: s.role_id, role_name: s.role_name }

@@ -3,7 +3,7 @@
 
 use shared::error::Check;
 use shared::user_form::Profile;
-use shared::{Permission, Permissions, UserType};
+use shared::{Permission, UserType, permission};
 use sqlx::PgConnection;
 use uuid::Uuid;
 
@@ -88,8 +88,7 @@ pub async fn roles(
         return Ok(());
     }
     let ceiling = user_type.ceiling();
-    let permissions =
-        |keys: &[String]| -> Permissions { keys.iter().filter_map(|k| k.parse().ok()).collect() };
+    let permissions = |keys: &[String]| permission::from_keys(keys);
     if found.iter().any(|r| !permissions(&r.permissions).is_subset(&ceiling)) {
         check.add("roles", "above_ceiling");
     }
