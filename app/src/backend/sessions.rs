@@ -15,6 +15,34 @@ use uuid::Uuid;
 use super::ServiceError;
 use super::actor::Actor;
 
+/// The columns an [`ActorRow`] is read from, over `users u` joined with `tenants t`.
+macro_rules! actor_columns {
+    () => {
+        concat!(
+            "u.tenant_id, u.id as user_id, u.username, u.first_name, u.last_name, u.user_type,
+             u.status, u.console_access, u.expires_at, u.must_change_password,
+             t.slug as tenant_slug, ",
+            granted_keys!(),
+            " as granted"
+        )
+    };
+}
+
+/// The permission keys `users u`'s roles grant: their own roles and their teams' default roles.
+macro_rules! granted_keys {
+    () => {
+        "array(select distinct unnest(r.permissions)
+                 from roles r
+                where r.tenant_id = u.tenant_id
+                  and (r.id in (select ur.role_id from user_roles ur
+                                 where ur.tenant_id = u.tenant_id and ur.user_id = u.id)
+                       or r.id in (select tt.default_role_id from teams tt
+                                     join team_members m
+                                       on m.tenant_id = tt.tenant_id and m.team_id = tt.id
+                                    where tt.tenant_id = u.tenant_id and m.user_id = u.id)))"
+    };
+}
+
 /// How long sessions live.
 #[derive(Clone, Copy, Debug)]
 pub struct SessionPolicy {
@@ -149,21 +177,25 @@ pub async fn as_actor<T>(
                from sessions where token_hash = '\\x{hex}'), ''), true)"
         ))
         .await?;
-    let session = sqlx::query!(
-        "select tenant_id, user_id, last_seen_at, expires_at from sessions where token_hash = $1",
-        hash
-    )
+    // The session, its user and what their roles grant, in one statement.
+    let session: Option<SessionRow> = sqlx::query_as(concat!(
+        "select s.last_seen_at, s.expires_at as session_ends_at, ",
+        actor_columns!(),
+        " from sessions s join users u on u.tenant_id = s.tenant_id and u.id = s.user_id
+          join tenants t on t.id = s.tenant_id
+         where s.token_hash = $1"
+    ))
+    .bind(&hash)
     .fetch_optional(&mut *tx)
-    .await?
-    .ok_or(ServiceError::Unauthenticated)?;
-    if session.expires_at <= now || session.last_seen_at + policy.idle <= now {
+    .await?;
+    let session = session.ok_or(ServiceError::Unauthenticated)?;
+    if session.session_ends_at <= now || session.last_seen_at + policy.idle <= now {
         sqlx::query!("delete from sessions where token_hash = $1", hash).execute(&mut *tx).await?;
         tx.commit().await?;
         return Err(ServiceError::Unauthenticated);
     }
-    let actor = load_actor(&mut tx, session.tenant_id, session.user_id, now)
-        .await?
-        .ok_or(ServiceError::Unauthenticated)?;
+    let actor =
+        session.actor.into_actor(&mut tx, now).await?.ok_or(ServiceError::Unauthenticated)?;
     // Touch at most once a minute: keeps the idle timeout honest without a write per request.
     if session.last_seen_at < now - chrono::Duration::minutes(1) {
         sqlx::query!(
@@ -180,53 +212,89 @@ pub async fn as_actor<T>(
     Ok(done)
 }
 
-/// Loads a user as an Actor if they may still use the console (active, not expired, console
-/// access, not a service account). Must run in a transaction entered into `tenant_id`.
+/// A user as read to become an Actor.
+#[derive(sqlx::FromRow)]
+struct ActorRow {
+    tenant_id: Uuid,
+    user_id: Uuid,
+    username: String,
+    first_name: String,
+    last_name: String,
+    user_type: String,
+    status: String,
+    console_access: bool,
+    expires_at: Option<DateTime<Utc>>,
+    must_change_password: bool,
+    tenant_slug: String,
+    granted: Vec<String>,
+}
+
+/// A session with its user.
+#[derive(sqlx::FromRow)]
+struct SessionRow {
+    last_seen_at: DateTime<Utc>,
+    session_ends_at: DateTime<Utc>,
+    #[sqlx(flatten)]
+    actor: ActorRow,
+}
+
+impl ActorRow {
+    /// The Actor, if the user may still use the console (active, not expired, console access,
+    /// not a service account); a supervisor's reporting line is read on `conn`.
+    async fn into_actor(
+        self,
+        conn: &mut PgConnection,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Actor>, ServiceError> {
+        let user_type: UserType =
+            self.user_type.parse().map_err(|e| ServiceError::Internal(format!("{e}")))?;
+        let usable = self.status == "active"
+            && self.console_access
+            && user_type.may_use_console()
+            && self.expires_at.is_none_or(|at| at > now);
+        if !usable {
+            return Ok(None);
+        }
+        let line = match user_type {
+            UserType::Supervisor => Some(reporting_line(conn, self.tenant_id, self.user_id).await?),
+            _ => None,
+        };
+        Ok(Some(Actor {
+            tenant_id: self.tenant_id,
+            superuser: self.tenant_slug == TenantSlug::PLATFORM,
+            tenant_slug: self.tenant_slug,
+            user_id: self.user_id,
+            display_name: format!("{} {}", self.first_name, self.last_name),
+            username: self.username,
+            user_type,
+            permissions: permission::effective(user_type, permission::from_keys(&self.granted)),
+            must_change_password: self.must_change_password,
+            line,
+        }))
+    }
+}
+
+/// Loads a user as an Actor if they may still use the console (see [`ActorRow::into_actor`]).
+/// Must run in a transaction entered into `tenant_id`.
 pub async fn load_actor(
     conn: &mut PgConnection,
     tenant_id: Uuid,
     user_id: Uuid,
     now: DateTime<Utc>,
 ) -> Result<Option<Actor>, ServiceError> {
-    let Some(row) = sqlx::query!(
-        r#"select u.username, u.first_name, u.last_name, u.user_type, u.status, u.console_access,
-                  u.expires_at, u.must_change_password, t.slug as tenant_slug
-             from users u join tenants t on t.id = u.tenant_id
-            where u.tenant_id = $1 and u.id = $2"#,
-        tenant_id,
-        user_id
-    )
+    let row: Option<ActorRow> = sqlx::query_as(concat!(
+        "select ",
+        actor_columns!(),
+        " from users u join tenants t on t.id = u.tenant_id where u.tenant_id = $1 and u.id = $2"
+    ))
+    .bind(tenant_id)
+    .bind(user_id)
     .fetch_optional(&mut *conn)
-    .await?
-    else {
-        return Ok(None);
-    };
-    let user_type: UserType =
-        row.user_type.parse().map_err(|e| ServiceError::Internal(format!("{e}")))?;
-    let usable = row.status == "active"
-        && row.console_access
-        && user_type.may_use_console()
-        && row.expires_at.is_none_or(|at| at > now);
-    if !usable {
-        return Ok(None);
+    .await?;
+    match row {
+        Some(row) => row.into_actor(conn, now).await,
+        None => Ok(None),
     }
-    let granted = granted_permissions(conn, tenant_id, user_id).await?;
-    let line = match user_type {
-        UserType::Supervisor => Some(reporting_line(conn, tenant_id, user_id).await?),
-        _ => None,
-    };
-    Ok(Some(Actor {
-        tenant_id,
-        superuser: row.tenant_slug == TenantSlug::PLATFORM,
-        tenant_slug: row.tenant_slug,
-        user_id,
-        display_name: format!("{} {}", row.first_name, row.last_name),
-        username: row.username,
-        user_type,
-        permissions: permission::effective(user_type, granted),
-        must_change_password: row.must_change_password,
-        line,
-    }))
 }
 
 /// Everyone who reports to `user`, directly or not: a walk down the manager index.
@@ -255,19 +323,16 @@ pub(crate) async fn granted_permissions(
     tenant_id: Uuid,
     user_id: Uuid,
 ) -> Result<Vec<Permission>, sqlx::Error> {
-    let keys = sqlx::query_scalar!(
-        r#"select distinct unnest(r.permissions) as "key!"
-             from roles r
-            where r.tenant_id = $1
-              and (r.id in (select role_id from user_roles where tenant_id = $1 and user_id = $2)
-                   or r.id in (select t.default_role_id from teams t
-                                 join team_members m on m.tenant_id = t.tenant_id and m.team_id = t.id
-                                where t.tenant_id = $1 and m.user_id = $2))"#,
-        tenant_id,
-        user_id
-    )
-    .fetch_all(conn)
-    .await?;
+    let keys: Vec<String> = sqlx::query_scalar(concat!(
+        "select ",
+        granted_keys!(),
+        " from users u where u.tenant_id = $1 and u.id = $2"
+    ))
+    .bind(tenant_id)
+    .bind(user_id)
+    .fetch_optional(conn)
+    .await?
+    .unwrap_or_default();
     // Keys no longer in the catalogue are ignored rather than failing the request.
     Ok(keys.iter().filter_map(|k| k.parse().ok()).collect())
 }
