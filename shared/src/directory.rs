@@ -309,13 +309,15 @@ impl UserRow {
     }
 }
 
-/// A page of the directory. `total` counts every user matching the filters (all pages).
+/// A page of the directory. `total` counts every user matching the filters (all pages);
+/// `stats` are the stat cards under the same filters, the status aside.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UserPage {
     pub items: Vec<UserRow>,
     pub next_cursor: Option<String>,
     pub prev_cursor: Option<String>,
     pub total: i64,
+    pub stats: UserStats,
 }
 
 /// The stat cards: counts under the query's filters, its status aside.

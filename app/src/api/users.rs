@@ -5,23 +5,15 @@ use leptos::server_fn::codec::Json;
 use shared::account::{
     CreatedUser, RoleOption, TeamRef, TemporaryPassword, User, UserEdit, UserRef,
 };
-use shared::directory::{UserPage, UserQuery, UserStats};
+use shared::directory::{UserPage, UserQuery};
 use shared::user_form::NewUserForm;
 use shared::{ApiError, Uuid};
 
-/// A page of the users directory.
+/// A page of the users directory, with its stat cards.
 #[server(endpoint = "users/list", input = Json)]
 pub async fn list_users(query: UserQuery) -> Result<UserPage, ApiError> {
     use crate::backend::users::directory;
     super::context::as_actor(async |conn, actor| directory::list_in(conn, actor, &query).await)
-        .await
-}
-
-/// The directory's stat cards.
-#[server(endpoint = "users/stats", input = Json)]
-pub async fn directory_stats(query: UserQuery) -> Result<UserStats, ApiError> {
-    use crate::backend::users::directory;
-    super::context::as_actor(async |conn, actor| directory::stats_in(conn, actor, &query).await)
         .await
 }
 

@@ -4,7 +4,7 @@
 use app::backend::ServiceError;
 use app::backend::users::directory;
 use chrono::{Duration, Utc};
-use shared::directory::{UserPage, UserQuery, UserStats};
+use shared::directory::{StatusFilter, UserPage, UserQuery, UserStats};
 use sqlx::PgPool;
 use std::collections::BTreeSet;
 use uuid::Uuid;
@@ -170,6 +170,14 @@ async fn search_matches_any_field_anywhere_and_short_terms_at_the_start(pool: Pg
         stats,
         UserStats { total: 3, active: 2, suspended: 0, expired: 1, never_signed_in: 1 }
     );
+    // The page statement counts the same cards, whatever status narrows the page (Suspended:
+    // no match, so nothing to count them beside).
+    for status in ["", "active", "expired", "never_signed_in", "suspended"] {
+        let page = list(&pool, &f.admin, &q(&[("q", "garc"), ("status", status)])).await;
+        assert_eq!(page.stats, stats, "{status}");
+        let expected = StatusFilter::ALL.into_iter().find(|s| s.as_str() == status);
+        assert_eq!(page.total, expected.map_or(stats.total, |s| stats.count(s)), "{status}");
+    }
     // A page at a time: every page counts all the matches, and the pages hold each match once.
     for term in ["garc", "y"] {
         let query = UserQuery { limit: Some(1), ..q(&[("q", term), ("sort", "-name")]) };
@@ -326,9 +334,14 @@ async fn a_cursor_of_another_sort_or_a_forged_one_is_a_field_error(pool: PgPool)
 #[sqlx::test(migrations = "../migrations")]
 async fn stat_cards_follow_the_filters_and_equal_a_real_count(pool: PgPool) {
     let f = fixture(&pool, "acme").await;
+    // The stat cards, which every page of the directory carries too.
     let stats = |pairs: &[(&str, &str)]| {
         let (pool, admin, query) = (pool.clone(), f.admin.clone(), q(pairs));
-        async move { directory::stats(&pool, &admin, &query).await }
+        async move {
+            let stats = directory::stats(&pool, &admin, &query).await?;
+            assert_eq!(directory::list(&pool, &admin, &query).await?.stats, stats, "{query:?}");
+            Ok::<_, ServiceError>(stats)
+        }
     };
     let all = stats(&[]).await.unwrap();
     assert_eq!(

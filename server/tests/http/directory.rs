@@ -121,9 +121,10 @@ async fn the_directory_server_functions_answer_like_the_api(pool: PgPool) {
             .body(Body::from(body))
             .unwrap()
     };
-    let (_, _, stats) = send(app(pool.clone()), call("users/stats", admin.clone())).await;
-    let (status, _, page) = send(app(pool.clone()), call("users/list", admin)).await;
+    let (status, _, page) = send(app(pool.clone()), call("users/list", admin.clone())).await;
     assert_eq!(status, StatusCode::OK, "{page}");
+    let (_, stats) = get_json(&pool, "/api/v1/users/stats?status=suspended", Some(&admin)).await;
+    assert_eq!(page["stats"], stats, "the page carries the stat cards");
     assert_eq!(page["total"], stats["suspended"]);
     let (status, _, refused) = send(app(pool.clone()), call("users/list", agent)).await;
     assert!(!status.is_success() && refused["error"] == "forbidden", "{status} {refused}");

@@ -3,7 +3,8 @@
 //! Pages are keyset-paged on the sort key plus the id (see
 //! migrations/20261124000001_directory.sql for the indexes each order and filter uses); the
 //! stat cards read the counters the triggers keep, and count rows only when a search (or a
-//! role and a team together) narrows the set beyond what the counters hold.
+//! role and a team together) narrows the set beyond what the counters hold; under a search the
+//! page statement counts them as it finds the matches. Every page carries its stat cards.
 
 mod cursor;
 mod page;
@@ -70,8 +71,8 @@ fn checked(query: &UserQuery) -> Result<(Directory, Option<Cursor>), ServiceErro
     Ok((directory, cursor))
 }
 
-/// A page with the count of every matching row: counted by the page statement under a search,
-/// else from the stat cards' statement (the counters).
+/// A page with its stat cards and the count of every row its filters match: counted by the page
+/// statement under a search, else by the stat cards' statement (mostly the counters).
 async fn page_with_total(
     conn: &mut PgConnection,
     tenant_id: Uuid,
@@ -79,14 +80,12 @@ async fn page_with_total(
     cursor: Option<&Cursor>,
 ) -> Result<UserPage, ServiceError> {
     let (page, counted) = fetch_page(conn, tenant_id, directory, cursor).await?;
-    let total = match counted {
-        Some(total) => total,
-        None => {
-            let stats = fetch_stats(conn, tenant_id, &directory.filters).await?;
-            directory.filters.status.map_or(stats.total, |s| stats.count(s))
-        }
+    let stats = match counted {
+        Some(stats) => stats,
+        None => fetch_stats(conn, tenant_id, &directory.filters).await?,
     };
-    Ok(UserPage { total, ..page })
+    let total = directory.filters.status.map_or(stats.total, |s| stats.count(s));
+    Ok(UserPage { total, stats, ..page })
 }
 
 /// The statements a directory request runs, on `conn` as it is (already entered into the

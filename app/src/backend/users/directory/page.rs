@@ -2,13 +2,13 @@
 
 use chrono::{DateTime, Utc};
 use shared::account::RoleRef;
-use shared::directory::{Directory, SortField, UserPage, UserRow};
+use shared::directory::{Directory, SortField, StatusFilter, UserPage, UserRow, UserStats};
 use sqlx::types::Json;
 use sqlx::{PgConnection, Postgres, QueryBuilder};
 use uuid::Uuid;
 
 use super::cursor::{Cursor, Key};
-use super::stats::push_filters;
+use super::stats::{push_counts, push_filters, status_condition};
 use crate::backend::ServiceError;
 
 /// A directory row with its sort key, as selected.
@@ -28,8 +28,18 @@ struct Row {
     avatar_updated_at: Option<DateTime<Utc>>,
     k1: Option<String>,
     k2: Option<String>,
-    /// Under a search, every match counted in the same scan; otherwise none.
-    total: Option<i64>,
+    /// Under a search, the stat cards of every match, counted in the same scan (see
+    /// [`push_counts`]); otherwise not selected.
+    #[sqlx(default)]
+    count_total: Option<i64>,
+    #[sqlx(default)]
+    count_active: Option<i64>,
+    #[sqlx(default)]
+    count_suspended: Option<i64>,
+    #[sqlx(default)]
+    count_expired: Option<i64>,
+    #[sqlx(default)]
+    count_never_signed_in: Option<i64>,
 }
 
 impl Row {
@@ -42,6 +52,16 @@ impl Row {
             SortField::LastLogin => Key::Time(self.last_login_at),
             SortField::CreatedAt => Key::Time(Some(self.created_at)),
         }
+    }
+
+    fn stats(&self) -> Option<UserStats> {
+        Some(UserStats {
+            total: self.count_total?,
+            active: self.count_active?,
+            suspended: self.count_suspended?,
+            expired: self.count_expired?,
+            never_signed_in: self.count_never_signed_in?,
+        })
     }
 
     fn into_item(self) -> Result<UserRow, ServiceError> {
@@ -76,12 +96,14 @@ fn key_columns(field: SortField) -> (&'static [&'static str], &'static str) {
     }
 }
 
+/// A page, and under a search the stat cards of all matches (counted by the page statement);
+/// its `total` and `stats` are left for the caller to fill.
 pub(super) async fn fetch_page(
     conn: &mut PgConnection,
     tenant_id: Uuid,
     directory: &Directory,
     cursor: Option<&Cursor>,
-) -> Result<(UserPage, Option<i64>), ServiceError> {
+) -> Result<(UserPage, Option<UserStats>), ServiceError> {
     let sort = directory.sort;
     let mut q = page_query("", tenant_id, directory, cursor);
     let mut rows: Vec<Row> = q.build_query_as().persistent(false).fetch_all(&mut *conn).await?;
@@ -97,18 +119,18 @@ pub(super) async fn fetch_page(
     // Forward: more rows follow when one extra came back, and rows precede when we came from a
     // cursor. Backward: the other way round.
     let (has_next, has_prev) = if backwards { (true, more) } else { (more, cursor.is_some()) };
-    let total = rows.first().and_then(|r| r.total);
+    let stats = rows.first().and_then(Row::stats);
     let next_cursor = rows.last().filter(|_| has_next).map(|r| make(r, false));
     let prev_cursor = rows.first().filter(|_| has_prev).map(|r| make(r, true));
     let items = rows.into_iter().map(Row::into_item).collect::<Result<_, _>>()?;
-    Ok((UserPage { items, next_cursor, prev_cursor, total: 0 }, total))
+    let page = UserPage { items, next_cursor, prev_cursor, total: 0, stats: UserStats::default() };
+    Ok((page, stats))
 }
 
-/// A page, and under a search the number of all matches (counted by the page statement).
 /// The page statement: `limit + 1` rows from the cursor on (one extra tells whether more
-/// follow), read from users or, under a search, from user_search (where the matches are also
-/// counted, before the cursor narrows them); the users' details and roles are then joined to
-/// those rows only. `prefix` is `explain …` or empty.
+/// follow), read from users or, under a search, from user_search (where every match is also
+/// counted for the stat cards, before the status and the cursor narrow them); the users'
+/// details and roles are then joined to those rows only. `prefix` is `explain …` or empty.
 pub(super) fn page_query(
     prefix: &'static str,
     tenant_id: Uuid,
@@ -124,9 +146,15 @@ pub(super) fn page_query(
     q.push(
         "select x.id, x.first_name, x.last_name, x.email, x.username, x.user_type, x.status,
                 coalesce(x.expires_at <= now(), false) as expired, x.last_login_at, x.created_at,
-                x.avatar_updated_at, p.total, ",
+                x.avatar_updated_at, ",
     );
     q.push(selected);
+    if searching {
+        q.push(", p.total as count_total");
+        for name in StatusFilter::ALL.map(StatusFilter::as_str) {
+            q.push(format!(", p.{name} as count_{name}"));
+        }
+    }
     q.push(
         ", (select coalesce(jsonb_agg(jsonb_build_object('id', r.id, 'name', r.name)
                                       order by lower(r.name)), '[]')
@@ -137,14 +165,26 @@ pub(super) fn page_query(
     q.push(
         " and ur.user_id = p.id) as roles
            from (select m.* from (select u.id, u.last_name_key, u.first_name_key, u.email_key,
-                                         u.last_login_key, u.created_at, ",
+                                         u.last_login_key, u.created_at",
     );
-    q.push(if searching { "count(*) over () as total" } else { "null::bigint as total" });
-    q.push(if searching { " from user_search u" } else { " from users u" });
-    push_filters(&mut q, tenant_id, &directory.filters, true);
-    q.push(") m");
+    let mut conjunction = " where ";
+    if searching {
+        q.push(", u.status, u.expires_at, u.last_login_at, ");
+        push_counts(&mut q, " over ()");
+        q.push(" from user_search u");
+        push_filters(&mut q, tenant_id, &directory.filters, false);
+        q.push(") m");
+        if let Some(status) = directory.filters.status {
+            q.push(" where ").push(status_condition(status));
+            conjunction = " and ";
+        }
+    } else {
+        q.push(" from users u");
+        push_filters(&mut q, tenant_id, &directory.filters, true);
+        q.push(") m");
+    }
     if let Some(cursor) = cursor {
-        q.push(" where (m.");
+        q.push(conjunction).push("(m.");
         q.push(keys.join(", m."));
         q.push(if descending { ", m.id) < (" } else { ", m.id) > (" });
         match &cursor.key {

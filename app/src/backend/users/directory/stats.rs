@@ -19,14 +19,7 @@ pub(super) fn push_filters(
         q.push(" and u.id = any(").push_bind(line.clone()).push(")");
     }
     if let Some(status) = f.status.filter(|_| with_status) {
-        q.push(match status {
-            StatusFilter::Active => {
-                " and u.status = 'active' and (u.expires_at is null or u.expires_at > now())"
-            }
-            StatusFilter::Suspended => " and u.status = 'suspended'",
-            StatusFilter::Expired => " and u.status = 'active' and u.expires_at <= now()",
-            StatusFilter::NeverSignedIn => " and u.last_login_at is null",
-        });
+        q.push(" and ").push(status_condition(status));
     }
     if let Some(user_type) = f.user_type {
         q.push(" and u.user_type = ").push_bind(user_type.as_str());
@@ -71,13 +64,47 @@ pub(super) fn push_filters(
     }
 }
 
+/// Which users a status card counts, over the columns `users` and `user_search` share.
+pub(super) fn status_condition(status: StatusFilter) -> &'static str {
+    match status {
+        StatusFilter::Active => "status = 'active' and (expires_at is null or expires_at > now())",
+        StatusFilter::Suspended => "status = 'suspended'",
+        StatusFilter::Expired => "status = 'active' and expires_at <= now()",
+        StatusFilter::NeverSignedIn => "last_login_at is null",
+    }
+}
+
+/// The stat cards counted over the rows in scope, as `total` and one column per status (named
+/// by [`StatusFilter::as_str`]); `over` is empty for plain aggregates or ` over ()` to count
+/// every row of the result beside each.
+pub(super) fn push_counts(q: &mut QueryBuilder<'_, Postgres>, over: &str) {
+    q.push(format!("count(*){over} as total"));
+    for status in StatusFilter::ALL {
+        let (condition, name) = (status_condition(status), status.as_str());
+        q.push(format!(", count(*) filter (where {condition}){over} as {name}"));
+    }
+}
+
+/// The counts [`push_counts`] selects.
 #[derive(sqlx::FromRow)]
-struct Counts {
+pub(super) struct Counts {
     total: i64,
     active: i64,
     suspended: i64,
-    never_signed_in: i64,
     expired: i64,
+    never_signed_in: i64,
+}
+
+impl From<Counts> for UserStats {
+    fn from(c: Counts) -> Self {
+        UserStats {
+            total: c.total,
+            active: c.active,
+            suspended: c.suspended,
+            expired: c.expired,
+            never_signed_in: c.never_signed_in,
+        }
+    }
 }
 
 /// The stat cards for `filters` (status aside).
@@ -87,14 +114,8 @@ pub(super) async fn fetch_stats(
     filters: &Filters,
 ) -> Result<UserStats, ServiceError> {
     let mut q = stats_query("", tenant_id, filters);
-    let c: Counts = q.build_query_as().persistent(false).fetch_one(&mut *conn).await?;
-    Ok(UserStats {
-        total: c.total,
-        active: c.active - c.expired,
-        suspended: c.suspended,
-        expired: c.expired,
-        never_signed_in: c.never_signed_in,
-    })
+    let counts: Counts = q.build_query_as().persistent(false).fetch_one(&mut *conn).await?;
+    Ok(counts.into())
 }
 
 /// The stats statement: from the counters when they cover the filters, else by counting the
@@ -109,21 +130,16 @@ pub(super) fn stats_query(
         return counters_query(prefix, tenant_id, filters);
     }
     let mut q = QueryBuilder::<Postgres>::new(prefix);
-    q.push(
-        "select count(*) as total,
-                count(*) filter (where u.status = 'active') as active,
-                count(*) filter (where u.status = 'suspended') as suspended,
-                count(*) filter (where u.last_login_at is null) as never_signed_in,
-                count(*) filter (where u.status = 'active' and u.expires_at <= now()) as expired
-           from ",
-    );
+    q.push("select ");
+    push_counts(&mut q, "");
+    q.push(" from ");
     q.push(if filters.search.is_some() { "user_search u" } else { "users u" });
     push_filters(&mut q, tenant_id, filters, false);
     q
 }
 
-/// Sums the counter cells matching the filters (type, and a role or a team); expired accounts
-/// are the active ones in cells whose expiry instant has passed.
+/// Sums the counter cells matching the filters (type, and a role or a team); a cell's expiry
+/// instant ('infinity' for none) tells its active accounts' card: Active, or Expired once past.
 fn counters_query(
     prefix: &'static str,
     tenant_id: Uuid,
@@ -137,7 +153,8 @@ fn counters_query(
     let mut q = QueryBuilder::<Postgres>::new(prefix);
     q.push(
         "select coalesce(sum(c.users), 0)::bigint as total,
-                coalesce(sum(c.users) filter (where c.status = 'active'), 0)::bigint as active,
+                coalesce(sum(c.users) filter (where c.status = 'active' and c.expires > now()), 0)::bigint
+                    as active,
                 coalesce(sum(c.users) filter (where c.status = 'suspended'), 0)::bigint as suspended,
                 coalesce(sum(c.users) filter (where not c.signed_in), 0)::bigint as never_signed_in,
                 coalesce(sum(c.users) filter (where c.status = 'active' and c.expires <= now()), 0)::bigint

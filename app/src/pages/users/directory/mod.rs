@@ -17,7 +17,7 @@ use shared::{ApiError, Permission};
 use self::filters::{FilterBar, StatCards};
 use self::rows::UserTable;
 use crate::api::auth::current_user;
-use crate::api::users::{directory_stats, list_users, role_options, team_options};
+use crate::api::users::{list_users, role_options, team_options};
 use crate::components::forms::FormAlert;
 use crate::components::lifecycle::{LifecycleDialogs, Request};
 
@@ -42,23 +42,11 @@ pub fn go_to() -> impl Fn(&UserQuery, bool) + Clone + Send + Sync + 'static {
 pub fn Users() -> impl IntoView {
     let params = use_query_map();
     let query = Memo::new(move |_| params.with(|p| UserQuery::from_params(|key| p.get(key))));
-    // The cards ignore the status, order and page, so paging or sorting does not recount.
-    let card_query = Memo::new(move |_| {
-        query.with(|q| UserQuery {
-            status: None,
-            sort: None,
-            cursor: None,
-            limit: None,
-            ..q.clone()
-        })
-    });
     let reload = RwSignal::new(0u32);
     let me = Resource::new(|| (), |_| current_user());
     let roles = Resource::new(|| (), |_| role_options());
     let teams = Resource::new(|| (), |_| team_options());
     let page = Resource::new(move || (query.get(), reload.get()), |(q, _)| list_users(q));
-    let stats =
-        Resource::new(move || (card_query.get(), reload.get()), |(q, _)| directory_stats(q));
     let request: Request = RwSignal::new(None);
     let failed = RwSignal::new(None::<ApiError>);
     let (busy, set_busy) = signal(false);
@@ -81,7 +69,7 @@ pub fn Users() -> impl IntoView {
             </Transition>
         </header>
         <Transition fallback=move || view! { <StatCards query stats=None/> }>
-            {move || Suspend::new(async move { view! { <StatCards query stats=stats.await.ok()/> } })}
+            {move || Suspend::new(async move { view! { <StatCards query stats=page.await.ok().map(|p| p.stats)/> } })}
         </Transition>
         <Transition fallback=|| ()>
             {move || Suspend::new(async move {
