@@ -19,10 +19,16 @@ pub struct DatabaseConfig {
 
 impl DatabaseConfig {
     /// Opens the pool (and fails fast if the database is unreachable).
+    ///
+    /// Connections are not pinged when taken from the pool (sqlx's default: a round trip per
+    /// request, as long as a stat-card statement takes). sqlx already pings each one as it goes
+    /// back and closes those idle for ten minutes, so only a connection the database dropped
+    /// while it sat idle fails the one request that meets it, and is then discarded.
     pub async fn connect(&self) -> Result<sqlx::PgPool, sqlx::Error> {
         sqlx::postgres::PgPoolOptions::new()
             .max_connections(self.db_max_connections)
             .acquire_timeout(Duration::from_secs(self.db_acquire_timeout_secs))
+            .test_before_acquire(false)
             .connect(&self.database_url)
             .await
     }
