@@ -17,6 +17,7 @@ export async function signedInPage(browser, { base, name, width, height, scheme,
   await page.getByLabel('Password', { exact: true }).fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await page.waitForURL(/\/users$/);
-  await page.waitForSelector('html[data-hydrated="true"]');
+  // The URL changes before the lazily loaded page has rendered.
+  await page.getByRole('heading', { name: 'Users', exact: true }).waitFor();
   return page;
 }
