@@ -288,3 +288,36 @@ async fn a_new_password_must_pass_the_policy_and_the_current_one_must_be_right(p
     assert!(sessions::resolve(&pool, &s.sessions, &signed.token).await.is_ok());
     sign_in(&s, &request("acme", "ada", GOOD), "10.0.0.9").await.unwrap();
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_request_keeps_its_session_alive_and_an_idle_one_ends(pool: PgPool) {
+    let s = services(&pool);
+    acme_with_ada(&pool).await;
+    let signed = sign_in(&s, &request("acme", "ada", GOOD), "10.0.0.9").await.unwrap();
+    let mut conn = all_tenants(&pool).await;
+    let idle_for = async |conn: &mut sqlx::PgConnection| -> f64 {
+        sqlx::query_scalar("select extract(epoch from now() - last_seen_at)::float8 from sessions")
+            .fetch_one(conn)
+            .await
+            .unwrap()
+    };
+    // Seen five minutes ago: the next request touches the session, and the touch is committed
+    // (read back on another connection).
+    sqlx::query("update sessions set last_seen_at = now() - interval '5 minutes'")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    sessions::resolve(&pool, &s.sessions, &signed.token).await.unwrap();
+    assert!(idle_for(&mut conn).await < 10.0);
+    // Past the idle timeout: the session is refused and gone.
+    let idle = format!(
+        "update sessions set last_seen_at = now() - interval '{} seconds'",
+        s.sessions.idle.num_seconds() + 1
+    );
+    sqlx::query(&idle).execute(&mut conn).await.unwrap();
+    let refused = sessions::resolve(&pool, &s.sessions, &signed.token).await;
+    assert!(matches!(refused, Err(ServiceError::Unauthenticated)), "{refused:?}");
+    let left: i64 =
+        sqlx::query_scalar("select count(*) from sessions").fetch_one(&mut conn).await.unwrap();
+    assert_eq!(left, 0);
+}
