@@ -8,7 +8,8 @@ use rand::RngCore as _;
 use rand::rngs::OsRng;
 use sha2::{Digest, Sha256};
 use shared::{Permission, TenantSlug, UserType, permission};
-use sqlx::{PgConnection, PgPool};
+use sqlx::pool::PoolConnection;
+use sqlx::{Executor as _, FromRow as _, PgConnection, PgPool, Postgres};
 use std::net::IpAddr;
 use uuid::Uuid;
 
@@ -159,7 +160,8 @@ pub async fn resolve(
 }
 
 /// Runs `work` as the token's actor ([`resolve`]) in the transaction that resolved it, entered
-/// into the actor's tenant: a request's own statements share its BEGIN and COMMIT.
+/// into the actor's tenant: a request's own statements share its BEGIN and COMMIT, and `work`'s
+/// error rolls back what it wrote.
 pub async fn as_actor<T>(
     pool: &PgPool,
     policy: &SessionPolicy,
@@ -168,34 +170,37 @@ pub async fn as_actor<T>(
 ) -> Result<T, ServiceError> {
     let now = Utc::now();
     let hash = token.hash();
-    // BEGIN and entering the session's tenant in one round trip; the hash is written as hex
-    // digits, so nothing from the request reaches the statement's text.
-    let hex: String = hash.iter().map(|b| format!("{b:02x}")).collect();
-    let mut tx = pool
-        .begin_with(format!(
-            "begin; select set_config('roster.tenant_id', coalesce((select tenant_id::text
-               from sessions where token_hash = '\\x{hex}'), ''), true)"
-        ))
-        .await?;
-    // The session, its user and what their roles grant, in one statement.
-    let session: Option<SessionRow> = sqlx::query_as(concat!(
-        "select s.last_seen_at, s.expires_at as session_ends_at, ",
-        actor_columns!(),
-        " from sessions s join users u on u.tenant_id = s.tenant_id and u.id = s.user_id
-          join tenants t on t.id = s.tenant_id
-         where s.token_hash = $1"
-    ))
-    .bind(&hash)
-    .fetch_optional(&mut *tx)
-    .await?;
-    let session = session.ok_or(ServiceError::Unauthenticated)?;
-    if session.session_ends_at <= now || session.last_seen_at + policy.idle <= now {
-        sqlx::query!("delete from sessions where token_hash = $1", hash).execute(&mut *tx).await?;
-        tx.commit().await?;
-        return Err(ServiceError::Unauthenticated);
-    }
-    let actor =
-        session.actor.into_actor(&mut tx, now).await?.ok_or(ServiceError::Unauthenticated)?;
+    let (mut tx, session) = RequestTransaction::begin(pool, &hash).await?;
+    let session = match session {
+        Some(session)
+            if session.session_ends_at > now && session.last_seen_at + policy.idle > now =>
+        {
+            session
+        }
+        ended => {
+            tx.end("rollback").await?;
+            if ended.is_some() {
+                sqlx::query!("delete from sessions where token_hash = $1", hash)
+                    .execute(&mut *tx.conn)
+                    .await?;
+            }
+            return Err(ServiceError::Unauthenticated);
+        }
+    };
+    let outcome = act(&mut tx.conn, session, &hash, now, work).await;
+    tx.end(if outcome.is_ok() { "commit" } else { "rollback" }).await?;
+    outcome
+}
+
+/// The rest of [`as_actor`] once the session is known to be live: its actor, the touch, `work`.
+async fn act<T>(
+    conn: &mut PgConnection,
+    session: SessionRow,
+    hash: &[u8],
+    now: DateTime<Utc>,
+    work: impl AsyncFnOnce(&mut PgConnection, &Actor) -> Result<T, ServiceError>,
+) -> Result<T, ServiceError> {
+    let actor = session.actor.into_actor(conn, now).await?.ok_or(ServiceError::Unauthenticated)?;
     // Touch at most once a minute: keeps the idle timeout honest without a write per request.
     if session.last_seen_at < now - chrono::Duration::minutes(1) {
         sqlx::query!(
@@ -204,12 +209,74 @@ pub async fn as_actor<T>(
             hash,
             now
         )
-        .execute(&mut *tx)
+        .execute(&mut *conn)
         .await?;
     }
-    let done = work(&mut tx, &actor).await?;
-    tx.commit().await?;
-    Ok(done)
+    work(conn, &actor).await
+}
+
+/// The statements a request's first round trip executes ([`RequestTransaction::begin`]),
+/// prepared once on each connection: entering the session's tenant, then reading the session
+/// with its user and what their roles grant.
+const PREPARE_SESSION_STATEMENTS: &str = concat!(
+    "prepare roster_enter_session(bytea) as
+       select set_config('roster.tenant_id',
+                         coalesce((select tenant_id::text from sessions where token_hash = $1), ''),
+                         true);
+     prepare roster_read_session(bytea) as
+       select s.last_seen_at, s.expires_at as session_ends_at, ",
+    actor_columns!(),
+    " from sessions s join users u on u.tenant_id = s.tenant_id and u.id = s.user_id
+        join tenants t on t.id = s.tenant_id
+       where s.token_hash = $1"
+);
+
+/// A request's transaction, begun in the round trip that also enters the session's tenant and
+/// reads the session: one simple-protocol batch, whose rows sqlx's `Transaction` would discard.
+/// Ended explicitly with [`Self::end`]; dropped while still open (the request was cancelled), it
+/// closes its connection, which ends the transaction, rather than pool a connection inside one.
+struct RequestTransaction {
+    conn: PoolConnection<Postgres>,
+    open: bool,
+}
+
+impl RequestTransaction {
+    async fn begin(pool: &PgPool, hash: &[u8]) -> Result<(Self, Option<SessionRow>), sqlx::Error> {
+        let mut tx = Self { conn: pool.acquire().await?, open: true };
+        // The hash is written as hex digits, so nothing from the request reaches the text.
+        let hex: String = hash.iter().map(|b| format!("{b:02x}")).collect();
+        let batch = format!(
+            "begin; execute roster_enter_session('\\x{hex}');
+             execute roster_read_session('\\x{hex}')"
+        );
+        let rows = match tx.conn.fetch_all(sqlx::raw_sql(&batch)).await {
+            Err(e) if e.as_database_error().and_then(|e| e.code()).as_deref() == Some("26000") => {
+                // A connection's first request: prepare the statements, then begin again.
+                tx.conn.execute(sqlx::raw_sql("rollback")).await?;
+                tx.conn.execute(sqlx::raw_sql(PREPARE_SESSION_STATEMENTS)).await?;
+                tx.conn.fetch_all(sqlx::raw_sql(&batch)).await?
+            }
+            rows => rows?,
+        };
+        // The first row is the tenant entered; the second, if any, the session.
+        let session = rows.get(1).map(SessionRow::from_row).transpose()?;
+        Ok((tx, session))
+    }
+
+    /// Commits or rolls back (`sql`); the connection then goes back to the pool as usual.
+    async fn end(&mut self, sql: &'static str) -> Result<(), sqlx::Error> {
+        self.conn.execute(sqlx::raw_sql(sql)).await?;
+        self.open = false;
+        Ok(())
+    }
+}
+
+impl Drop for RequestTransaction {
+    fn drop(&mut self) {
+        if self.open {
+            self.conn.close_on_drop();
+        }
+    }
 }
 
 /// A user as read to become an Actor.

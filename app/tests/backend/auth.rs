@@ -6,7 +6,9 @@ use app::backend::{ServiceError, Services, tenants};
 use shared::auth::{ChangePasswordRequest, SignInRequest};
 use shared::tenant::NewTenantForm;
 use shared::{ApiError, Password, Permission};
-use sqlx::PgPool;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{Connection as _, PgConnection, PgPool};
+use std::time::Duration;
 use uuid::Uuid;
 
 use crate::support::{all_tenants, client, services, tenant, user};
@@ -320,4 +322,59 @@ async fn a_request_keeps_its_session_alive_and_an_idle_one_ends(pool: PgPool) {
     let left: i64 =
         sqlx::query_scalar("select count(*) from sessions").fetch_one(&mut conn).await.unwrap();
     assert_eq!(left, 0);
+}
+
+/// A request's writes commit with it and roll back with its error, and a request dropped midway
+/// (its client gone) leaves no transaction open on a pooled connection. The pool has one
+/// connection, so every request reuses (or replaces) the one before's; a connection of its own
+/// watches.
+#[sqlx::test(migrations = "../migrations")]
+async fn a_request_commits_or_rolls_back_whole_and_a_dropped_one_leaves_no_transaction(
+    options: PgPoolOptions,
+    connect: PgConnectOptions,
+) {
+    let pool = options.max_connections(1).connect_with(connect.clone()).await.unwrap();
+    let mut watcher = PgConnection::connect_with(&connect).await.unwrap();
+    sqlx::query("set roster.all_tenants = 'on'").execute(&mut watcher).await.unwrap();
+    let s = services(&pool);
+    acme_with_ada(&pool).await;
+    let signed = sign_in(&s, &request("acme", "ada", GOOD), "10.0.0.9").await.unwrap();
+    let request = async |agent: &'static str, fail: bool| {
+        sessions::as_actor(&pool, &s.sessions, &signed.token, async |conn, _| {
+            sqlx::query("update sessions set user_agent = $1").bind(agent).execute(conn).await?;
+            if fail { Err(ServiceError::Forbidden) } else { Ok(()) }
+        })
+        .await
+    };
+    let agent = async |watcher: &mut PgConnection| -> String {
+        sqlx::query_scalar("select user_agent from sessions").fetch_one(watcher).await.unwrap()
+    };
+    request("kept", false).await.unwrap();
+    assert!(matches!(request("refused", true).await, Err(ServiceError::Forbidden)));
+    assert_eq!(agent(&mut watcher).await, "kept");
+
+    let dropped = sessions::as_actor(&pool, &s.sessions, &signed.token, async |conn, _| {
+        sqlx::query("update sessions set user_agent = 'dropped'").execute(conn).await?;
+        std::future::pending::<Result<(), ServiceError>>().await
+    });
+    let timeout = tokio::time::timeout(Duration::from_millis(200), dropped).await;
+    assert!(timeout.is_err(), "the request should still be waiting");
+    // Its connection is closed (in the background), not pooled inside the transaction.
+    let mut open = 1;
+    for _ in 0..50 {
+        open = sqlx::query_scalar::<_, i64>(
+            "select count(*) from pg_stat_activity
+              where datname = current_database() and state like 'idle in transaction%'",
+        )
+        .fetch_one(&mut watcher)
+        .await
+        .unwrap();
+        if open == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(open, 0, "a pooled connection was left inside a transaction");
+    request("after", false).await.unwrap();
+    assert_eq!(agent(&mut watcher).await, "after");
 }

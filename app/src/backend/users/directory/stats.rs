@@ -114,19 +114,28 @@ pub(super) async fn fetch_stats(
     filters: &Filters,
 ) -> Result<UserStats, ServiceError> {
     let mut q = stats_query("", tenant_id, filters);
-    let counts: Counts = q.build_query_as().persistent(false).fetch_one(&mut *conn).await?;
+    // The counters' statements (a table, with or without a type: six in all) are prepared once
+    // per connection; a count is planned afresh for its search term or line.
+    let prepared = from_counters(filters);
+    let counts: Counts = q.build_query_as().persistent(prepared).fetch_one(&mut *conn).await?;
     Ok(counts.into())
 }
 
+/// Whether the counters hold the stat cards for `filters`: not under a search, a supervisor's
+/// line, or a role and a team together.
+fn from_counters(filters: &Filters) -> bool {
+    let counted = filters.role.is_none() || filters.team.is_none();
+    filters.search.is_none() && filters.within.is_none() && counted
+}
+
 /// The stats statement: from the counters when they cover the filters, else by counting the
-/// matching rows (a search, a role and a team together, or a supervisor's line).
+/// matching rows.
 pub(super) fn stats_query(
     prefix: &'static str,
     tenant_id: Uuid,
     filters: &Filters,
 ) -> QueryBuilder<'static, Postgres> {
-    let counted = filters.role.is_none() || filters.team.is_none();
-    if filters.search.is_none() && filters.within.is_none() && counted {
+    if from_counters(filters) {
         return counters_query(prefix, tenant_id, filters);
     }
     let mut q = QueryBuilder::<Postgres>::new(prefix);
