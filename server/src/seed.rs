@@ -221,6 +221,8 @@ pub async fn seed_with(
     tenancy::enter(&mut tx, tenant_id).await?;
     // The counter triggers stand aside; the tenant is recounted once, before commit.
     sqlx::query("select set_config('roster.bulk_load', 'on', true)").execute(&mut *tx).await?;
+    // The joins below hash a million rows: in memory rather than in batches written to disk.
+    sqlx::query("set local work_mem = '256MB'").execute(&mut *tx).await?;
     let rebuilt = if rebuild { set_aside(&mut tx).await? } else { Vec::new() };
     sqlx::query(
         "insert into users (tenant_id, id, first_name, last_name, email, username, phone,
