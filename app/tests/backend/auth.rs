@@ -297,7 +297,7 @@ async fn a_request_keeps_its_session_alive_and_an_idle_one_ends(pool: PgPool) {
     acme_with_ada(&pool).await;
     let signed = sign_in(&s, &request("acme", "ada", GOOD), "10.0.0.9").await.unwrap();
     let mut conn = all_tenants(&pool).await;
-    let idle_for = async |conn: &mut sqlx::PgConnection| -> f64 {
+    let idle_for = async |conn: &mut PgConnection| -> f64 {
         sqlx::query_scalar("select extract(epoch from now() - last_seen_at)::float8 from sessions")
             .fetch_one(conn)
             .await
