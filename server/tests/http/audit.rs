@@ -7,12 +7,12 @@ use axum::http::{Request, StatusCode, header};
 use serde_json::json;
 use sqlx::PgPool;
 use std::io::Write;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 use tracing_subscriber::fmt::MakeWriter;
 
 use super::{GOOD, acme_with_ada, add_user, app, arrange, call, cookie_for, json_post, send};
 
-/// Every log line of the test, at every level.
+/// Log lines, at every level, kept in memory.
 #[derive(Clone, Default)]
 struct Captured(Arc<Mutex<Vec<u8>>>);
 
@@ -36,6 +36,27 @@ impl<'a> MakeWriter<'a> for Captured {
 }
 
 impl Captured {
+    /// The log of the whole test binary, captured from the first call on. It is the global
+    /// subscriber, not one scoped to the test's thread: tracing decides once per call site,
+    /// for the whole process, whether anyone listens, and decides it on the thread that first
+    /// reaches the site, so a sibling test (or the blocking pool hashing a password) reaching
+    /// it without a subscriber would silence the site for this test too.
+    fn of_the_process() -> &'static Captured {
+        static LOG: OnceLock<Captured> = OnceLock::new();
+        LOG.get_or_init(|| {
+            let logs = Captured::default();
+            let subscriber = tracing_subscriber::fmt()
+                .with_max_level(tracing::Level::TRACE)
+                .with_writer(logs.clone())
+                .with_ansi(false)
+                .finish();
+            tracing::subscriber::set_global_default(subscriber).expect("no other subscriber");
+            // Sites reached while the subscriber was being installed decided without it.
+            tracing::callsite::rebuild_interest_cache();
+            logs
+        })
+    }
+
     fn text(&self) -> String {
         String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
     }
@@ -43,14 +64,7 @@ impl Captured {
 
 #[sqlx::test(migrator = "server::MIGRATOR")]
 async fn passwords_never_reach_the_trail_or_the_log_and_the_api_reads_the_trail(pool: PgPool) {
-    let logs = Captured::default();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_writer(logs.clone())
-        .with_ansi(false)
-        .finish();
-    let _logging = tracing::subscriber::set_default(subscriber);
-
+    let logs = Captured::of_the_process();
     acme_with_ada(&pool).await;
     add_user(&pool, "acme", "Bo", "Boss", "boss", "tenant_admin").await;
     let boss = cookie_for(&pool, "acme", "boss", GOOD).await;
