@@ -17,7 +17,7 @@ use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use self::cursor::Cursor;
-use self::page::{fetch_page, page_query};
+use self::page::{Page, fetch_page, page_query};
 use self::stats::{fetch_stats, stats_query};
 use crate::backend::{Actor, ServiceError, tenancy};
 
@@ -79,13 +79,14 @@ async fn page_with_total(
     directory: &Directory,
     cursor: Option<&Cursor>,
 ) -> Result<UserPage, ServiceError> {
-    let (page, counted) = fetch_page(conn, tenant_id, directory, cursor).await?;
-    let stats = match counted {
+    let page = fetch_page(conn, tenant_id, directory, cursor).await?;
+    let stats = match page.counted {
         Some(stats) => stats,
         None => fetch_stats(conn, tenant_id, &directory.filters).await?,
     };
     let total = directory.filters.status.map_or(stats.total, |s| stats.count(s));
-    Ok(UserPage { total, stats, ..page })
+    let Page { items, next_cursor, prev_cursor, .. } = page;
+    Ok(UserPage { items, next_cursor, prev_cursor, total, stats })
 }
 
 /// The statements a directory request runs, on `conn` as it is (already entered into the

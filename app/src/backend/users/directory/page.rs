@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use shared::account::RoleRef;
-use shared::directory::{Directory, SortField, StatusFilter, UserPage, UserRow, UserStats};
+use shared::directory::{Directory, SortField, StatusFilter, UserRow, UserStats};
 use sqlx::types::Json;
 use sqlx::{PgConnection, Postgres, QueryBuilder};
 use uuid::Uuid;
@@ -96,14 +96,22 @@ fn key_columns(field: SortField) -> (&'static [&'static str], &'static str) {
     }
 }
 
-/// A page, and under a search the stat cards of all matches (counted by the page statement);
-/// its `total` and `stats` are left for the caller to fill.
+/// The rows of a page with the cursors either side of it.
+pub(super) struct Page {
+    pub items: Vec<UserRow>,
+    pub next_cursor: Option<String>,
+    pub prev_cursor: Option<String>,
+    /// Under a search, the stat cards of every match, counted by the page statement.
+    pub counted: Option<UserStats>,
+}
+
+/// A page of `directory` from `cursor` on.
 pub(super) async fn fetch_page(
     conn: &mut PgConnection,
     tenant_id: Uuid,
     directory: &Directory,
     cursor: Option<&Cursor>,
-) -> Result<(UserPage, Option<UserStats>), ServiceError> {
+) -> Result<Page, ServiceError> {
     let sort = directory.sort;
     let mut q = page_query("", tenant_id, directory, cursor);
     let mut rows: Vec<Row> = q.build_query_as().persistent(false).fetch_all(&mut *conn).await?;
@@ -119,12 +127,11 @@ pub(super) async fn fetch_page(
     // Forward: more rows follow when one extra came back, and rows precede when we came from a
     // cursor. Backward: the other way round.
     let (has_next, has_prev) = if backwards { (true, more) } else { (more, cursor.is_some()) };
-    let stats = rows.first().and_then(Row::stats);
+    let counted = rows.first().and_then(Row::stats);
     let next_cursor = rows.last().filter(|_| has_next).map(|r| make(r, false));
     let prev_cursor = rows.first().filter(|_| has_prev).map(|r| make(r, true));
     let items = rows.into_iter().map(Row::into_item).collect::<Result<_, _>>()?;
-    let page = UserPage { items, next_cursor, prev_cursor, total: 0, stats: UserStats::default() };
-    Ok((page, stats))
+    Ok(Page { items, next_cursor, prev_cursor, counted })
 }
 
 /// The page statement: `limit + 1` rows from the cursor on (one extra tells whether more
