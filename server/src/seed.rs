@@ -271,8 +271,18 @@ pub async fn seed_with(
     .await?;
     // Statistics first: the keys' checks and the recount below plan joins over the new rows.
     sqlx::query("analyze users, user_search, user_roles, team_members").execute(&mut *tx).await?;
-    for statement in &rebuilt {
-        sqlx::raw_sql(statement).execute(&mut *tx).await?;
+    // A rebuilt key checks every tenant's rows: seen through this tenant alone, another
+    // tenant's memberships would point at users that are not there.
+    if !rebuilt.is_empty() {
+        sqlx::query("select set_config('roster.all_tenants', 'on', true)")
+            .execute(&mut *tx)
+            .await?;
+        for statement in &rebuilt {
+            sqlx::raw_sql(statement).execute(&mut *tx).await?;
+        }
+        sqlx::query("select set_config('roster.all_tenants', 'off', true)")
+            .execute(&mut *tx)
+            .await?;
     }
     sqlx::query("select recount_users($1)").bind(tenant_id).execute(&mut *tx).await?;
     record_seeded(&mut tx, tenant_id, serde_json::json!({ "users": count })).await?;

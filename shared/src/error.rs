@@ -97,9 +97,12 @@ pub struct Check {
 }
 
 impl Check {
-    /// Records `code` against `field`.
+    /// Records `code` against `field` (once).
     pub fn add(&mut self, field: &str, code: &str) {
-        self.errors.entry(field.to_owned()).or_default().push(code.to_owned());
+        let codes = self.errors.entry(field.to_owned()).or_default();
+        if !codes.iter().any(|c| c == code) {
+            codes.push(code.to_owned());
+        }
     }
 
     /// The value when `result` is good; otherwise records its code against `field`.

@@ -186,6 +186,12 @@ impl UserType {
         }
     }
 
+    /// Whether someone holding `held` may create a user of this type: whatever the type grants
+    /// by itself must be theirs to grant.
+    pub fn creatable_by(self, held: &Permissions) -> bool {
+        self.inherent().is_subset(held)
+    }
+
     /// Whether accounts of this type may sign in to the console at all.
     pub fn may_use_console(self) -> bool {
         self != Self::Service

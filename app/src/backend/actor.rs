@@ -15,7 +15,7 @@ pub struct Actor {
     pub username: String,
     pub display_name: String,
     pub user_type: UserType,
-    /// A platform superuser (a user of the reserved `platform` tenant).
+    /// A platform superuser: a tenant admin of the reserved `platform` tenant.
     pub superuser: bool,
     pub permissions: Permissions,
     pub must_change_password: bool,
@@ -67,6 +67,16 @@ impl Actor {
             Ok(())
         } else {
             Err(ServiceError::field(field, "beyond_yours"))
+        }
+    }
+
+    /// The actor may change a user's access only when they hold every permission that user
+    /// holds: a helpdesk cannot reset an administrator's password and sign in as them.
+    pub fn require_outranks(&self, target: &[Permission]) -> Result<(), ServiceError> {
+        if target.iter().all(|p| self.permissions.contains(p)) {
+            Ok(())
+        } else {
+            Err(ServiceError::Denied("You cannot change a user who holds permissions you do not."))
         }
     }
 

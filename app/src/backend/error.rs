@@ -30,6 +30,10 @@ pub enum ServiceError {
     /// The actor may not do this, for a reason worth telling them (e.g. suspending themselves).
     #[error("refused: {0}")]
     Refused(&'static str),
+    /// The actor lacks the standing for this, and is told why (e.g. the user holds permissions
+    /// they do not): an authorization refusal like [`ServiceError::Forbidden`].
+    #[error("denied: {0}")]
+    Denied(&'static str),
     /// A stale version or a conflicting change.
     #[error("conflict: {0}")]
     Conflict(String),
@@ -57,6 +61,22 @@ impl ServiceError {
     }
 }
 
+impl ServiceError {
+    /// Whether this is an authorization refusal (recorded as `access.refused`): a missing
+    /// permission, a user the actor does not outrank, or a field that would grant what the
+    /// actor does not hold or reach outside their reporting line.
+    pub fn is_access_refusal(&self) -> bool {
+        match self {
+            Self::Forbidden | Self::Denied(_) => true,
+            Self::Validation(fields) => fields
+                .values()
+                .flatten()
+                .any(|code| matches!(code.as_str(), "beyond_yours" | "outside_your_line")),
+            _ => false,
+        }
+    }
+}
+
 impl From<ServiceError> for ApiError {
     /// The one place internal causes are logged: clients get a stable code and a plain message.
     fn from(err: ServiceError) -> Self {
@@ -66,9 +86,9 @@ impl From<ServiceError> for ApiError {
                 ErrorCode::Unauthenticated,
                 "Wrong organisation, username or password, or your session has ended.",
             ),
-            ServiceError::AccountUnavailable(reason) | ServiceError::Refused(reason) => {
-                ApiError::new(ErrorCode::Forbidden, reason)
-            }
+            ServiceError::AccountUnavailable(reason)
+            | ServiceError::Refused(reason)
+            | ServiceError::Denied(reason) => ApiError::new(ErrorCode::Forbidden, reason),
             ServiceError::Throttled(seconds) => ApiError {
                 retry_after: Some(seconds),
                 ..ApiError::new(

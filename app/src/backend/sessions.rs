@@ -328,7 +328,10 @@ impl ActorRow {
         };
         Ok(Some(Actor {
             tenant_id: self.tenant_id,
-            superuser: self.tenant_slug == TenantSlug::PLATFORM,
+            // The platform tenant holds only superusers (creating anyone else there is refused);
+            // one arranged there by hand with another type is no superuser.
+            superuser: self.tenant_slug == TenantSlug::PLATFORM
+                && user_type == UserType::TenantAdmin,
             tenant_slug: self.tenant_slug,
             user_id: self.user_id,
             display_name: format!("{} {}", self.first_name, self.last_name),

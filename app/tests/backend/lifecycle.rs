@@ -146,7 +146,7 @@ async fn other_tenants_users_are_not_found_and_nobody_acts_above_their_rank(pool
     ));
     let helpdesk = member(&pool, tenant, "helpdesk", "agent", "helpdesk").await;
     let reset = users::reset_password(&pool, &s.passwords, &helpdesk, admin.user_id, &c).await;
-    assert!(matches!(reset, Err(ServiceError::Refused(_))), "a helpdesk cannot take over an admin");
+    assert!(matches!(reset, Err(ServiceError::Denied(_))), "a helpdesk cannot take over an admin");
     assert!(users::reset_password(&pool, &s.passwords, &helpdesk, id, &c).await.is_ok());
     let viewer = member(&pool, tenant, "viewer", "viewer", "read_only").await;
     assert!(matches!(users::suspend(&pool, &viewer, id, &c).await, Err(ServiceError::Forbidden)));

@@ -7,6 +7,7 @@ mod audit;
 mod auth;
 mod authorization;
 mod directory;
+mod escalation;
 mod hierarchy;
 mod lifecycle;
 mod roles;

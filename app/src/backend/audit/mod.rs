@@ -122,8 +122,8 @@ pub enum Subject {
 }
 
 /// Runs an admin action (`attempted`: the action it would record) and, when it is refused for
-/// want of permission, records `access.refused` in a transaction of its own: the action's own
-/// transaction rolls back.
+/// want of standing ([`ServiceError::is_access_refusal`]), records `access.refused` in a
+/// transaction of its own: the action's own transaction rolls back.
 pub async fn refusal_recorded<T>(
     pool: &PgPool,
     actor: &Actor,
@@ -133,7 +133,7 @@ pub async fn refusal_recorded<T>(
     action: impl Future<Output = Result<T, ServiceError>>,
 ) -> Result<T, ServiceError> {
     let result = action.await;
-    if matches!(result, Err(ServiceError::Forbidden)) {
+    if result.as_ref().err().is_some_and(ServiceError::is_access_refusal) {
         let mut tx = tenancy::begin(pool, actor.tenant_id).await?;
         let (kind, sql, id) = match subject {
             Some(Subject::User(id)) => {

@@ -35,9 +35,11 @@ pub async fn list_in(
 ) -> Result<AuditPage, ServiceError> {
     actor.require(Permission::AuditRead)?;
     let filter = query.check().map_err(ServiceError::Validation)?;
+    let line = line(actor, &filter)?;
     let after = filter.cursor.as_deref().map(decode_cursor).transpose()?;
     let limit = filter.limit as usize;
-    let mut rows = fetch(conn, actor.tenant_id, &filter, after, limit + 1).await?;
+    let walk = Walk { tenant_id: actor.tenant_id, filter: &filter, line: line.as_deref(), after };
+    let mut rows = fetch(conn, &walk, limit + 1).await?;
     let next_cursor = if rows.len() > limit {
         rows.truncate(limit);
         rows.last().map(|r| encode_cursor(r.occurred_at, r.id))
@@ -58,9 +60,10 @@ pub async fn export(
     let filter = AuditQuery { cursor: None, limit: None, ..query.clone() }
         .check()
         .map_err(ServiceError::Validation)?;
-    let read = async |conn: &mut PgConnection| {
-        fetch(conn, actor.tenant_id, &filter, None, MAX_EXPORT).await
-    };
+    let line = line(actor, &filter)?;
+    let walk =
+        Walk { tenant_id: actor.tenant_id, filter: &filter, line: line.as_deref(), after: None };
+    let read = async |conn: &mut PgConnection| fetch(conn, &walk, MAX_EXPORT).await;
     let rows = tenancy::within(pool, actor.tenant_id, read).await?;
     let mut csv = csv::Writer::from_writer(Vec::new());
     let internal = |e: csv::Error| ServiceError::Internal(e.to_string());
@@ -185,21 +188,19 @@ impl Row {
 /// walk the time index for a rare one.
 async fn fetch(
     conn: &mut PgConnection,
-    tenant_id: Uuid,
-    filter: &AuditFilter,
-    after: Option<(DateTime<Utc>, i64)>,
+    walk: &Walk<'_>,
     limit: usize,
 ) -> Result<Vec<Row>, ServiceError> {
-    let walk = Walk { tenant_id, filter, after, limit: limit as i64 };
+    let limit = limit as i64;
     let mut q = QueryBuilder::<Postgres>::new("");
-    match filter.subject {
-        None => walk.push(&mut q, Party::Any),
+    match walk.filter.subject {
+        None => walk.push(&mut q, Party::Any, limit),
         Some(subject) => {
             q.push("select * from ((");
-            walk.push(&mut q, Party::Actor(subject));
+            walk.push(&mut q, Party::Actor(subject), limit);
             q.push(") union all (");
-            walk.push(&mut q, Party::TargetOnly(subject));
-            q.push(")) e order by occurred_at desc, id desc limit ").push_bind(walk.limit);
+            walk.push(&mut q, Party::TargetOnly(subject), limit);
+            q.push(")) e order by occurred_at desc, id desc limit ").push_bind(limit);
         }
     }
     Ok(q.build_query_as::<Row>().persistent(false).fetch_all(conn).await?)
@@ -215,16 +216,28 @@ enum Party {
     TargetOnly(Uuid),
 }
 
+/// A supervisor's reporting line bounds the trail they read: the users any filter names must be
+/// in it (others answer 404, as on their pages), and only events by or about the supervisor and
+/// their line are read. `None`: the whole tenant.
+fn line(actor: &Actor, filter: &AuditFilter) -> Result<Option<Vec<Uuid>>, ServiceError> {
+    let Some(line) = &actor.line else { return Ok(None) };
+    for user in [filter.actor, filter.target, filter.subject].into_iter().flatten() {
+        actor.require_sees(user)?;
+    }
+    Ok(Some(line.iter().copied().chain([actor.user_id]).collect()))
+}
+
 /// One newest-first walk of the tenant's events under the filter.
 struct Walk<'a> {
     tenant_id: Uuid,
     filter: &'a AuditFilter,
+    /// Only events by or about these users (a supervisor's line).
+    line: Option<&'a [Uuid]>,
     after: Option<(DateTime<Utc>, i64)>,
-    limit: i64,
 }
 
 impl Walk<'_> {
-    fn push(&self, q: &mut QueryBuilder<'_, Postgres>, party: Party) {
+    fn push(&self, q: &mut QueryBuilder<'_, Postgres>, party: Party, limit: i64) {
         q.push(
             "select id, occurred_at, actor_kind, actor_id, actor_name, action, target_type,
                     target_id, target_name, changes, details, host(source_ip) as source_ip,
@@ -241,6 +254,10 @@ impl Walk<'_> {
                 q.push(" and target_id = ").push_bind(user);
                 q.push(" and actor_id is distinct from ").push_bind(user);
             }
+        }
+        if let Some(line) = self.line {
+            q.push(" and (actor_id = any(").push_bind(line.to_vec());
+            q.push(") or target_id = any(").push_bind(line.to_vec()).push("))");
         }
         let f = self.filter;
         if let Some(actor) = f.actor {
@@ -262,7 +279,7 @@ impl Walk<'_> {
             q.push(" and (occurred_at, id) < (").push_bind(time);
             q.push(", ").push_bind(id).push(")");
         }
-        q.push(" order by occurred_at desc, id desc limit ").push_bind(self.limit);
+        q.push(" order by occurred_at desc, id desc limit ").push_bind(limit);
     }
 }
 

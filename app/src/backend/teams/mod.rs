@@ -41,7 +41,8 @@ pub async fn get(pool: &PgPool, actor: &Actor, id: Uuid) -> Result<Team, Service
     tenancy::within(pool, actor.tenant_id, async |conn| one(conn, actor.tenant_id, id).await).await
 }
 
-/// A team's members by name, with how each came to be one.
+/// A team's members by name, with how each came to be one: for a supervisor, only those in
+/// their reporting line (and themselves).
 pub async fn members(
     pool: &PgPool,
     actor: &Actor,
@@ -55,10 +56,13 @@ pub async fn members(
             "select u.id, u.first_name || ' ' || u.last_name, u.username, u.email, m.source, m.created_at
                from team_members m join users u on u.tenant_id = m.tenant_id and u.id = m.user_id
               where m.tenant_id = $1 and m.team_id = $2
+                and ($3::uuid[] is null or u.id = any($3) or u.id = $4)
               order by lower(u.last_name), lower(u.first_name), u.id",
         )
         .bind(tenant)
         .bind(id)
+        .bind(actor.line.as_deref())
+        .bind(actor.user_id)
         .fetch_all(&mut *conn)
         .await?;
         Ok(rows
@@ -73,7 +77,9 @@ pub async fn members(
     .await
 }
 
-/// What saving `form` would do to the memberships of the team (`id`, or a new team).
+/// What saving `form` would do to the memberships of the team (`id`, or a new team). A rule
+/// reaches the whole tenant, so supervisors, bound to their reporting line, neither preview
+/// nor change one.
 pub async fn preview(
     pool: &PgPool,
     actor: &Actor,
@@ -81,6 +87,7 @@ pub async fn preview(
     form: TeamForm,
 ) -> Result<RulePreview, ServiceError> {
     actor.require(Permission::TeamsRead)?;
+    whole_tenant(actor)?;
     let valid = form.validate().map_err(ServiceError::Validation)?;
     let tenant = actor.tenant_id;
     tenancy::within(pool, tenant, async |conn| {
@@ -102,9 +109,12 @@ pub async fn create(
     audit::refusal_recorded(pool, actor, "team.created", None, client, async move {
         actor.require(Permission::TeamsManage)?;
         let valid = form.validate().map_err(ServiceError::Validation)?;
+        if valid.rules.is_some() {
+            whole_tenant(actor)?;
+        }
         let tenant = actor.tenant_id;
         let mut tx = tenancy::begin(pool, tenant).await?;
-        default_role_yours(&mut tx, actor, valid.default_role_id).await?;
+        default_role_yours(&mut tx, actor, valid.default_role_id, "default_role_id").await?;
         let id: Uuid = sqlx::query_scalar(
             "insert into teams (tenant_id, name, description, default_role_id, rules)
              values ($1, $2, $3, $4, $5) returning id",
@@ -163,8 +173,16 @@ pub async fn update(
         if unchanged(&before, &valid) {
             return Ok(before);
         }
+        // Whoever the default role reaches anew must be given it by someone who holds it: a
+        // new role for every member, or the same role for the members a new rule brings.
+        let rules_changed = valid.rules != before.rules;
+        if rules_changed {
+            whole_tenant(actor)?;
+        }
         if valid.default_role_id != before.default_role.as_ref().map(|r| r.id) {
-            default_role_yours(&mut tx, actor, valid.default_role_id).await?;
+            default_role_yours(&mut tx, actor, valid.default_role_id, "default_role_id").await?;
+        } else if rules_changed {
+            default_role_yours(&mut tx, actor, valid.default_role_id, "rules").await?;
         }
         sqlx::query(
             "update teams set name = $3, description = $4, default_role_id = $5, rules = $6,
@@ -180,7 +198,7 @@ pub async fn update(
         .execute(&mut *tx)
         .await
         .map_err(name_taken)?;
-        let (added, removed, run) = if valid.rules != before.rules {
+        let (added, removed, run) = if rules_changed {
             apply_or_schedule(&mut tx, tenant, id, valid.rules.as_ref()).await?
         } else {
             (0, 0, None)
@@ -273,13 +291,9 @@ pub async fn add_member(
         let tenant = actor.tenant_id;
         let mut tx = tenancy::begin(pool, tenant).await?;
         let team = locked(&mut tx, tenant, id).await?;
-        let username: String =
-            sqlx::query_scalar("select username from users where tenant_id = $1 and id = $2")
-                .bind(tenant)
-                .bind(user)
-                .fetch_optional(&mut *tx)
-                .await?
-                .ok_or_else(|| ServiceError::field("user_id", "unknown"))?;
+        let username = access_changed(&mut tx, actor, &team, user)
+            .await?
+            .ok_or_else(|| ServiceError::field("user_id", "unknown"))?;
         sqlx::query(
             "insert into team_members (tenant_id, team_id, user_id, source) values ($1, $2, $3, 'manual')
              on conflict (tenant_id, team_id, user_id) do update set source = 'manual'",
@@ -322,6 +336,7 @@ pub async fn remove_member(
         .fetch_optional(&mut *tx)
         .await?;
         let Some((source, username)) = row else { return Err(ServiceError::NotFound) };
+        access_changed(&mut tx, actor, &team, user).await?;
         if source == "rule" {
             return Err(ServiceError::Refused(
                 "This member comes from the team's rule; change the rule to remove them.",
@@ -435,11 +450,13 @@ async fn locked(conn: &mut PgConnection, tenant: Uuid, id: Uuid) -> Result<Team,
     one(conn, tenant, id).await
 }
 
-/// The default role must exist in the tenant and grant nothing the editor does not hold.
+/// The default role must exist in the tenant and grant nothing the editor does not hold
+/// (else `beyond_yours` on `field`: what brought the role to new members).
 async fn default_role_yours(
     conn: &mut PgConnection,
     actor: &Actor,
     role: Option<Uuid>,
+    field: &str,
 ) -> Result<(), ServiceError> {
     let Some(role) = role else { return Ok(()) };
     let keys: Vec<String> =
@@ -449,7 +466,50 @@ async fn default_role_yours(
             .fetch_optional(conn)
             .await?
             .ok_or_else(|| ServiceError::field("default_role_id", "unknown"))?;
-    actor.may_grant(&permission::from_keys(&keys), "default_role_id")
+    actor.may_grant(&permission::from_keys(&keys), field)
+}
+
+/// A manual membership change of `user` in `team` changes their access when the team has a
+/// default role: the actor must hold that role's permissions and outrank the user. Returns the
+/// user's username, `None` when the tenant has no such user.
+async fn access_changed(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    team: &Team,
+    user: Uuid,
+) -> Result<Option<String>, ServiceError> {
+    let row: Option<(String, String)> =
+        sqlx::query_as("select username, user_type from users where tenant_id = $1 and id = $2")
+            .bind(actor.tenant_id)
+            .bind(user)
+            .fetch_optional(&mut *conn)
+            .await?;
+    let Some((username, user_type)) = row else { return Ok(None) };
+    if let Some(role) = &team.default_role {
+        let keys: Vec<String> =
+            sqlx::query_scalar("select permissions from roles where tenant_id = $1 and id = $2")
+                .bind(actor.tenant_id)
+                .bind(role.id)
+                .fetch_one(&mut *conn)
+                .await?;
+        if !permission::from_keys(&keys).is_subset(&actor.permissions) {
+            return Err(ServiceError::Denied(
+                "This team's default role grants permissions you do not hold.",
+            ));
+        }
+        let user_type: UserType =
+            user_type.parse().map_err(|e| ServiceError::Internal(format!("{e}")))?;
+        let granted = super::sessions::granted_permissions(conn, actor.tenant_id, user).await?;
+        let holds: Vec<Permission> =
+            permission::effective(user_type, granted).into_iter().collect();
+        actor.require_outranks(&holds)?;
+    }
+    Ok(Some(username))
+}
+
+/// Refuses supervisors: what reaches the whole tenant (a membership rule) is beyond their line.
+fn whole_tenant(actor: &Actor) -> Result<(), ServiceError> {
+    if actor.line.is_some() { Err(ServiceError::Forbidden) } else { Ok(()) }
 }
 
 /// Every member's user type may hold what the team's default role grants.

@@ -11,10 +11,17 @@ use uuid::Uuid;
 use super::super::audit::{self, AuditActor, AuditEvent, Subject, Target};
 use super::super::sessions::ClientInfo;
 use super::super::{Actor, ServiceError, tenancy};
-use super::{checks, load};
+use super::load;
 
 /// Largest accepted upload.
 pub const MAX_BYTES: usize = 2 * 1024 * 1024;
+/// Widest and tallest accepted image: a compressed upload of 2 MiB can claim far more pixels
+/// than it carries, so its decoded size is bounded apart from its bytes.
+pub const MAX_SIDE: u32 = 8192;
+/// The most memory one decoding may allocate (a 21-megapixel RGB photo).
+const MAX_DECODED: u64 = 64 * 1024 * 1024;
+/// Decodings at once, whatever the number of uploads: each may hold [`MAX_DECODED`] and a core.
+static DECODING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
 /// Side of the stored square.
 const SIDE: u32 = 256;
 
@@ -38,13 +45,16 @@ pub async fn set(
         if upload.len() > MAX_BYTES {
             return Err(ServiceError::field("avatar", "too_large"));
         }
+        let permit =
+            DECODING.acquire().await.map_err(|e| ServiceError::Internal(e.to_string()))?;
         let avatar = tokio::task::spawn_blocking(move || square(&upload))
             .await
             .map_err(|e| ServiceError::Internal(e.to_string()))??;
+        drop(permit);
         let tenant = actor.tenant_id;
         let mut tx = tenancy::begin(pool, tenant).await?;
         let user = load(&mut tx, tenant, id).await?.ok_or(ServiceError::NotFound)?;
-        checks::outranks(actor, &user.permissions)?;
+        actor.require_outranks(&user.permissions)?;
         sqlx::query!(
             "insert into user_avatars (tenant_id, user_id, content_type, image) values ($1, $2, $3, $4)
              on conflict (tenant_id, user_id)
@@ -106,11 +116,14 @@ fn square(upload: &[u8]) -> Result<Avatar, ServiceError> {
         return Err(refuse());
     }
     let mut limits = Limits::default();
-    limits.max_image_width = Some(10_000);
-    limits.max_image_height = Some(10_000);
-    limits.max_alloc = Some(256 * 1024 * 1024);
+    limits.max_image_width = Some(MAX_SIDE);
+    limits.max_image_height = Some(MAX_SIDE);
+    limits.max_alloc = Some(MAX_DECODED);
     reader.limits(limits);
-    let decoded = reader.decode().map_err(|_| refuse())?;
+    let decoded = reader.decode().map_err(|e| match e {
+        image::ImageError::Limits(_) => ServiceError::field("avatar", "too_many_pixels"),
+        _ => refuse(),
+    })?;
     let resized = decoded.resize_to_fill(SIDE, SIDE, FilterType::CatmullRom);
     let mut out = Cursor::new(Vec::new());
     let encoded = if resized.color().has_alpha() {
@@ -153,6 +166,19 @@ mod tests {
             (transparent.content_type.as_str(), side(&transparent)),
             ("image/png", (256, 256))
         );
+    }
+
+    #[test]
+    fn images_that_decode_too_large_are_refused_before_decoding() {
+        // A few hundred bytes on the wire, more pixels than allowed once decoded.
+        for (width, height) in [(MAX_SIDE + 1, 1), (1, MAX_SIDE + 1), (5000, 5000)] {
+            let upload = png(width, height, false);
+            assert!(upload.len() < MAX_BYTES);
+            let Err(ServiceError::Validation(fields)) = square(&upload) else {
+                panic!("{width}x{height} was accepted")
+            };
+            assert_eq!(fields["avatar"], ["too_many_pixels"], "{width}x{height}");
+        }
     }
 
     #[test]

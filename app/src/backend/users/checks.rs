@@ -1,10 +1,14 @@
 //! The rules a user change must pass that need the database: unique identifiers, assignable
-//! roles, a manager without cycles, and that the actor outranks the user they change.
+//! roles, a manager without cycles, that the actor outranks the user they change, and that the
+//! change grants nothing the actor does not hold.
 
+use shared::account::User;
 use shared::error::Check;
+use shared::team::{RuleField, Rules};
 use shared::user_form::Profile;
-use shared::{Permission, UserType, permission};
+use shared::{Permissions, UserType, permission};
 use sqlx::PgConnection;
+use sqlx::types::Json;
 use uuid::Uuid;
 
 use super::super::{Actor, ServiceError};
@@ -150,12 +154,67 @@ pub fn in_line(check: &mut Check, actor: &Actor, manager: Option<Uuid>) {
     }
 }
 
-/// The actor may change a user only when they hold every permission that user holds: a helpdesk
-/// cannot reset an administrator's password and sign in as them.
-pub fn outranks(actor: &Actor, target: &[Permission]) -> Result<(), ServiceError> {
-    if target.iter().all(|p| actor.permissions.contains(p)) {
-        Ok(())
-    } else {
-        Err(ServiceError::Refused("You cannot change a user who holds permissions you do not."))
+/// Nobody grants, by any path, a permission they do not hold: whatever the saved user holds now
+/// and did not hold before (`before`: none for a new user) must be held by the actor. Runs after
+/// the save, inside its transaction, so the user type's own permissions, the roles and the
+/// default role of every team a membership rule put the user in all count. The refusal names
+/// what brought the gain: `user_type`, `roles`, or the fields the team's rule looks at.
+pub async fn gains_yours(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    before: Option<&User>,
+    after: &User,
+) -> Result<(), ServiceError> {
+    let had: Permissions = before.iter().flat_map(|u| u.permissions.iter().copied()).collect();
+    let gained: Permissions = after
+        .permissions
+        .iter()
+        .copied()
+        .filter(|p| !had.contains(p) && !actor.permissions.contains(p))
+        .collect();
+    if gained.is_empty() {
+        return Ok(());
+    }
+    let brings = |granted: &Permissions| !granted.is_disjoint(&gained);
+    let mut check = Check::default();
+    if brings(&after.user_type.inherent()) {
+        check.add("user_type", "beyond_yours");
+    }
+    let joined: Vec<Uuid> = after
+        .teams
+        .iter()
+        .filter(|t| before.is_none_or(|b| !b.teams.iter().any(|h| h.id == t.id)))
+        .map(|t| t.id)
+        .collect();
+    let teams: Vec<(Option<Json<Rules>>, Vec<String>)> = sqlx::query_as(
+        "select t.rules, r.permissions from teams t
+           join roles r on r.tenant_id = t.tenant_id and r.id = t.default_role_id
+          where t.tenant_id = $1 and t.id = any($2)",
+    )
+    .bind(actor.tenant_id)
+    .bind(&joined)
+    .fetch_all(conn)
+    .await?;
+    for (rules, _) in teams.iter().filter(|(_, keys)| brings(&permission::from_keys(keys))) {
+        let conditions = rules.iter().flat_map(|r| &r.0.conditions);
+        for field in conditions.map(|c| c.field) {
+            check.add(rule_field(field), "beyond_yours");
+        }
+        if rules.is_none() {
+            check.add("teams", "beyond_yours");
+        }
+    }
+    if check.is_clean() {
+        // Nothing above explains it: the roles (also checked before the save).
+        check.add("roles", "beyond_yours");
+    }
+    check.finish(()).map_err(ServiceError::Validation)
+}
+
+/// The user form's field a rule condition looks at.
+fn rule_field(field: RuleField) -> &'static str {
+    match field {
+        RuleField::Tag => "tags",
+        other => other.as_str(),
     }
 }

@@ -11,7 +11,7 @@ use super::super::audit::{self, AuditActor, AuditEvent, Subject, Target};
 use super::super::password::{self, Passwords};
 use super::super::sessions::{self, ClientInfo};
 use super::super::{Actor, ServiceError, tenancy};
-use super::{checks, load, snapshot};
+use super::{load, snapshot};
 
 /// Suspends a user: they cannot sign in, and their sessions end at once.
 pub async fn suspend(
@@ -63,7 +63,7 @@ async fn set_status(
     let tenant = actor.tenant_id;
     let mut tx = tenancy::begin(pool, tenant).await?;
     let before = load(&mut tx, tenant, id).await?.ok_or(ServiceError::NotFound)?;
-    checks::outranks(actor, &before.permissions)?;
+    actor.require_outranks(&before.permissions)?;
     if before.status == status {
         return Ok(before);
     }
@@ -125,7 +125,7 @@ pub async fn reset_password(
             let tenant = actor.tenant_id;
             let mut tx = tenancy::begin(pool, tenant).await?;
             let before = load(&mut tx, tenant, id).await?.ok_or(ServiceError::NotFound)?;
-            checks::outranks(actor, &before.permissions)?;
+            actor.require_outranks(&before.permissions)?;
             sqlx::query!(
                 "update users set password_hash = $3, must_change_password = true,
                     password_changed_at = now(), version = version + 1, updated_at = now()

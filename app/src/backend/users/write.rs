@@ -5,14 +5,14 @@ use serde_json::{Value, json};
 use shared::account::{CreatedUser, User, UserEdit};
 use shared::error::Check;
 use shared::user_form::{NewUserForm, PasswordChoice, UserFields};
-use shared::{Permission, UserType};
+use shared::{Permission, TenantSlug, UserType};
 use sqlx::PgPool;
 use sqlx::types::Json;
 use uuid::Uuid;
 
 use super::super::audit::{self, AuditActor, AuditEvent, Subject, Target};
 use super::super::password::{self, Passwords};
-use super::super::sessions::ClientInfo;
+use super::super::sessions::{self, ClientInfo};
 use super::super::{Actor, ServiceError, teams, tenancy};
 use super::{checks, load, snapshot};
 
@@ -50,6 +50,10 @@ pub async fn create(
         checks::roles(&mut tx, &mut check, actor, new.user_type, &p.roles, &p.roles).await?;
         checks::manager(&mut tx, &mut check, tenant, None, p.manager_id).await?;
         checks::in_line(&mut check, actor, p.manager_id);
+        if actor.tenant_slug == TenantSlug::PLATFORM && new.user_type != UserType::TenantAdmin {
+            // The platform tenant holds its superusers and nobody else.
+            check.add("user_type", "platform_superusers_only");
+        }
         check.finish(()).map_err(ServiceError::Validation)?;
 
         let id = sqlx::query_scalar!(
@@ -91,6 +95,7 @@ pub async fn create(
         teams::apply_for_user(&mut tx, tenant, id, p.username.as_str()).await?;
 
         let user = load(&mut tx, tenant, id).await?.ok_or(ServiceError::NotFound)?;
+        checks::gains_yours(&mut tx, actor, None, &user).await?;
         let mut changes = audit::diff(&Value::Null, &snapshot(&user));
         let how = if temporary.is_some() { "temporary password generated" } else { "password set" };
         changes["password"] = json!({"before": null, "after": how});
@@ -134,7 +139,7 @@ async fn save(
     let tenant = actor.tenant_id;
     let mut tx = tenancy::begin(pool, tenant).await?;
     let before = load(&mut tx, tenant, id).await?.ok_or(ServiceError::NotFound)?;
-    checks::outranks(actor, &before.permissions)?;
+    actor.require_outranks(&before.permissions)?;
     if edit.version != before.version {
         return Err(stale());
     }
@@ -195,6 +200,15 @@ async fn save(
     teams::apply_for_user(&mut tx, tenant, id, p.username.as_str()).await?;
 
     let after = load(&mut tx, tenant, id).await?.ok_or(ServiceError::NotFound)?;
+    checks::gains_yours(&mut tx, actor, Some(&before), &after).await?;
+    // Whoever can no longer sign in loses the sessions they have: restoring the access later
+    // must not revive them.
+    let shut_out = |u: &User| !u.console_access || u.expired;
+    let sessions_ended = if shut_out(&after) && !shut_out(&before) {
+        sessions::end_all(&mut tx, tenant, id).await?
+    } else {
+        0
+    };
     if id == actor.user_id {
         let keeps = |perm| !actor.permissions.contains(&perm) || after.permissions.contains(&perm);
         if !keeps(Permission::UsersUpdate) || !keeps(Permission::RolesManage) {
@@ -210,6 +224,11 @@ async fn save(
     let event = AuditEvent {
         target: Some(Target { kind: "user", id, name: &after.username }),
         changes,
+        details: if sessions_ended > 0 {
+            json!({ "sessions_ended": sessions_ended })
+        } else {
+            json!({})
+        },
         client: Some(client),
         ..AuditEvent::new(tenant, AuditActor::from(actor), "user.updated")
     };

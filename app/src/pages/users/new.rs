@@ -135,13 +135,14 @@ fn CreateForm(me: Me, roles: Vec<RoleOption>) -> impl IntoView {
         }
     };
     let chosen_type = Signal::derive(move || user_type.get().parse::<UserType>().ok());
+    let types = offered_types(&me);
     let access_header = view! {
         <div class="grid-2">
             <Field name="user_type" label="User type" feedback hint="Cannot change after creation.">
                 <select id="user-user_type" required aria-describedby=error_id("user_type")
                     on:change=move |ev| { user_type.set(event_target_value(&ev)); feedback.changed("user_type"); }>
                     <option value="" selected>"Choose a type"</option>
-                    {UserType::ALL.map(|t| view! { <option value=t.as_str()>{t.label()}</option> }).collect_view()}
+                    {types.into_iter().map(|t| view! { <option value=t.as_str()>{t.label()}</option> }).collect_view()}
                 </select>
             </Field>
             <Field name="status" label="Status" feedback>
@@ -212,6 +213,17 @@ fn CreateForm(me: Me, roles: Vec<RoleOption>) -> impl IntoView {
         </form>
         <SecretDialog secret on_close=Callback::new(move |_| go_to_user())/>
     }
+}
+
+/// The user types `me` may create: those granting nothing beyond what they hold, and in the
+/// platform tenant superusers only.
+fn offered_types(me: &Me) -> Vec<UserType> {
+    let held: shared::Permissions = me.permissions.iter().copied().collect();
+    let platform = me.tenant.slug == shared::TenantSlug::PLATFORM;
+    UserType::ALL
+        .into_iter()
+        .filter(|t| t.creatable_by(&held) && (!platform || *t == UserType::TenantAdmin))
+        .collect()
 }
 
 #[cfg(feature = "hydrate")]

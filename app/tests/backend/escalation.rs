@@ -1,0 +1,326 @@
+//! The holes of "Authorization you can prove", each written as the attack: nobody gains, by any
+//! path, a permission their grantor does not hold (a user type's own permissions, roles, a
+//! team's default role by hand or through a rule), nobody changes the access of a user they do
+//! not outrank, and a supervisor's reporting line bounds every read and write. Each refusal
+//! changes nothing and is recorded as `access.refused`.
+
+use app::backend::audit::trail;
+use app::backend::{Actor, ServiceError, teams, users};
+use shared::Uuid;
+use shared::account::{User, UserEdit};
+use shared::audit::AuditQuery;
+use shared::team::{Condition, Match, RuleField, RuleOp, Rules, TeamForm, TeamUpdate};
+use shared::user_form::PasswordChoice;
+use shared::{Password, Permission};
+use sqlx::PgPool;
+
+use crate::support::{actor, all_tenants, client, count, member, tenant_with_admin, user};
+use crate::users::new_user;
+
+/// A custom role holding exactly `permissions`; returns its id.
+async fn custom_role(pool: &PgPool, tenant: Uuid, name: &str, permissions: &[Permission]) -> Uuid {
+    let keys: Vec<String> = permissions.iter().map(|p| p.key().to_owned()).collect();
+    sqlx::query_scalar(
+        "insert into roles (tenant_id, name, permissions) values ($1, $2, $3) returning id",
+    )
+    .bind(tenant)
+    .bind(name)
+    .bind(keys)
+    .fetch_one(&mut all_tenants(pool).await)
+    .await
+    .unwrap()
+}
+
+/// A user of `user_type` holding one custom role, as an actor (reporting to `manager`).
+async fn holder(
+    pool: &PgPool,
+    tenant: Uuid,
+    name: &str,
+    user_type: &str,
+    role: Uuid,
+    manager: Option<Uuid>,
+) -> Actor {
+    let id = user(pool, tenant, name, user_type, None).await.unwrap();
+    let mut conn = all_tenants(pool).await;
+    sqlx::query("insert into user_roles (tenant_id, user_id, role_id) values ($1, $2, $3)")
+        .bind(tenant)
+        .bind(id)
+        .bind(role)
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    sqlx::query("update users set manager_id = $3 where tenant_id = $1 and id = $2")
+        .bind(tenant)
+        .bind(id)
+        .bind(manager)
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    actor(pool, tenant, id).await
+}
+
+/// The permissions a user holds now, as their next request would see them.
+async fn holds(pool: &PgPool, tenant: Uuid, id: Uuid) -> Vec<Permission> {
+    actor(pool, tenant, id).await.permissions.into_iter().collect()
+}
+
+/// The `access.refused` events of the tenant (newest first), as (actor, attempted).
+async fn refusals(pool: &PgPool, admin: &Actor) -> Vec<(Option<Uuid>, String)> {
+    let query = AuditQuery { action: Some("access.refused".into()), ..AuditQuery::default() };
+    trail::list(pool, admin, &query)
+        .await
+        .unwrap()
+        .items
+        .into_iter()
+        .map(|e| (e.actor.id, e.details["attempted"].as_str().unwrap_or_default().to_owned()))
+        .collect()
+}
+
+fn department_rule(department: &str) -> Option<Rules> {
+    Some(Rules {
+        mode: Match::All,
+        conditions: vec![Condition {
+            field: RuleField::Department,
+            op: RuleOp::Eq,
+            values: vec![department.to_owned()],
+        }],
+    })
+}
+
+fn refused_on(result: Result<impl std::fmt::Debug, ServiceError>, field: &str) {
+    match result {
+        Err(ServiceError::Validation(fields)) => assert!(
+            fields.get(field).is_some_and(|codes| codes.iter().any(|c| c == "beyond_yours")),
+            "{field}: {fields:?}"
+        ),
+        other => panic!("expected beyond_yours on {field}, got {other:?}"),
+    }
+}
+
+/// Everything but the tenant's settings and roles: what a strong team's default role grants.
+const POWER: [Permission; 8] = [
+    Permission::UsersRead,
+    Permission::UsersCreate,
+    Permission::UsersUpdate,
+    Permission::UsersSuspend,
+    Permission::UsersResetPassword,
+    Permission::TeamsRead,
+    Permission::TeamsManage,
+    Permission::AuditRead,
+];
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_user_manager_cannot_create_a_tenant_admin(pool: PgPool) {
+    let (acme, admin) = tenant_with_admin(&pool, "acme").await;
+    let manager = member(&pool, acme, "uma", "agent", "user_manager").await;
+    let before = count(&pool, "users").await;
+    let mut form = new_user("backdoor", "tenant_admin");
+    form.password = PasswordChoice::Set { password: Password::new("a passphrase I chose myself") };
+    form.must_change_password = false;
+    let s = crate::support::services(&pool);
+    let created = users::create(&pool, &s.passwords, &manager, form, &client("10.0.0.1")).await;
+    refused_on(created, "user_type");
+    assert_eq!(count(&pool, "users").await, before);
+    assert_eq!(refusals(&pool, &admin).await, [(Some(manager.user_id), "user.created".into())]);
+    // Types that grant nothing by themselves stay open to them.
+    let agent =
+        users::create(&pool, &s.passwords, &manager, new_user("ok", "agent"), &client("x")).await;
+    assert!(agent.is_ok(), "{agent:?}");
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_team_manager_cannot_join_a_stronger_team_by_hand_or_by_its_rule(pool: PgPool) {
+    let (acme, admin) = tenant_with_admin(&pool, "acme").await;
+    let c = client("10.0.0.1");
+    let power = custom_role(&pool, acme, "Power", &POWER).await;
+    let teams_only = custom_role(
+        &pool,
+        acme,
+        "Teams",
+        &[Permission::UsersRead, Permission::TeamsRead, Permission::TeamsManage],
+    )
+    .await;
+    let tim = holder(&pool, acme, "tim", "agent", teams_only, None).await;
+    let strong =
+        TeamForm { name: "Strong".into(), default_role_id: Some(power), ..TeamForm::default() };
+    let team = teams::create(&pool, &admin, strong.clone(), &c).await.unwrap();
+    let had = holds(&pool, acme, tim.user_id).await;
+
+    // By hand: himself, or anyone.
+    let joined = teams::add_member(&pool, &tim, team.id, tim.user_id, &c).await;
+    assert!(matches!(joined, Err(ServiceError::Denied(_))), "{joined:?}");
+    assert_eq!(holds(&pool, acme, tim.user_id).await, had);
+
+    // Through the rule, keeping the default role: the rule now matches him.
+    sqlx::query("update users set department = 'Ops' where tenant_id = $1 and id = $2")
+        .bind(acme)
+        .bind(tim.user_id)
+        .execute(&mut all_tenants(&pool).await)
+        .await
+        .unwrap();
+    let update = TeamUpdate {
+        form: TeamForm { rules: department_rule("Ops"), ..strong },
+        version: team.version,
+    };
+    refused_on(teams::update(&pool, &tim, team.id, update, &c).await, "rules");
+    assert_eq!(holds(&pool, acme, tim.user_id).await, had);
+    assert!(teams::members(&pool, &admin, team.id).await.unwrap().is_empty());
+    assert_eq!(refusals(&pool, &admin).await.len(), 2);
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_save_cannot_gain_a_stronger_teams_role_through_its_rule(pool: PgPool) {
+    let (acme, admin) = tenant_with_admin(&pool, "acme").await;
+    let c = client("10.0.0.1");
+    let s = crate::support::services(&pool);
+    let power = custom_role(&pool, acme, "Power", &POWER).await;
+    let form = TeamForm {
+        name: "Ops".into(),
+        default_role_id: Some(power),
+        rules: department_rule("Ops"),
+        ..TeamForm::default()
+    };
+    let team = teams::create(&pool, &admin, form, &c).await.unwrap();
+    let uma = member(&pool, acme, "uma", "agent", "user_manager").await;
+    let had = holds(&pool, acme, uma.user_id).await;
+
+    // Their own department.
+    let me = users::get(&pool, &uma, uma.user_id).await.unwrap();
+    let refused = users::update(&pool, &uma, me.id, moved_to(&me, "Ops"), &c).await;
+    refused_on(refused, "department");
+    assert_eq!(holds(&pool, acme, uma.user_id).await, had);
+    assert_eq!(users::get(&pool, &admin, me.id).await.unwrap().version, me.version);
+
+    // Someone else's.
+    let ada = users::create(&pool, &s.passwords, &admin, new_user("ada", "agent"), &c)
+        .await
+        .unwrap()
+        .user;
+    let refused = users::update(&pool, &uma, ada.id, moved_to(&ada, "Ops"), &c).await;
+    refused_on(refused, "department");
+
+    // A new user the rule would pick up.
+    let mut form = new_user("newbie", "agent");
+    form.fields.department = Some("Ops".into());
+    let before = count(&pool, "users").await;
+    refused_on(users::create(&pool, &s.passwords, &uma, form, &c).await, "department");
+    assert_eq!(count(&pool, "users").await, before);
+
+    assert!(teams::members(&pool, &admin, team.id).await.unwrap().is_empty());
+    assert_eq!(refusals(&pool, &admin).await.len(), 3);
+
+    // The administrator, who holds it all, may.
+    users::update(&pool, &admin, ada.id, moved_to(&ada, "Ops"), &c).await.unwrap();
+    assert_eq!(teams::members(&pool, &admin, team.id).await.unwrap().len(), 1);
+}
+
+fn moved_to(user: &User, department: &str) -> UserEdit {
+    let mut fields = user.fields();
+    fields.department = Some(department.into());
+    UserEdit { version: user.version, fields }
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn outranked_refusals_are_recorded(pool: PgPool) {
+    let (acme, admin) = tenant_with_admin(&pool, "acme").await;
+    let helpdesk = member(&pool, acme, "hal", "agent", "helpdesk").await;
+    let refused = users::reset_password(
+        &pool,
+        &crate::support::services(&pool).passwords,
+        &helpdesk,
+        admin.user_id,
+        &client("x"),
+    )
+    .await;
+    assert!(refused.is_err(), "{refused:?}");
+    assert_eq!(
+        refusals(&pool, &admin).await,
+        [(Some(helpdesk.user_id), "user.password_reset".into())]
+    );
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn a_supervisor_sees_nobody_outside_their_line_in_teams_or_the_trail(pool: PgPool) {
+    let (acme, admin) = tenant_with_admin(&pool, "acme").await;
+    let c = client("10.0.0.1");
+    let s = crate::support::services(&pool);
+    let lead = custom_role(
+        &pool,
+        acme,
+        "Lead",
+        &[
+            Permission::UsersRead,
+            Permission::TeamsRead,
+            Permission::TeamsManage,
+            Permission::AuditRead,
+        ],
+    )
+    .await;
+    let sue = holder(&pool, acme, "sue", "supervisor", lead, None).await;
+    let mut form = new_user("rex", "agent");
+    form.fields.manager_id = Some(sue.user_id);
+    form.fields.department = Some("Ops".into());
+    let rex = users::create(&pool, &s.passwords, &admin, form, &c).await.unwrap().user;
+    let mut form = new_user("otto", "agent");
+    form.fields.department = Some("Ops".into());
+    let otto = users::create(&pool, &s.passwords, &admin, form, &c).await.unwrap().user;
+    let sue = actor(&pool, acme, sue.user_id).await; // her line now holds rex
+    let team = TeamForm { name: "Ops".into(), ..TeamForm::default() };
+    let team = teams::create(&pool, &admin, team, &c).await.unwrap();
+    teams::add_member(&pool, &admin, team.id, rex.id, &c).await.unwrap();
+    teams::add_member(&pool, &admin, team.id, otto.id, &c).await.unwrap();
+
+    let names: Vec<String> = teams::members(&pool, &sue, team.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| m.user.username)
+        .collect();
+    assert_eq!(names, ["rex"]);
+
+    let preview = TeamForm { rules: department_rule("Ops"), ..TeamForm::default() };
+    let preview = teams::preview(&pool, &sue, Some(team.id), preview).await;
+    match preview {
+        Ok(p) => assert!(p.adds.iter().all(|u| u.id != otto.id) && p.add_count <= 1, "{p:?}"),
+        Err(e) => assert!(matches!(e, ServiceError::Forbidden), "{e:?}"),
+    }
+
+    let outsider = AuditQuery { subject: Some(otto.id.to_string()), ..AuditQuery::default() };
+    let history = trail::list(&pool, &sue, &outsider).await;
+    assert!(matches!(history, Err(ServiceError::NotFound)), "{history:?}");
+    let everything = trail::list(&pool, &sue, &AuditQuery::default()).await.unwrap();
+    assert!(
+        everything.items.iter().all(|e| e.target.as_ref().is_none_or(|t| t.id != otto.id)),
+        "{:?}",
+        everything.items
+    );
+    assert!(everything.items.iter().any(|e| e.target.as_ref().is_some_and(|t| t.id == rex.id)));
+
+    let moved = teams::remove_member(&pool, &sue, team.id, otto.id, &c).await;
+    assert!(matches!(moved, Err(ServiceError::NotFound)), "{moved:?}");
+    let other =
+        teams::create(&pool, &admin, TeamForm { name: "B".into(), ..TeamForm::default() }, &c)
+            .await
+            .unwrap();
+    let added = teams::add_member(&pool, &sue, other.id, otto.id, &c).await;
+    assert!(matches!(added, Err(ServiceError::NotFound)), "{added:?}");
+}
+
+#[sqlx::test(migrations = "../migrations")]
+async fn only_superusers_exist_in_the_platform_tenant(pool: PgPool) {
+    let platform: Uuid = sqlx::query_scalar("select id from tenants where slug = 'platform'")
+        .fetch_one(&mut all_tenants(&pool).await)
+        .await
+        .unwrap();
+    let root = user(&pool, platform, "root", "tenant_admin", None).await.unwrap();
+    let root = actor(&pool, platform, root).await;
+    assert!(root.superuser);
+    // Arranged past the rule (as a hand-run session could): an agent there is no superuser.
+    let stray = user(&pool, platform, "stray", "agent", None).await.unwrap();
+    assert!(!actor(&pool, platform, stray).await.superuser);
+    // And no such user can be made through Roster.
+    let s = crate::support::services(&pool);
+    let made =
+        users::create(&pool, &s.passwords, &root, new_user("helper", "agent"), &client("x")).await;
+    assert!(made.is_err(), "{made:?}");
+}
