@@ -324,3 +324,33 @@ async fn only_superusers_exist_in_the_platform_tenant(pool: PgPool) {
         users::create(&pool, &s.passwords, &root, new_user("helper", "agent"), &client("x")).await;
     assert!(made.is_err(), "{made:?}");
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn revoking_console_access_ends_sessions_for_good(pool: PgPool) {
+    let (acme, admin) = tenant_with_admin(&pool, "acme").await;
+    let s = crate::support::services(&pool);
+    let c = client("10.0.0.1");
+    let mut form = new_user("ada", "agent");
+    form.password = PasswordChoice::Set { password: Password::new("a passphrase of her own") };
+    form.must_change_password = false;
+    let ada = users::create(&pool, &s.passwords, &admin, form, &c).await.unwrap().user;
+    let request = shared::auth::SignInRequest {
+        tenant: "acme".into(),
+        login: "ada".into(),
+        password: Password::new("a passphrase of her own"),
+    };
+    let signed =
+        app::backend::auth::sign_in(&pool, &s.passwords, &s.sessions, &request, &c).await.unwrap();
+    assert!(app::backend::sessions::resolve(&pool, &s.sessions, &signed.token).await.is_ok());
+
+    let access = |user: &User, on: bool| {
+        let mut fields = user.fields();
+        fields.console_access = on;
+        UserEdit { version: user.version, fields }
+    };
+    let cut = users::update(&pool, &admin, ada.id, access(&ada, false), &c).await.unwrap();
+    assert_eq!(count(&pool, "sessions").await, 0, "{acme}");
+    users::update(&pool, &admin, ada.id, access(&cut, true), &c).await.unwrap();
+    let revived = app::backend::sessions::resolve(&pool, &s.sessions, &signed.token).await;
+    assert!(revived.is_err(), "the old cookie works again: {revived:?}");
+}
