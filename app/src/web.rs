@@ -78,8 +78,19 @@ pub fn client_info(
     ClientInfo {
         ip: peer.map(|addr| client_ip(headers, addr.ip(), trusted)),
         user_agent: text(header::USER_AGENT.as_str()).map(|ua| ua.chars().take(512).collect()),
-        request_id: text("x-request-id"),
+        request_id: request_id(headers.get("x-request-id")),
     }
+}
+
+/// The request id to record: the one sent when it is at most 64 characters of
+/// `[A-Za-z0-9._:-]`, otherwise one made here, so that no client writes text of its choosing
+/// and length into every audit row it causes. `None` only when none was sent (the router sets
+/// one on every request).
+pub fn request_id(sent: Option<&HeaderValue>) -> Option<String> {
+    let sent = sent?.to_str().unwrap_or_default();
+    let safe = |b: u8| b.is_ascii_alphanumeric() || b"._:-".contains(&b);
+    let kept = (1..=64).contains(&sent.len()) && sent.bytes().all(safe);
+    Some(if kept { sent.to_owned() } else { uuid::Uuid::new_v4().to_string() })
 }
 
 fn client_ip(headers: &HeaderMap, peer: IpAddr, trusted: &[IpNetwork]) -> IpAddr {
@@ -167,6 +178,25 @@ mod tests {
         assert_eq!(ip(&forwarded, "10.0.0.2", &[]), "10.0.0.2");
         // A trusted peer without the header is the client itself.
         assert_eq!(ip(&HeaderMap::new(), "10.0.0.2", &trusted), "10.0.0.2");
+    }
+
+    #[test]
+    fn a_request_id_is_kept_only_when_short_and_plain() {
+        let id = |sent: &str| request_id(Some(&HeaderValue::from_str(sent).unwrap())).unwrap();
+        for kept in
+            ["f81d4fae-7dec-11d0-a765-00a0c91e6bf6", "edge-42.req_7:abc", "a".repeat(64).as_str()]
+        {
+            assert_eq!(id(kept), kept);
+        }
+        for replaced in
+            ["a".repeat(65).as_str(), "a".repeat(20_000).as_str(), "", "a b", "<script>", "id\"x"]
+        {
+            let made = id(replaced);
+            assert!(uuid::Uuid::parse_str(&made).is_ok(), "{replaced:?} became {made:?}");
+        }
+        let binary = HeaderValue::from_bytes(b"caf\xc3\xa9").unwrap();
+        assert_ne!(request_id(Some(&binary)).unwrap(), "café", "not text: replaced");
+        assert_eq!(request_id(None), None);
     }
 
     #[test]

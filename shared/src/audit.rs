@@ -17,7 +17,7 @@ pub const PAGE_SIZE: u32 = 50;
 pub const MAX_PAGE_SIZE: u32 = 200;
 
 /// Every action Roster records, with a label for people, in display order.
-pub const ACTIONS: [(&str, &str); 22] = [
+pub const ACTIONS: [(&str, &str); 23] = [
     ("user.created", "User created"),
     ("user.updated", "User edited"),
     ("user.avatar_changed", "Photo changed"),
@@ -25,6 +25,7 @@ pub const ACTIONS: [(&str, &str); 22] = [
     ("user.reactivated", "User reactivated"),
     ("user.password_reset", "Password reset"),
     ("user.password_changed", "Password changed"),
+    ("user.password_change_failed", "Password change failed"),
     ("session.signed_in", "Signed in"),
     ("session.sign_in_failed", "Sign-in failed"),
     ("session.signed_out", "Signed out"),

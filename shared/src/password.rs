@@ -42,6 +42,11 @@ impl fmt::Debug for Password {
     }
 }
 
+/// Days a temporary password (generated when an administrator creates or resets an account,
+/// or at setup; its holder must replace it) signs in for, counted from when it was set. After
+/// that it is refused and an administrator must set a new one.
+pub const TEMPORARY_PASSWORD_DAYS: i32 = 7;
+
 /// Why a password is refused. The rules are checked in this order and the first failure is
 /// reported, so the browser and the server always give the same answer.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize, thiserror::Error)]

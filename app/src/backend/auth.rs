@@ -1,13 +1,16 @@
-//! Signing in and out, the signed-in user, and changing one's own password.
+//! Signing in and out, the signed-in user, and changing one's own password
+//! ([`password_change`]).
 //!
 //! A wrong password, an unknown user and an unknown organisation get the same answer after the
 //! same work (one argon2 verification, the same throttle writes). Only after a correct password
-//! does the answer say that an account is suspended, expired or without console access.
+//! does the answer say that an account is suspended, expired, without console access or signing
+//! in with an expired temporary password.
 
 use chrono::Utc;
 use serde_json::json;
-use shared::auth::{ChangePasswordRequest, Me, SignInRequest, TenantRef};
-use shared::{Password, TenantSlug, UserType};
+use shared::auth::{Me, SignInRequest, TenantRef};
+use shared::password::TEMPORARY_PASSWORD_DAYS;
+use shared::{TenantSlug, UserType};
 use sqlx::PgPool;
 use uuid::Uuid;
 
@@ -15,8 +18,11 @@ use super::actor::Actor;
 use super::audit::{self, AuditActor, AuditEvent, Target};
 use super::password::Passwords;
 use super::sessions::{self, ClientInfo, SessionPolicy, SessionToken};
-use super::throttle::{self, Key};
+use super::throttle::{self, Attempt, Key};
 use super::{ServiceError, tenancy};
+
+mod password_change;
+pub use password_change::change_password;
 
 /// A successful sign-in: who, and the token for the session cookie.
 #[derive(Debug)]
@@ -25,6 +31,7 @@ pub struct SignedIn {
     pub token: SessionToken,
 }
 
+#[derive(sqlx::FromRow)]
 struct Candidate {
     id: Uuid,
     username: String,
@@ -33,9 +40,13 @@ struct Candidate {
     console_access: bool,
     user_type: String,
     expired: bool,
+    temporary_expired: bool,
 }
 
 /// Checks the credentials and starts a session.
+///
+/// Begins and commits its own transactions: it runs before anyone is signed in, and the
+/// throttle's count and a refusal's audit event must stay committed when sign-in fails.
 #[tracing::instrument(skip_all, fields(tenant = %request.tenant))]
 pub async fn sign_in(
     pool: &PgPool,
@@ -46,11 +57,9 @@ pub async fn sign_in(
 ) -> Result<SignedIn, ServiceError> {
     required_fields(request)?;
     let now = Utc::now();
-    let mut keys = vec![Key::account(&request.tenant, &request.login)];
-    keys.extend(client.ip.map(Key::address));
     // Every path does the same work: one lookup of the tenant, one of the user (against a
-    // tenant that matches nothing when the organisation is unknown), one argon2 verification,
-    // the throttle writes and one audit event (unknown organisations are recorded in the
+    // tenant that matches nothing when the organisation is unknown), the throttle's count, one
+    // argon2 verification and one audit event (unknown organisations are recorded in the
     // platform's trail, without what was typed).
     let slug = request.tenant.parse::<TenantSlug>().map(String::from).unwrap_or_default();
     let ids = sqlx::query!(
@@ -62,36 +71,46 @@ pub async fn sign_in(
     .fetch_one(pool)
     .await?;
     let trail = ids.tenant.unwrap_or(ids.platform);
-    // A throttled attempt is recorded and refused before any password is checked.
-    for key in &keys {
-        if let Some(seconds) = throttle::blocked_for(pool, key, now).await? {
-            record_failure(pool, trail, None, "throttled", client).await?;
-            return Err(ServiceError::Throttled(seconds));
-        }
-    }
     let candidate = find_candidate(pool, ids.tenant.unwrap_or(Uuid::nil()), &request.login).await?;
+    // One bucket per account, whichever of its identifiers was typed.
+    let mut keys = vec![match &candidate {
+        Some(user) => Key::user(user.id),
+        None => Key::typed(&request.tenant, &request.login),
+    }];
+    keys.extend(client.ip.map(Key::address));
+    // Counted before the password is checked; a throttled attempt is refused right here.
+    let counted = match throttle::attempt(pool, &keys, now).await? {
+        Attempt::Counted(counted) => counted,
+        Attempt::Refused { retry_after, record } => {
+            if let Some(suppressed) = record {
+                let failure = Failure { reason: "throttled", suppressed: Some(suppressed) };
+                record_failure(pool, trail, candidate.as_ref(), failure, client).await?;
+            }
+            return Err(ServiceError::Throttled(retry_after));
+        }
+    };
+    let suppressed = (counted.suppressed > 0).then_some(counted.suppressed);
     let password_ok = match candidate.as_ref().and_then(|c| c.hash.as_deref()) {
         Some(hash) => passwords.verify(&request.password, hash).await?,
         None => passwords.verify_nothing(&request.password).await?,
     };
 
     let (Some(tenant_id), Some(user), true) = (ids.tenant, &candidate, password_ok) else {
-        for key in &keys {
-            throttle::record_failure(pool, key, now).await?;
-        }
         let reason = match (ids.tenant, &candidate) {
             (None, _) => "unknown_tenant",
             (Some(_), None) => "unknown_user",
             (Some(_), Some(_)) => "wrong_password",
         };
-        record_failure(pool, trail, candidate.as_ref(), reason, client).await?;
+        let failure = Failure { reason, suppressed };
+        record_failure(pool, trail, candidate.as_ref(), failure, client).await?;
         return Err(ServiceError::Unauthenticated);
     };
-    throttle::record_success(pool, &keys[0]).await?;
+    throttle::succeeded(pool, &counted).await?;
 
-    if let Some(reason) = refusal(user) {
-        record_failure(pool, tenant_id, Some(user), reason.0, client).await?;
-        return Err(ServiceError::AccountUnavailable(reason.1));
+    if let Some((reason, message)) = refusal(user) {
+        let failure = Failure { reason, suppressed };
+        record_failure(pool, tenant_id, Some(user), failure, client).await?;
+        return Err(ServiceError::AccountUnavailable(message));
     }
 
     let mut tx = tenancy::begin(pool, tenant_id).await?;
@@ -108,6 +127,7 @@ pub async fn sign_in(
         .ok_or(ServiceError::Unauthenticated)?;
     let event = AuditEvent {
         target: Some(Target { kind: "user", id: user.id, name: &user.username }),
+        details: suppressed.map_or_else(|| json!({}), |n| json!({ "suppressed": n })),
         client: Some(client),
         ..AuditEvent::new(tenant_id, AuditActor::from(&actor), "session.signed_in")
     };
@@ -137,16 +157,20 @@ async fn find_candidate(
     login: &str,
 ) -> Result<Option<Candidate>, sqlx::Error> {
     let mut tx = tenancy::begin(pool, tenant_id).await?;
-    // Usernames cannot contain '@' and emails must, so at most one user matches.
-    let candidate = sqlx::query_as!(
-        Candidate,
-        r#"select id, username, password_hash as hash, status, console_access, user_type,
-                  coalesce(expires_at <= now(), false) as "expired!"
-             from users
-            where tenant_id = $1 and (lower(username) = lower($2) or lower(email) = lower($2))"#,
-        tenant_id,
-        login.trim()
+    // Usernames cannot contain '@' and emails must, so at most one user matches. A temporary
+    // password is one its holder must change; it expires TEMPORARY_PASSWORD_DAYS after it was set.
+    let candidate = sqlx::query_as(
+        "select id, username, password_hash as hash, status, console_access, user_type,
+                coalesce(expires_at <= now(), false) as expired,
+                coalesce(must_change_password
+                         and password_changed_at <= now() - make_interval(days => $3),
+                         false) as temporary_expired
+           from users
+          where tenant_id = $1 and (lower(username) = lower($2) or lower(email) = lower($2))",
     )
+    .bind(tenant_id)
+    .bind(login.trim())
+    .bind(TEMPORARY_PASSWORD_DAYS)
     .fetch_optional(&mut *tx)
     .await?;
     tx.commit().await?;
@@ -162,8 +186,31 @@ fn refusal(user: &Candidate) -> Option<(&'static str, &'static str)> {
         Some(("expired", "This account has expired. Ask an administrator to extend it."))
     } else if !user.console_access || service {
         Some(("no_console_access", "This account cannot sign in to the console."))
+    } else if user.temporary_expired {
+        Some((
+            "temporary_password_expired",
+            "This temporary password has expired. Ask an administrator for a new one.",
+        ))
     } else {
         None
+    }
+}
+
+/// Why a password check failed, for the audit trail.
+#[derive(Clone, Copy)]
+struct Failure {
+    reason: &'static str,
+    /// Throttled attempts on the same keys that were not recorded one by one (see
+    /// [`throttle`]): always given on a throttled attempt's event, on others when there were any.
+    suppressed: Option<i32>,
+}
+
+impl Failure {
+    fn details(self) -> serde_json::Value {
+        match self.suppressed {
+            Some(n) => json!({ "reason": self.reason, "suppressed": n }),
+            None => json!({ "reason": self.reason }),
+        }
     }
 }
 
@@ -171,13 +218,13 @@ async fn record_failure(
     pool: &PgPool,
     tenant_id: Uuid,
     user: Option<&Candidate>,
-    reason: &str,
+    failure: Failure,
     client: &ClientInfo,
 ) -> Result<(), sqlx::Error> {
     let mut tx = tenancy::begin(pool, tenant_id).await?;
     let event = AuditEvent {
         target: user.map(|u| Target { kind: "user", id: u.id, name: &u.username }),
-        details: json!({ "reason": reason }),
+        details: failure.details(),
         client: Some(client),
         ..AuditEvent::new(tenant_id, AuditActor::Anonymous, "session.sign_in_failed")
     };
@@ -241,76 +288,4 @@ async fn me_in(conn: &mut sqlx::PgConnection, actor: &Actor) -> Result<Me, Servi
         permissions: actor.permissions.iter().copied().collect(),
         must_change_password: actor.must_change_password,
     })
-}
-
-/// `POST /api/v1/me/password`: needs the current password; ends every session of the user and
-/// starts a fresh one for this browser.
-#[tracing::instrument(skip_all, fields(user = %actor.user_id))]
-pub async fn change_password(
-    pool: &PgPool,
-    passwords: &Passwords,
-    policy: &SessionPolicy,
-    actor: &Actor,
-    request: &ChangePasswordRequest,
-    client: &ClientInfo,
-) -> Result<SessionToken, ServiceError> {
-    let mut tx = tenancy::begin(pool, actor.tenant_id).await?;
-    let row = sqlx::query!(
-        "select email, password_hash, must_change_password from users
-          where tenant_id = $1 and id = $2 for update",
-        actor.tenant_id,
-        actor.user_id
-    )
-    .fetch_one(&mut *tx)
-    .await?;
-    let current_ok = match row.password_hash.as_deref() {
-        Some(hash) => passwords.verify(&request.current_password, hash).await?,
-        None => false,
-    };
-    if !current_ok {
-        return Err(ServiceError::field("current_password", "wrong"));
-    }
-    check_new_password(
-        &request.new_password,
-        &request.current_password,
-        &actor.username,
-        &row.email,
-    )?;
-    let hash = passwords.hash(&request.new_password).await?;
-    sqlx::query!(
-        "update users set password_hash = $3, must_change_password = false,
-                          password_changed_at = now(), updated_at = now(), version = version + 1
-          where tenant_id = $1 and id = $2",
-        actor.tenant_id,
-        actor.user_id,
-        hash
-    )
-    .execute(&mut *tx)
-    .await?;
-    let ended = sessions::end_all(&mut tx, actor.tenant_id, actor.user_id).await?;
-    let token = sessions::create(&mut tx, policy, actor.tenant_id, actor.user_id, client).await?;
-    let event = AuditEvent {
-        target: Some(Target { kind: "user", id: actor.user_id, name: &actor.username }),
-        changes: json!({ "password": { "before": "set", "after": "changed" } }),
-        details: json!({ "was_temporary": row.must_change_password, "sessions_ended": ended }),
-        client: Some(client),
-        ..AuditEvent::new(actor.tenant_id, AuditActor::from(actor), "user.password_changed")
-    };
-    audit::record(&mut tx, &event).await?;
-    tx.commit().await?;
-    Ok(token)
-}
-
-fn check_new_password(
-    new: &Password,
-    current: &Password,
-    username: &str,
-    email: &str,
-) -> Result<(), ServiceError> {
-    shared::password::check(new, &[username, email])
-        .map_err(|e| ServiceError::field("new_password", e.code()))?;
-    if new == current {
-        return Err(ServiceError::field("new_password", "unchanged"));
-    }
-    Ok(())
 }

@@ -1,21 +1,36 @@
-//! Throttling of failed sign-ins, per account and per source address, with state in Postgres.
+//! Throttling of password checks (sign-in, and the current password of a password change), per
+//! account and per source address, with state in Postgres.
 //!
-//! After `free_failures` consecutive failures each further attempt must wait twice as long as the
-//! one before (1 s, 2 s, 4 s, … capped at `max_delay`), and no key may fail more than
-//! `hourly_cap` times in an hour. A success resets the account's counters.
+//! **Counted before it is checked.** [`attempt`] counts an attempt as a failure *before* its
+//! password is verified, in one transaction holding the keys' row locks, and refuses it there
+//! when a key is waiting. Parallel attempts queue on the row, so at most the free failures ever
+//! reach argon2, however many arrive together. A right password then takes its count back
+//! ([`succeeded`]): an account's counters are cleared, an address's one attempt is undone.
+//!
+//! **The limits.** After `free_failures` consecutive failures each further attempt must wait
+//! twice as long as the one before (1 s, 2 s, 4 s, … capped at `max_delay`), and no key may fail
+//! more than `hourly_cap` times in an hour.
+//!
+//! **Refusals aggregated.** A refused attempt costs one row update and no audit event, except the
+//! first refusal of each wait of a key ([`Attempt::Refused::record`]). The refusals in between
+//! are counted on the key's row and reported, as `suppressed`, on the next event recorded for
+//! that key (the next wait's first refusal, or the next attempt that is let through). So the
+//! trail gains at most one event per key and wait, and waits only begin after counted failures,
+//! each of which costs an argon2 verification: no request rate grows the trail without bound.
 
 use chrono::{DateTime, Duration, Utc};
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
+use uuid::Uuid;
 
 /// The limits for one kind of key.
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Limits {
     pub free_failures: i32,
     pub max_delay: Duration,
     pub hourly_cap: i32,
 }
 
-/// Per account (tenant + login): five free failures, then exponential, at most 100 an hour.
+/// Per account: five free failures, then exponential, at most 100 an hour.
 pub const ACCOUNT: Limits =
     Limits { free_failures: 5, max_delay: Duration::minutes(15), hourly_cap: 100 };
 /// Per address: more forgiving (offices share addresses), same shape.
@@ -23,7 +38,7 @@ pub const ADDRESS: Limits =
     Limits { free_failures: 50, max_delay: Duration::minutes(15), hourly_cap: 1000 };
 
 /// A throttled thing: which scope and which key.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Key {
     scope: &'static str,
     key: String,
@@ -31,9 +46,15 @@ pub struct Key {
 }
 
 impl Key {
-    /// An account as typed at sign-in: the same key whether or not the account exists. Stored
-    /// as a SHA-256, because people sometimes type a password into the login field.
-    pub fn account(tenant: &str, login: &str) -> Self {
+    /// An existing account: one bucket whichever of its identifiers was typed.
+    pub fn user(id: Uuid) -> Self {
+        Self { scope: "account", key: format!("user:{id}"), limits: ACCOUNT }
+    }
+
+    /// A login that names no account, as typed: throttled exactly like a real one, so the
+    /// throttle does not tell which accounts exist. Stored as a SHA-256, because people
+    /// sometimes type a password into the login field.
+    pub fn typed(tenant: &str, login: &str) -> Self {
         use sha2::{Digest, Sha256};
         let typed = format!("{}/{}", tenant.trim().to_lowercase(), login.trim().to_lowercase());
         let key = format!("{:x}", Sha256::digest(typed.as_bytes()));
@@ -46,73 +67,250 @@ impl Key {
     }
 }
 
-/// Seconds to wait before `key` may be tried again, if it is blocked now.
-pub async fn blocked_for(
-    pool: &PgPool,
-    key: &Key,
-    now: DateTime<Utc>,
-) -> Result<Option<u64>, sqlx::Error> {
-    let row = sqlx::query!(
-        "select blocked_until, window_started_at, window_failures from auth_throttle
-          where scope = $1 and key = $2",
-        key.scope,
-        key.key
-    )
-    .fetch_optional(pool)
-    .await?;
-    let Some(row) = row else { return Ok(None) };
-    let window_end = row.window_started_at + Duration::hours(1);
-    let capped =
-        (row.window_failures >= key.limits.hourly_cap && window_end > now).then_some(window_end);
-    let until = [row.blocked_until.filter(|t| *t > now), capped].into_iter().flatten().max();
-    Ok(until.map(|t| (t - now).num_seconds().max(1).unsigned_abs()))
+/// What [`attempt`] decided.
+#[derive(Debug)]
+pub enum Attempt {
+    /// Let through and counted as a failure on every key: verify the password, and call
+    /// [`succeeded`] when it is right.
+    Counted(Counted),
+    /// Refused before any password is checked.
+    Refused {
+        /// Seconds until the key may be tried again.
+        retry_after: u64,
+        /// `Some(suppressed)` when this is the first refusal of the wait and must be recorded,
+        /// with the count of earlier refusals that were not; `None`: record nothing.
+        record: Option<i32>,
+    },
 }
 
-/// Counts a failure atomically (concurrent attempts each count) and sets the next wait.
-pub async fn record_failure(
+/// An attempt let through, with what [`succeeded`] needs to take its count back.
+#[derive(Debug)]
+pub struct Counted {
+    /// Each key with the wait this attempt set on it.
+    keys: Vec<(Key, Option<DateTime<Utc>>)>,
+    /// Refusals on these keys not yet recorded: to report on this attempt's event.
+    pub suppressed: i32,
+}
+
+/// A key's row.
+#[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
+struct State {
+    consecutive_failures: i32,
+    window_started_at: DateTime<Utc>,
+    window_failures: i32,
+    blocked_until: Option<DateTime<Utc>>,
+    unrecorded_refusals: i32,
+    recorded_wait_end: Option<DateTime<Utc>>,
+}
+
+impl State {
+    /// When the key's wait ends, if it is waiting at `now`.
+    fn wait_end(&self, limits: Limits, now: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        let window_end = self.window_started_at + Duration::hours(1);
+        let capped =
+            (self.window_failures >= limits.hourly_cap && window_end > now).then_some(window_end);
+        [self.blocked_until.filter(|t| *t > now), capped].into_iter().flatten().max()
+    }
+
+    /// Counts one failure and sets the wait before the next attempt: 2^(n - free) seconds once
+    /// past the free failures, capped.
+    fn count_failure(&mut self, limits: Limits, now: DateTime<Utc>) {
+        if self.window_started_at <= now - Duration::hours(1) {
+            self.window_started_at = now;
+            self.window_failures = 0;
+        }
+        self.consecutive_failures += 1;
+        self.window_failures += 1;
+        let beyond = self.consecutive_failures - limits.free_failures;
+        self.blocked_until = (beyond >= 0).then(|| {
+            let seconds = 2_i64.checked_pow(beyond.unsigned_abs()).unwrap_or(i64::MAX);
+            now + Duration::seconds(seconds.min(limits.max_delay.num_seconds()))
+        });
+    }
+
+    /// Counts a refusal during the wait ending at `end`; `Some(suppressed)` when it is the
+    /// wait's first and must be recorded.
+    fn refuse(&mut self, end: DateTime<Utc>) -> Option<i32> {
+        if self.recorded_wait_end == Some(end) {
+            self.unrecorded_refusals += 1;
+            None
+        } else {
+            self.recorded_wait_end = Some(end);
+            Some(std::mem::take(&mut self.unrecorded_refusals))
+        }
+    }
+}
+
+/// Checks and counts one attempt on `keys` atomically (see the module's documentation). Keys
+/// are locked in one global order (scope, then key), so concurrent attempts cannot deadlock.
+pub async fn attempt(
     pool: &PgPool,
+    keys: &[Key],
+    now: DateTime<Utc>,
+) -> Result<Attempt, sqlx::Error> {
+    let mut keys = keys.to_vec();
+    keys.sort_by(|a, b| (a.scope, &a.key).cmp(&(b.scope, &b.key)));
+    keys.dedup();
+    let mut tx = pool.begin().await?;
+    let mut states = Vec::with_capacity(keys.len());
+    for key in &keys {
+        states.push(lock(&mut tx, key, now).await?);
+    }
+    let waiting = keys
+        .iter()
+        .zip(&mut states)
+        .find_map(|(key, state)| Some((key, state.wait_end(key.limits, now)?, state)));
+    if let Some((key, end, state)) = waiting {
+        // Charged to the first waiting key only, so each refusal is counted exactly once.
+        let record = state.refuse(end);
+        save(&mut tx, key, state, now).await?;
+        tx.commit().await?;
+        let retry_after = (end - now).num_seconds().max(1).unsigned_abs();
+        return Ok(Attempt::Refused { retry_after, record });
+    }
+    let mut suppressed = 0;
+    for (key, state) in keys.iter().zip(&mut states) {
+        suppressed += std::mem::take(&mut state.unrecorded_refusals);
+        state.count_failure(key.limits, now);
+        save(&mut tx, key, state, now).await?;
+    }
+    tx.commit().await?;
+    let keys = keys.into_iter().zip(states).map(|(key, state)| (key, state.blocked_until));
+    Ok(Attempt::Counted(Counted { keys: keys.collect(), suppressed }))
+}
+
+/// The password was right: clears the account's counters, and takes back the address's one
+/// attempt (so a success never counts against an address), leaving any wait that another
+/// attempt has set since.
+pub async fn succeeded(pool: &PgPool, counted: &Counted) -> Result<(), sqlx::Error> {
+    for (key, set) in &counted.keys {
+        if key.scope == "account" {
+            sqlx::query("delete from auth_throttle where scope = $1 and key = $2")
+                .bind(key.scope)
+                .bind(&key.key)
+                .execute(pool)
+                .await?;
+        } else {
+            sqlx::query(
+                "update auth_throttle
+                    set consecutive_failures = greatest(consecutive_failures - 1, 0),
+                        window_failures = greatest(window_failures - 1, 0),
+                        blocked_until = case when blocked_until is not distinct from $3
+                                             then null else blocked_until end
+                  where scope = $1 and key = $2",
+            )
+            .bind(key.scope)
+            .bind(&key.key)
+            .bind(set)
+            .execute(pool)
+            .await?;
+        }
+    }
+    Ok(())
+}
+
+/// The key's row, created when missing, locked until the transaction ends.
+async fn lock(
+    conn: &mut PgConnection,
     key: &Key,
+    now: DateTime<Utc>,
+) -> Result<State, sqlx::Error> {
+    // The no-op update takes the row lock and returns the row as it is.
+    sqlx::query_as(
+        "insert into auth_throttle as t (scope, key, window_started_at, updated_at)
+         values ($1, $2, $3, $3)
+         on conflict (scope, key) do update set updated_at = t.updated_at
+         returning consecutive_failures, window_started_at, window_failures, blocked_until,
+                   unrecorded_refusals, recorded_wait_end",
+    )
+    .bind(key.scope)
+    .bind(&key.key)
+    .bind(now)
+    .fetch_one(conn)
+    .await
+}
+
+async fn save(
+    conn: &mut PgConnection,
+    key: &Key,
+    state: &State,
     now: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
-    let limits = key.limits;
-    sqlx::query!(
-        r#"insert into auth_throttle as t (scope, key, consecutive_failures, window_started_at,
-                                           window_failures, blocked_until, updated_at)
-           values ($1, $2, 1, $3, 1, null, $3)
-           on conflict (scope, key) do update set
-               consecutive_failures = t.consecutive_failures + 1,
-               window_started_at = case when t.window_started_at <= $3 - interval '1 hour'
-                                        then $3 else t.window_started_at end,
-               window_failures = case when t.window_started_at <= $3 - interval '1 hour'
-                                      then 1 else t.window_failures + 1 end,
-               -- 2^(n - free) seconds once past the free failures, capped.
-               blocked_until = case when t.consecutive_failures + 1 >= $4
-                   then $3 + least(power(2, t.consecutive_failures + 1 - $4) * interval '1 second', $5)
-                   else null end,
-               updated_at = $3"#,
-        key.scope,
-        key.key,
-        now,
-        limits.free_failures,
-        pg_interval(limits.max_delay),
+    sqlx::query(
+        "update auth_throttle
+            set consecutive_failures = $3, window_started_at = $4, window_failures = $5,
+                blocked_until = $6, unrecorded_refusals = $7, recorded_wait_end = $8,
+                updated_at = $9
+          where scope = $1 and key = $2",
     )
-    .execute(pool)
+    .bind(key.scope)
+    .bind(&key.key)
+    .bind(state.consecutive_failures)
+    .bind(state.window_started_at)
+    .bind(state.window_failures)
+    .bind(state.blocked_until)
+    .bind(state.unrecorded_refusals)
+    .bind(state.recorded_wait_end)
+    .bind(now)
+    .execute(conn)
     .await?;
     Ok(())
 }
 
-/// Clears a key after a successful sign-in.
-pub async fn record_success(pool: &PgPool, key: &Key) -> Result<(), sqlx::Error> {
-    sqlx::query!("delete from auth_throttle where scope = $1 and key = $2", key.scope, key.key)
-        .execute(pool)
-        .await?;
-    Ok(())
-}
+#[cfg(test)]
+mod tests {
+    use super::*;
 
-fn pg_interval(d: Duration) -> sqlx::postgres::types::PgInterval {
-    sqlx::postgres::types::PgInterval {
-        months: 0,
-        days: 0,
-        microseconds: d.num_microseconds().unwrap_or(i64::MAX),
+    fn at(seconds: i64) -> DateTime<Utc> {
+        DateTime::from_timestamp(1_800_000_000 + seconds, 0).unwrap()
+    }
+
+    impl State {
+        fn new(now: DateTime<Utc>) -> Self {
+            Self {
+                consecutive_failures: 0,
+                window_started_at: now,
+                window_failures: 0,
+                blocked_until: None,
+                unrecorded_refusals: 0,
+                recorded_wait_end: None,
+            }
+        }
+    }
+
+    #[test]
+    fn five_free_failures_then_waits_that_double_up_to_the_cap() {
+        let mut state = State::new(at(0));
+        let mut waits = Vec::new();
+        for _ in 0..70 {
+            state.count_failure(ACCOUNT, at(0));
+            waits.push(state.blocked_until.map(|t| (t - at(0)).num_seconds()));
+        }
+        assert_eq!(waits[..4], [None; 4]);
+        assert_eq!(waits[4..8], [Some(1), Some(2), Some(4), Some(8)]);
+        assert_eq!(waits[15], Some(900), "capped at 15 minutes");
+        assert_eq!(waits[69], Some(900), "and no overflow far past it");
+        assert_eq!(state.wait_end(ACCOUNT, at(0)), Some(at(900)));
+        assert_eq!(state.wait_end(ACCOUNT, at(900)), None);
+    }
+
+    #[test]
+    fn the_hourly_cap_waits_for_the_window_and_a_new_window_starts_over() {
+        let mut state = State { window_failures: 100, ..State::new(at(0)) };
+        assert_eq!(state.wait_end(ACCOUNT, at(10)), Some(at(3600)));
+        assert_eq!(state.wait_end(ADDRESS, at(10)), None);
+        state.count_failure(ACCOUNT, at(3600));
+        assert_eq!((state.window_started_at, state.window_failures), (at(3600), 1));
+    }
+
+    #[test]
+    fn only_the_first_refusal_of_a_wait_is_recorded_and_it_reports_those_left_out() {
+        let mut state = State::new(at(0));
+        assert_eq!(state.refuse(at(60)), Some(0));
+        for _ in 0..41 {
+            assert_eq!(state.refuse(at(60)), None);
+        }
+        assert_eq!(state.refuse(at(120)), Some(41), "a later wait");
+        assert_eq!(state.unrecorded_refusals, 0);
     }
 }

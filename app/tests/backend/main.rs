@@ -14,4 +14,5 @@ mod roles;
 mod schema;
 mod support;
 mod teams;
+mod throttle;
 mod users;

@@ -634,3 +634,30 @@ const ONE_PIXEL_PNG: [u8; 67] = [
     0x05, 0x00, 0x01, 0x0D, 0x0A, 0x2D, 0xB4, 0x00, 0x00, 0x00, 0x00, 0x49, 0x45, 0x4E, 0x44, 0xAE,
     0x42, 0x60, 0x82,
 ];
+
+/// Hole 6: a client-chosen `X-Request-Id` was stored whole on every audit row (20,000
+/// characters, eight times, from an unauthenticated client). Only a short id of a safe alphabet
+/// is kept; anything else is replaced by one the server makes.
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn an_overlong_or_odd_request_id_is_not_stored_as_sent(pool: PgPool) {
+    acme_with_ada(&pool).await;
+    let long = "a".repeat(20_000);
+    let sent = [long.as_str(), "<script>alert(1)</script>", "edge-42.req_7:abc"];
+    for id in sent {
+        let request = json_post("/api/v1/session")
+            .header("x-request-id", id)
+            .body(sign_in_body("wrong but long enough"))
+            .unwrap();
+        assert_eq!(send(app(pool.clone()), request).await.0, StatusCode::UNAUTHORIZED);
+    }
+    let stored: Vec<String> = sqlx::query_scalar("select request_id from audit_events order by id")
+        .fetch_all(&mut arrange(&pool).await)
+        .await
+        .unwrap();
+    assert_eq!(stored.len(), 3, "{stored:?}");
+    for (kept, sent) in stored.iter().zip(sent).take(2) {
+        let made = kept != sent && uuid::Uuid::parse_str(kept).is_ok();
+        assert!(made, "a server-made id, not the {} characters sent", sent.len());
+    }
+    assert_eq!(stored[2], "edge-42.req_7:abc", "a well-formed id is kept");
+}
