@@ -187,18 +187,25 @@ pub async fn as_actor<T>(
             return Err(ServiceError::Unauthenticated);
         }
     };
-    let outcome = act(&mut tx.conn, session, &hash, now, work).await;
+    let mut refused = None;
+    let outcome = act(&mut tx.conn, session, &hash, now, work, &mut refused).await;
     tx.end(if outcome.is_ok() { "commit" } else { "rollback" }).await?;
+    if let Some(actor) = refused {
+        drop(tx); // its connection back to the pool first: the refusal takes one
+        super::audit::record_refusal(pool, &actor, "read", None, &ClientInfo::default()).await?;
+    }
     outcome
 }
 
 /// The rest of [`as_actor`] once the session is known to be live: its actor, the touch, `work`.
+/// An access refusal leaves the actor in `refused`, to be recorded once the transaction ends.
 async fn act<T>(
     conn: &mut PgConnection,
     session: SessionRow,
     hash: &[u8],
     now: DateTime<Utc>,
     work: impl AsyncFnOnce(&mut PgConnection, &Actor) -> Result<T, ServiceError>,
+    refused: &mut Option<Actor>,
 ) -> Result<T, ServiceError> {
     let actor = session.actor.into_actor(conn, now).await?.ok_or(ServiceError::Unauthenticated)?;
     // Touch at most once a minute: keeps the idle timeout honest without a write per request.
@@ -212,7 +219,11 @@ async fn act<T>(
         .execute(&mut *conn)
         .await?;
     }
-    work(conn, &actor).await
+    let outcome = work(conn, &actor).await;
+    if outcome.as_ref().err().is_some_and(ServiceError::is_access_refusal) {
+        *refused = Some(actor);
+    }
+    outcome
 }
 
 /// The statements a request's first round trip executes ([`RequestTransaction::begin`]),

@@ -14,6 +14,10 @@ use super::{ServiceError, roles, tenancy};
 
 /// Every organisation (not the platform itself), newest first, with its number of users.
 pub async fn list(pool: &PgPool, actor: &Actor) -> Result<Vec<Tenant>, ServiceError> {
+    audit::read_refusal_recorded(pool, actor, "tenants.read", None, tenants(pool, actor)).await
+}
+
+async fn tenants(pool: &PgPool, actor: &Actor) -> Result<Vec<Tenant>, ServiceError> {
     actor.require_superuser()?;
     let mut tx = tenancy::begin_all_tenants(pool).await?;
     let tenants = sqlx::query_as!(

@@ -354,3 +354,44 @@ async fn revoking_console_access_ends_sessions_for_good(pool: PgPool) {
     let revived = app::backend::sessions::resolve(&pool, &s.sessions, &signed.token).await;
     assert!(revived.is_err(), "the old cookie works again: {revived:?}");
 }
+
+#[sqlx::test(migrations = "../migrations")]
+async fn an_assignment_racing_a_role_edit_is_checked_against_the_edited_role(pool: PgPool) {
+    let (acme, admin) = tenant_with_admin(&pool, "acme").await;
+    let s = crate::support::services(&pool);
+    let uma = member(&pool, acme, "uma", "agent", "user_manager").await;
+    let desk = custom_role(&pool, acme, "Desk", &[Permission::UsersRead]).await;
+    for round in 0..3 {
+        // A role edit in flight: it holds the role's row and will add a permission uma lacks.
+        let mut edit = all_tenants(&pool).await;
+        sqlx::query("begin").execute(&mut edit).await.unwrap();
+        sqlx::query(
+            "update roles set permissions = '{users.read,audit.read}', version = version + 1
+              where id = $1",
+        )
+        .bind(desk)
+        .execute(&mut edit)
+        .await
+        .unwrap();
+        let mut form = new_user(&format!("raced{round}"), "agent");
+        form.fields.roles = vec![desk];
+        let (pool2, uma2, passwords) = (pool.clone(), uma.clone(), s.passwords.clone());
+        let assignment = tokio::spawn(async move {
+            users::create(&pool2, &passwords, &uma2, form, &client("10.0.0.1")).await
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        assert!(
+            !assignment.is_finished(),
+            "round {round}: the assignment did not wait for the edit"
+        );
+        sqlx::query("commit").execute(&mut edit).await.unwrap();
+        refused_on(assignment.await.unwrap(), "roles");
+        // Back to what uma may give, for the next round.
+        sqlx::query("update roles set permissions = '{users.read}' where id = $1")
+            .bind(desk)
+            .execute(&mut all_tenants(&pool).await)
+            .await
+            .unwrap();
+    }
+    assert!(refusals(&pool, &admin).await.len() == 3);
+}

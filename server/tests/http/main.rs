@@ -16,6 +16,7 @@ use tower::ServiceExt;
 
 mod audit;
 mod directory;
+mod matrix;
 mod teams;
 
 fn app(pool: PgPool) -> Router {

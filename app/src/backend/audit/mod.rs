@@ -119,6 +119,7 @@ pub async fn record(conn: &mut PgConnection, event: &AuditEvent<'_>) -> Result<(
 pub enum Subject {
     User(Uuid),
     Role(Uuid),
+    Team(Uuid),
 }
 
 /// Runs an admin action (`attempted`: the action it would record) and, when it is refused for
@@ -134,29 +135,57 @@ pub async fn refusal_recorded<T>(
 ) -> Result<T, ServiceError> {
     let result = action.await;
     if result.as_ref().err().is_some_and(ServiceError::is_access_refusal) {
-        let mut tx = tenancy::begin(pool, actor.tenant_id).await?;
-        let (kind, sql, id) = match subject {
-            Some(Subject::User(id)) => {
-                ("user", "select username from users where tenant_id = $1 and id = $2", id)
-            }
-            Some(Subject::Role(id)) => {
-                ("role", "select name from roles where tenant_id = $1 and id = $2", id)
-            }
-            None => ("", "", Uuid::nil()),
-        };
-        let name: Option<String> = if sql.is_empty() {
-            None
-        } else {
-            sqlx::query_scalar(sql).bind(actor.tenant_id).bind(id).fetch_optional(&mut *tx).await?
-        };
-        let event = AuditEvent {
-            target: name.as_deref().map(|name| Target { kind, id, name }),
-            details: json!({ "attempted": attempted }),
-            client: Some(client),
-            ..AuditEvent::new(actor.tenant_id, AuditActor::from(actor), "access.refused")
-        };
-        record(&mut tx, &event).await?;
-        tx.commit().await?;
+        record_refusal(pool, actor, attempted, subject, client).await?;
     }
     result
+}
+
+/// A read refused for want of standing, recorded like [`refusal_recorded`]'s actions;
+/// `attempted` names the permission the read needs.
+pub async fn read_refusal_recorded<T>(
+    pool: &PgPool,
+    actor: &Actor,
+    attempted: &str,
+    subject: Option<Subject>,
+    read: impl Future<Output = Result<T, ServiceError>>,
+) -> Result<T, ServiceError> {
+    refusal_recorded(pool, actor, attempted, subject, &ClientInfo::default(), read).await
+}
+
+/// Records `access.refused` for `attempted` (about `subject`, named from the database) in a
+/// transaction of its own.
+pub async fn record_refusal(
+    pool: &PgPool,
+    actor: &Actor,
+    attempted: &str,
+    subject: Option<Subject>,
+    client: &ClientInfo,
+) -> Result<(), ServiceError> {
+    let mut tx = tenancy::begin(pool, actor.tenant_id).await?;
+    let (kind, sql, id) = match subject {
+        Some(Subject::User(id)) => {
+            ("user", "select username from users where tenant_id = $1 and id = $2", id)
+        }
+        Some(Subject::Role(id)) => {
+            ("role", "select name from roles where tenant_id = $1 and id = $2", id)
+        }
+        Some(Subject::Team(id)) => {
+            ("team", "select name from teams where tenant_id = $1 and id = $2", id)
+        }
+        None => ("", "", Uuid::nil()),
+    };
+    let name: Option<String> = if sql.is_empty() {
+        None
+    } else {
+        sqlx::query_scalar(sql).bind(actor.tenant_id).bind(id).fetch_optional(&mut *tx).await?
+    };
+    let event = AuditEvent {
+        target: name.as_deref().map(|name| Target { kind, id, name }),
+        details: json!({ "attempted": attempted }),
+        client: Some(client),
+        ..AuditEvent::new(actor.tenant_id, AuditActor::from(actor), "access.refused")
+    };
+    record(&mut tx, &event).await?;
+    tx.commit().await?;
+    Ok(())
 }

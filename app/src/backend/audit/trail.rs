@@ -13,7 +13,7 @@ use sqlx::types::Json;
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 use uuid::Uuid;
 
-use crate::backend::{Actor, ServiceError, tenancy};
+use crate::backend::{Actor, ServiceError, audit, tenancy};
 
 /// The most events one export holds; a longer trail is exported a date range at a time.
 pub const MAX_EXPORT: usize = 100_000;
@@ -24,7 +24,10 @@ pub async fn list(
     actor: &Actor,
     query: &AuditQuery,
 ) -> Result<AuditPage, ServiceError> {
-    tenancy::within(pool, actor.tenant_id, async |conn| list_in(conn, actor, query).await).await
+    audit::read_refusal_recorded(pool, actor, "audit.read", None, async {
+        tenancy::within(pool, actor.tenant_id, async |conn| list_in(conn, actor, query).await).await
+    })
+    .await
 }
 
 /// [`list`] on a connection already entered into the actor's tenant.
@@ -52,6 +55,15 @@ pub async fn list_in(
 /// Every event matching the query (its cursor and limit aside), as CSV: one line per event,
 /// the changes as `field: before → after` lines in one cell.
 pub async fn export(
+    pool: &PgPool,
+    actor: &Actor,
+    query: &AuditQuery,
+) -> Result<String, ServiceError> {
+    audit::read_refusal_recorded(pool, actor, "audit.read", None, export_csv(pool, actor, query))
+        .await
+}
+
+async fn export_csv(
     pool: &PgPool,
     actor: &Actor,
     query: &AuditQuery,
@@ -319,3 +331,7 @@ mod tests {
         assert_eq!(spreadsheet_safe("Ada Lovelace"), "Ada Lovelace");
     }
 }
+
+#[cfg(test)]
+#[path = "trail_fuzz.rs"]
+mod fuzz;

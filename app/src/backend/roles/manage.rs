@@ -20,16 +20,22 @@ use crate::backend::{Actor, ServiceError, tenancy};
 
 /// Every role of the actor's tenant: system roles first, then by name.
 pub async fn list(pool: &PgPool, actor: &Actor) -> Result<Vec<Role>, ServiceError> {
-    actor.require(Permission::RolesRead)?;
-    tenancy::within(pool, actor.tenant_id, async |conn| fetch(conn, actor.tenant_id, None).await)
-        .await
+    audit::read_refusal_recorded(pool, actor, "roles.read", None, async {
+        actor.require(Permission::RolesRead)?;
+        let read = async |conn: &mut PgConnection| fetch(conn, actor.tenant_id, None).await;
+        tenancy::within(pool, actor.tenant_id, read).await
+    })
+    .await
 }
 
 /// One role of the actor's tenant.
 pub async fn get(pool: &PgPool, actor: &Actor, id: Uuid) -> Result<Role, ServiceError> {
-    actor.require(Permission::RolesRead)?;
-    let read = async |conn: &mut PgConnection| one(conn, actor.tenant_id, id).await;
-    tenancy::within(pool, actor.tenant_id, read).await
+    audit::read_refusal_recorded(pool, actor, "roles.read", Some(Subject::Role(id)), async {
+        actor.require(Permission::RolesRead)?;
+        let read = async |conn: &mut PgConnection| one(conn, actor.tenant_id, id).await;
+        tenancy::within(pool, actor.tenant_id, read).await
+    })
+    .await
 }
 
 /// Creates a custom role.

@@ -24,26 +24,43 @@ use sqlx::types::Json;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
-use super::audit::{self, AuditActor, AuditEvent, Target};
+use super::audit::{self, AuditActor, AuditEvent, Subject, Target};
 use super::sessions::ClientInfo;
 use super::{Actor, ServiceError, tenancy};
 
 /// Every team of the actor's tenant, by name.
 pub async fn list(pool: &PgPool, actor: &Actor) -> Result<Vec<Team>, ServiceError> {
-    actor.require(Permission::TeamsRead)?;
-    tenancy::within(pool, actor.tenant_id, async |conn| fetch(conn, actor.tenant_id, None).await)
-        .await
+    audit::read_refusal_recorded(pool, actor, "teams.read", None, async {
+        actor.require(Permission::TeamsRead)?;
+        let read = async |conn: &mut PgConnection| fetch(conn, actor.tenant_id, None).await;
+        tenancy::within(pool, actor.tenant_id, read).await
+    })
+    .await
 }
 
 /// One team.
 pub async fn get(pool: &PgPool, actor: &Actor, id: Uuid) -> Result<Team, ServiceError> {
-    actor.require(Permission::TeamsRead)?;
-    tenancy::within(pool, actor.tenant_id, async |conn| one(conn, actor.tenant_id, id).await).await
+    audit::read_refusal_recorded(pool, actor, "teams.read", Some(Subject::Team(id)), async {
+        actor.require(Permission::TeamsRead)?;
+        let read = async |conn: &mut PgConnection| one(conn, actor.tenant_id, id).await;
+        tenancy::within(pool, actor.tenant_id, read).await
+    })
+    .await
 }
 
 /// A team's members by name, with how each came to be one: for a supervisor, only those in
 /// their reporting line (and themselves).
 pub async fn members(
+    pool: &PgPool,
+    actor: &Actor,
+    id: Uuid,
+) -> Result<Vec<TeamMember>, ServiceError> {
+    let subject = Some(Subject::Team(id));
+    audit::read_refusal_recorded(pool, actor, "teams.read", subject, members_of(pool, actor, id))
+        .await
+}
+
+async fn members_of(
     pool: &PgPool,
     actor: &Actor,
     id: Uuid,
@@ -86,15 +103,18 @@ pub async fn preview(
     id: Option<Uuid>,
     form: TeamForm,
 ) -> Result<RulePreview, ServiceError> {
-    actor.require(Permission::TeamsRead)?;
-    whole_tenant(actor)?;
-    let valid = form.validate().map_err(ServiceError::Validation)?;
-    let tenant = actor.tenant_id;
-    tenancy::within(pool, tenant, async |conn| {
-        if let Some(id) = id {
-            one(conn, tenant, id).await?;
-        }
-        rules::preview(conn, tenant, id, valid.rules.as_ref()).await
+    audit::read_refusal_recorded(pool, actor, "teams.read", id.map(Subject::Team), async {
+        actor.require(Permission::TeamsRead)?;
+        whole_tenant(actor)?;
+        let valid = form.validate().map_err(ServiceError::Validation)?;
+        let tenant = actor.tenant_id;
+        tenancy::within(pool, tenant, async |conn| {
+            if let Some(id) = id {
+                one(conn, tenant, id).await?;
+            }
+            rules::preview(conn, tenant, id, valid.rules.as_ref()).await
+        })
+        .await
     })
     .await
 }
@@ -459,13 +479,14 @@ async fn default_role_yours(
     field: &str,
 ) -> Result<(), ServiceError> {
     let Some(role) = role else { return Ok(()) };
-    let keys: Vec<String> =
-        sqlx::query_scalar("select permissions from roles where tenant_id = $1 and id = $2")
-            .bind(actor.tenant_id)
-            .bind(role)
-            .fetch_optional(conn)
-            .await?
-            .ok_or_else(|| ServiceError::field("default_role_id", "unknown"))?;
+    let keys: Vec<String> = sqlx::query_scalar(
+        "select permissions from roles where tenant_id = $1 and id = $2 for share",
+    )
+    .bind(actor.tenant_id)
+    .bind(role)
+    .fetch_optional(conn)
+    .await?
+    .ok_or_else(|| ServiceError::field("default_role_id", "unknown"))?;
     actor.may_grant(&permission::from_keys(&keys), field)
 }
 
@@ -486,12 +507,13 @@ async fn access_changed(
             .await?;
     let Some((username, user_type)) = row else { return Ok(None) };
     if let Some(role) = &team.default_role {
-        let keys: Vec<String> =
-            sqlx::query_scalar("select permissions from roles where tenant_id = $1 and id = $2")
-                .bind(actor.tenant_id)
-                .bind(role.id)
-                .fetch_one(&mut *conn)
-                .await?;
+        let keys: Vec<String> = sqlx::query_scalar(
+            "select permissions from roles where tenant_id = $1 and id = $2 for share",
+        )
+        .bind(actor.tenant_id)
+        .bind(role.id)
+        .fetch_one(&mut *conn)
+        .await?;
         if !permission::from_keys(&keys).is_subset(&actor.permissions) {
             return Err(ServiceError::Denied(
                 "This team's default role grants permissions you do not hold.",

@@ -7,6 +7,7 @@ use shared::{Permissions, UserType};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
+use crate::backend::audit::{self, Subject};
 use crate::backend::{Actor, ServiceError, tenancy};
 
 #[derive(sqlx::FromRow)]
@@ -20,10 +21,13 @@ struct Source {
 
 /// Every permission of the catalogue for one user of the actor's tenant, with its grants.
 pub async fn access(pool: &PgPool, actor: &Actor, id: Uuid) -> Result<UserAccess, ServiceError> {
-    actor.require(Permission::UsersRead)?;
-    actor.require_sees(id)?;
-    let tenant = actor.tenant_id;
-    tenancy::within(pool, tenant, async |conn| load(conn, tenant, id).await).await
+    audit::read_refusal_recorded(pool, actor, "users.read", Some(Subject::User(id)), async {
+        actor.require(Permission::UsersRead)?;
+        actor.require_sees(id)?;
+        let tenant = actor.tenant_id;
+        tenancy::within(pool, tenant, async |conn| load(conn, tenant, id).await).await
+    })
+    .await
 }
 
 async fn load(conn: &mut PgConnection, tenant: Uuid, id: Uuid) -> Result<UserAccess, ServiceError> {

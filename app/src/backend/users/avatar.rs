@@ -90,20 +90,23 @@ pub async fn set(
 
 /// A user's avatar, if they have one.
 pub async fn get(pool: &PgPool, actor: &Actor, id: Uuid) -> Result<Avatar, ServiceError> {
-    actor.require(Permission::UsersRead)?;
-    actor.require_sees(id)?;
-    let mut tx = tenancy::begin(pool, actor.tenant_id).await?;
-    let avatar = sqlx::query_as!(
-        Avatar,
-        "select content_type, image from user_avatars where tenant_id = $1 and user_id = $2",
-        actor.tenant_id,
-        id
-    )
-    .fetch_optional(&mut *tx)
-    .await?
-    .ok_or(ServiceError::NotFound)?;
-    tx.commit().await?;
-    Ok(avatar)
+    audit::read_refusal_recorded(pool, actor, "users.read", Some(Subject::User(id)), async {
+        actor.require(Permission::UsersRead)?;
+        actor.require_sees(id)?;
+        let mut tx = tenancy::begin(pool, actor.tenant_id).await?;
+        let avatar = sqlx::query_as!(
+            Avatar,
+            "select content_type, image from user_avatars where tenant_id = $1 and user_id = $2",
+            actor.tenant_id,
+            id
+        )
+        .fetch_optional(&mut *tx)
+        .await?
+        .ok_or(ServiceError::NotFound)?;
+        tx.commit().await?;
+        Ok(avatar)
+    })
+    .await
 }
 
 /// Decodes an upload (by its bytes, not its name or declared type), crops the centred square and
@@ -124,7 +127,16 @@ fn square(upload: &[u8]) -> Result<Avatar, ServiceError> {
         image::ImageError::Limits(_) => ServiceError::field("avatar", "too_many_pixels"),
         _ => refuse(),
     })?;
-    let resized = decoded.resize_to_fill(SIDE, SIDE, FilterType::CatmullRom);
+    // Crop, then scale: `resize_to_fill` scales the whole image first, so a thin strip (8192 x 1)
+    // would become 2097152 x 256 pixels (1.6 GB) before its square is cut out.
+    let (width, height) = (decoded.width(), decoded.height());
+    let side = width.min(height);
+    let centre = if width == height {
+        decoded
+    } else {
+        decoded.crop_imm((width - side) / 2, (height - side) / 2, side, side)
+    };
+    let resized = centre.resize_exact(SIDE, SIDE, FilterType::CatmullRom);
     let mut out = Cursor::new(Vec::new());
     let encoded = if resized.color().has_alpha() {
         resized.write_to(&mut out, ImageFormat::Png).map(|()| "image/png")
@@ -192,3 +204,7 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "avatar_fuzz.rs"]
+mod fuzz;

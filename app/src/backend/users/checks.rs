@@ -80,11 +80,13 @@ pub async fn roles(
     roles: &[Uuid],
     newly_granted: &[Uuid],
 ) -> Result<(), ServiceError> {
-    let found = sqlx::query!(
-        "select id, permissions from roles where tenant_id = $1 and id = any($2)",
-        actor.tenant_id,
-        roles
+    // Shared locks until the save commits: a role edit in flight finishes first, and its new
+    // permissions are the ones checked (a raced edit cannot slip a grant past the check).
+    let found: Vec<(Uuid, Vec<String>)> = sqlx::query_as(
+        "select id, permissions from roles where tenant_id = $1 and id = any($2) for share",
     )
+    .bind(actor.tenant_id)
+    .bind(roles)
     .fetch_all(conn)
     .await?;
     if found.len() != roles.len() {
@@ -93,13 +95,13 @@ pub async fn roles(
     }
     let ceiling = user_type.ceiling();
     let permissions = |keys: &[String]| permission::from_keys(keys);
-    if found.iter().any(|r| !permissions(&r.permissions).is_subset(&ceiling)) {
+    if found.iter().any(|(_, keys)| !permissions(keys).is_subset(&ceiling)) {
         check.add("roles", "above_ceiling");
     }
     let escalates = found
         .iter()
-        .filter(|r| newly_granted.contains(&r.id))
-        .any(|r| !permissions(&r.permissions).is_subset(&actor.permissions));
+        .filter(|(id, _)| newly_granted.contains(id))
+        .any(|(_, keys)| !permissions(keys).is_subset(&actor.permissions));
     if escalates {
         check.add("roles", "beyond_yours");
     }

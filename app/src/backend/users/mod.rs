@@ -21,20 +21,28 @@ use sqlx::types::Json;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
+use super::audit::{self, Subject};
 use super::{Actor, ServiceError, sessions, tenancy};
 
 /// One user of the actor's tenant.
 pub async fn get(pool: &PgPool, actor: &Actor, id: Uuid) -> Result<User, ServiceError> {
-    actor.require(Permission::UsersRead)?;
-    actor.require_sees(id)?;
-    let mut tx = tenancy::begin(pool, actor.tenant_id).await?;
-    let user = load(&mut tx, actor.tenant_id, id).await?.ok_or(ServiceError::NotFound)?;
-    tx.commit().await?;
-    Ok(user)
+    audit::read_refusal_recorded(pool, actor, "users.read", Some(Subject::User(id)), async {
+        actor.require(Permission::UsersRead)?;
+        actor.require_sees(id)?;
+        let mut tx = tenancy::begin(pool, actor.tenant_id).await?;
+        let user = load(&mut tx, actor.tenant_id, id).await?.ok_or(ServiceError::NotFound)?;
+        tx.commit().await?;
+        Ok(user)
+    })
+    .await
 }
 
 /// The tenant's roles, for the role picker of the user form.
 pub async fn role_options(pool: &PgPool, actor: &Actor) -> Result<Vec<RoleOption>, ServiceError> {
+    audit::read_refusal_recorded(pool, actor, "users.read", None, roles_of(pool, actor)).await
+}
+
+async fn roles_of(pool: &PgPool, actor: &Actor) -> Result<Vec<RoleOption>, ServiceError> {
     actor.require(Permission::UsersRead)?;
     let mut tx = tenancy::begin(pool, actor.tenant_id).await?;
     let rows = sqlx::query!(
@@ -59,6 +67,10 @@ pub async fn role_options(pool: &PgPool, actor: &Actor) -> Result<Vec<RoleOption
 
 /// The tenant's teams by name, for the directory's team filter.
 pub async fn team_options(pool: &PgPool, actor: &Actor) -> Result<Vec<TeamRef>, ServiceError> {
+    audit::read_refusal_recorded(pool, actor, "users.read", None, teams_of(pool, actor)).await
+}
+
+async fn teams_of(pool: &PgPool, actor: &Actor) -> Result<Vec<TeamRef>, ServiceError> {
     actor.require(Permission::UsersRead)?;
     let mut tx = tenancy::begin(pool, actor.tenant_id).await?;
     let teams = sqlx::query_as::<_, (Uuid, String)>(
@@ -74,6 +86,10 @@ pub async fn team_options(pool: &PgPool, actor: &Actor) -> Result<Vec<TeamRef>, 
 /// Up to ten users whose name, username or email starts with `q` (the manager picker): for a
 /// supervisor, only themselves and their reporting line.
 pub async fn pick(pool: &PgPool, actor: &Actor, q: &str) -> Result<Vec<UserRef>, ServiceError> {
+    audit::read_refusal_recorded(pool, actor, "users.read", None, picked(pool, actor, q)).await
+}
+
+async fn picked(pool: &PgPool, actor: &Actor, q: &str) -> Result<Vec<UserRef>, ServiceError> {
     actor.require(Permission::UsersRead)?;
     let prefix =
         format!("{}%", q.trim().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));

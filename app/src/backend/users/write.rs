@@ -1,7 +1,7 @@
 //! Creating and editing users.
 
 use chrono::Utc;
-use serde_json::{Value, json};
+use serde_json::{Map, Value, json};
 use shared::account::{CreatedUser, User, UserEdit};
 use shared::error::Check;
 use shared::user_form::{NewUserForm, PasswordChoice, UserFields};
@@ -255,32 +255,52 @@ pub async fn patch(
         async move {
             actor.require(Permission::UsersUpdate)?;
             actor.require_sees(id)?;
-            let Value::Object(mut changed) = body else {
-                return Err(ServiceError::field("body", "invalid"));
-            };
-            if changed.contains_key("user_type") {
-                return Err(ServiceError::field("user_type", "immutable"));
-            }
-            let Some(version) = changed.remove("version").and_then(|v| v.as_i64()) else {
-                return Err(ServiceError::field("version", "required"));
-            };
-            let current = super::get(pool, actor, id).await?;
-            let mut merged = serde_json::to_value(current.fields())
-                .map_err(|e| ServiceError::Internal(e.to_string()))?;
-            let mut check = Check::default();
-            for (key, value) in changed {
-                match merged.get_mut(&key) {
-                    Some(slot) => *slot = value,
-                    None => check.add(&key, "unknown_field"),
-                }
-            }
-            check.finish(()).map_err(ServiceError::Validation)?;
-            let fields: UserFields = serde_json::from_value(merged)
-                .map_err(|_| ServiceError::field("body", "invalid"))?;
+            let (version, changed) = patch_parts(body)?;
+            // What the edit starts from; users.update needs no users.read (the save answers
+            // with the whole user anyway).
+            let read = async |conn: &mut sqlx::PgConnection| load(conn, actor.tenant_id, id).await;
+            let current = tenancy::within(pool, actor.tenant_id, read)
+                .await?
+                .ok_or(ServiceError::NotFound)?;
+            let fields = merge_patch(&current.fields(), changed)?;
             save(pool, actor, id, UserEdit { version, fields }, client).await
         },
     )
     .await
+}
+
+/// A PATCH body's version and changed fields, checked before the user is loaded: an object,
+/// without `user_type`, with an integer `version`.
+fn patch_parts(body: Value) -> Result<(i64, Map<String, Value>), ServiceError> {
+    let Value::Object(mut changed) = body else {
+        return Err(ServiceError::field("body", "invalid"));
+    };
+    if changed.contains_key("user_type") {
+        return Err(ServiceError::field("user_type", "immutable"));
+    }
+    let Some(version) = changed.remove("version").and_then(|v| v.as_i64()) else {
+        return Err(ServiceError::field("version", "required"));
+    };
+    Ok((version, changed))
+}
+
+/// The stored fields with the changed ones laid over them: a key that is not a field of the
+/// edit form is `unknown_field`, a value of the wrong type makes the body `invalid`.
+fn merge_patch(
+    current: &UserFields,
+    changed: Map<String, Value>,
+) -> Result<UserFields, ServiceError> {
+    let mut merged =
+        serde_json::to_value(current).map_err(|e| ServiceError::Internal(e.to_string()))?;
+    let mut check = Check::default();
+    for (key, value) in changed {
+        match merged.get_mut(&key) {
+            Some(slot) => *slot = value,
+            None => check.add(&key, "unknown_field"),
+        }
+    }
+    check.finish(()).map_err(ServiceError::Validation)?;
+    serde_json::from_value(merged).map_err(|_| ServiceError::field("body", "invalid"))
 }
 
 /// Makes `roles` exactly the user's roles.
@@ -315,3 +335,7 @@ fn stale() -> ServiceError {
         "Someone else changed this user after you opened it. Reload to see their changes.".into(),
     )
 }
+
+#[cfg(test)]
+#[path = "write_fuzz.rs"]
+mod fuzz;

@@ -128,3 +128,6 @@ pub async fn explain(
     }
     Ok(plans)
 }
+
+#[cfg(test)]
+mod fuzz;
