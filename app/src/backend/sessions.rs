@@ -109,7 +109,20 @@ pub async fn create(
     client: &ClientInfo,
 ) -> Result<SessionToken, sqlx::Error> {
     let token = SessionToken::generate();
-    let expires_at = Utc::now() + policy.absolute;
+    // A session never outlives its user's account: an expiry that passes and is extended later
+    // must not revive it (users::update brings existing sessions forward the same way, and the
+    // share lock orders the two). Read in the tenant `conn` is entered into, as sign-in and
+    // password change are.
+    let account_ends: Option<DateTime<Utc>> = sqlx::query_scalar(
+        "select expires_at from users where tenant_id = $1 and id = $2 for share",
+    )
+    .bind(tenant_id)
+    .bind(user_id)
+    .fetch_optional(&mut *conn)
+    .await?
+    .flatten();
+    let latest = Utc::now() + policy.absolute;
+    let expires_at = account_ends.map_or(latest, |end| end.min(latest));
     let ip = client.ip.map(sqlx::types::ipnetwork::IpNetwork::from);
     sqlx::query!(
         "insert into sessions (token_hash, tenant_id, user_id, expires_at, source_ip, user_agent)
@@ -124,6 +137,26 @@ pub async fn create(
     .execute(conn)
     .await?;
     Ok(token)
+}
+
+/// Brings the end of a user's sessions forward to their account's expiry, so none outlives it
+/// ([`create`] starts them that way).
+pub async fn end_by(
+    conn: &mut PgConnection,
+    tenant_id: Uuid,
+    user_id: Uuid,
+    account_ends: DateTime<Utc>,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "update sessions set expires_at = $3
+          where tenant_id = $1 and user_id = $2 and expires_at > $3",
+    )
+    .bind(tenant_id)
+    .bind(user_id)
+    .bind(account_ends)
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 /// Ends one session (sign-out).

@@ -50,7 +50,7 @@ fn actions(items: &[AuditEntry]) -> Vec<&str> {
     items.iter().map(|e| e.action.as_str()).collect()
 }
 
-#[sqlx::test(migrations = "../migrations")]
+roster_test! {
 async fn the_database_refuses_to_commit_a_change_without_its_audit_event(pool: PgPool) {
     let (acme, admin) = tenant_with_admin(&pool, "acme").await;
     let role = crate::support::role_id(&pool, acme, "helpdesk").await;
@@ -84,8 +84,9 @@ async fn the_database_refuses_to_commit_a_change_without_its_audit_event(pool: P
     audit::record(&mut tx, &event).await.unwrap();
     tx.commit().await.unwrap();
 }
+}
 
-#[sqlx::test(migrations = "../migrations")]
+roster_test! {
 async fn a_failed_change_records_nothing_and_a_refused_one_records_the_refusal(pool: PgPool) {
     let s = services(&pool);
     let (acme, admin) = tenant_with_admin(&pool, "acme").await;
@@ -119,8 +120,9 @@ async fn a_failed_change_records_nothing_and_a_refused_one_records_the_refusal(p
     let still = users::get(&pool, &admin, ada.id).await.unwrap();
     assert_eq!(still.version, ada.version);
 }
+}
 
-#[sqlx::test(migrations = "../migrations")]
+roster_test! {
 async fn throttled_sign_ins_are_recorded_without_what_was_typed(pool: PgPool) {
     let s = services(&pool);
     let (_, admin) = tenant_with_admin(&pool, "acme").await;
@@ -149,8 +151,9 @@ async fn throttled_sign_ins_are_recorded_without_what_was_typed(pool: PgPool) {
         .unwrap();
     assert!(stored.iter().all(|row| !row.contains("a wrong but long password")));
 }
+}
 
-#[sqlx::test(migrations = "../migrations")]
+roster_test! {
 async fn the_trail_filters_pages_and_stays_in_its_tenant(pool: PgPool) {
     let s = services(&pool);
     let (acme, admin) = tenant_with_admin(&pool, "acme").await;
@@ -220,8 +223,9 @@ async fn the_trail_filters_pages_and_stays_in_its_tenant(pool: PgPool) {
     let forged = events(&pool, &admin, &[("cursor", "bm90LWEtY3Vyc29y")]).await;
     assert!(matches!(forged, Err(ServiceError::Validation(f)) if f.contains_key("cursor")));
 }
+}
 
-#[sqlx::test(migrations = "../migrations")]
+roster_test! {
 async fn the_export_holds_every_matching_event_as_csv(pool: PgPool) {
     let s = services(&pool);
     let (_, admin) = tenant_with_admin(&pool, "acme").await;
@@ -246,4 +250,5 @@ async fn the_export_holds_every_matching_event_as_csv(pool: PgPool) {
     assert!(rows[0][7].contains("status: active → suspended"), "{:?}", &rows[0][7]);
     assert_eq!(&rows[0][10], "'=HYPERLINK(\"http://evil\")", "a formula stays text");
     assert_eq!(&rows[1][3], "user.created");
+}
 }

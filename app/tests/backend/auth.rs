@@ -29,7 +29,7 @@ async fn acme_with_ada(pool: &PgPool) -> (Uuid, Uuid) {
     (acme, ada)
 }
 
-#[sqlx::test(migrations = "../migrations")]
+roster_test! {
 async fn signing_in_by_username_or_email_starts_a_session(pool: PgPool) {
     let s = services(&pool);
     let (_, ada) = acme_with_ada(&pool).await;
@@ -59,8 +59,9 @@ async fn signing_in_by_username_or_email_starts_a_session(pool: PgPool) {
     .unwrap();
     assert_eq!(signed_in, 2);
 }
+}
 
-#[sqlx::test(migrations = "../migrations")]
+roster_test! {
 async fn the_sixth_consecutive_failure_waits_and_the_hourly_cap_refuses(pool: PgPool) {
     let s = services(&pool);
     let (_, ada) = acme_with_ada(&pool).await;
@@ -103,8 +104,9 @@ async fn the_sixth_consecutive_failure_waits_and_the_hourly_cap_refuses(pool: Pg
     let capped = sign_in(&s, &request("acme", "ada", GOOD), "10.0.0.4").await;
     assert!(matches!(capped, Err(ServiceError::Throttled(s)) if s > 3000), "{capped:?}");
 }
+}
 
-#[sqlx::test(migrations = "../migrations")]
+roster_test! {
 async fn only_a_correct_password_learns_why_an_account_cannot_sign_in(pool: PgPool) {
     let s = services(&pool);
     let (acme, ada) = acme_with_ada(&pool).await;
@@ -133,8 +135,9 @@ async fn only_a_correct_password_learns_why_an_account_cannot_sign_in(pool: PgPo
     let service = sign_in(&s, &request("acme", "bot", GOOD), "10.0.0.5").await;
     assert!(matches!(service, Err(ServiceError::AccountUnavailable(_))), "{bot}");
 }
+}
 
-#[sqlx::test(migrations = "../migrations")]
+roster_test! {
 async fn suspension_ends_a_live_session_at_its_next_request(pool: PgPool) {
     let s = services(&pool);
     let (acme, ada) = acme_with_ada(&pool).await;
@@ -158,8 +161,9 @@ async fn suspension_ends_a_live_session_at_its_next_request(pool: PgPool) {
     let forged = SessionToken::from_client("not-a-real-token");
     assert!(sessions::resolve(&pool, &s.sessions, &forged).await.is_err());
 }
+}
 
-#[sqlx::test(migrations = "../migrations")]
+roster_test! {
 async fn a_superuser_creates_a_tenant_whose_admin_must_change_the_temporary_password(pool: PgPool) {
     let s = services(&pool);
     let first = app::backend::bootstrap::ensure_platform_superuser(&pool, &s.passwords)
@@ -252,8 +256,9 @@ async fn a_superuser_creates_a_tenant_whose_admin_must_change_the_temporary_pass
     .unwrap();
     assert_eq!(actions, ["user.created", "tenant.created", "session.signed_in"]);
 }
+}
 
-#[sqlx::test(migrations = "../migrations")]
+roster_test! {
 async fn a_new_password_must_pass_the_policy_and_the_current_one_must_be_right(pool: PgPool) {
     let s = services(&pool);
     acme_with_ada(&pool).await;
@@ -290,8 +295,9 @@ async fn a_new_password_must_pass_the_policy_and_the_current_one_must_be_right(p
     assert!(sessions::resolve(&pool, &s.sessions, &signed.token).await.is_ok());
     sign_in(&s, &request("acme", "ada", GOOD), "10.0.0.9").await.unwrap();
 }
+}
 
-#[sqlx::test(migrations = "../migrations")]
+roster_test! {
 async fn a_request_keeps_its_session_alive_and_an_idle_one_ends(pool: PgPool) {
     let s = services(&pool);
     acme_with_ada(&pool).await;
@@ -323,12 +329,13 @@ async fn a_request_keeps_its_session_alive_and_an_idle_one_ends(pool: PgPool) {
         sqlx::query_scalar("select count(*) from sessions").fetch_one(&mut conn).await.unwrap();
     assert_eq!(left, 0);
 }
+}
 
+roster_test! {
 /// A request's writes commit with it and roll back with its error, and a request dropped midway
 /// (its client gone) leaves no transaction open on a pooled connection. The pool has one
 /// connection, so every request reuses (or replaces) the one before's; a connection of its own
 /// watches.
-#[sqlx::test(migrations = "../migrations")]
 async fn a_request_commits_or_rolls_back_whole_and_a_dropped_one_leaves_no_transaction(
     options: PgPoolOptions,
     connect: PgConnectOptions,
@@ -378,10 +385,11 @@ async fn a_request_commits_or_rolls_back_whole_and_a_dropped_one_leaves_no_trans
     request("after", false).await.unwrap();
     assert_eq!(agent(&mut watcher).await, "after");
 }
+}
 
+roster_test! {
 /// Hole 7: a temporary password nobody replaced stays a way in forever. Past its validity it is
 /// refused (after the right password, like other unavailable accounts) and the refusal recorded.
-#[sqlx::test(migrations = "../migrations")]
 async fn an_expired_temporary_password_is_refused_and_a_fresh_one_works(pool: PgPool) {
     let s = services(&pool);
     let (_, ada) = acme_with_ada(&pool).await;
@@ -422,4 +430,5 @@ async fn an_expired_temporary_password_is_refused_and_a_fresh_one_works(pool: Pg
     // A password the user chose does not expire.
     set_at(&mut conn, false, 400).await;
     sign_in(&s, &request("acme", "ada", GOOD), "10.0.0.10").await.unwrap();
+}
 }

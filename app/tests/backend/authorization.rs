@@ -16,7 +16,7 @@ fn request(tenant: &str, login: &str) -> SignInRequest {
     SignInRequest { tenant: tenant.into(), login: login.into(), password: Password::new(GOOD) }
 }
 
-#[sqlx::test(migrations = "../migrations")]
+roster_test! {
 async fn every_type_and_system_role_gets_exactly_its_permissions_and_only_in_its_tenant(
     pool: PgPool,
 ) {
@@ -91,6 +91,7 @@ async fn every_type_and_system_role_gets_exactly_its_permissions_and_only_in_its
     }
     assert_eq!(checked, UserType::ALL.len() * SYSTEM_ROLES.len());
 }
+}
 
 /// A few combinations written out by hand, so the matrix does not only agree with itself.
 fn spelled_out(user_type: UserType, role: &str) -> Option<Permissions> {
@@ -121,7 +122,7 @@ fn spelled_out(user_type: UserType, role: &str) -> Option<Permissions> {
     }
 }
 
-#[sqlx::test(migrations = "../migrations")]
+roster_test! {
 async fn one_address_failing_across_many_accounts_is_throttled_too(pool: PgPool) {
     let s = services(&pool);
     let acme = tenant(&pool, "acme").await;
@@ -164,4 +165,5 @@ async fn one_address_failing_across_many_accounts_is_throttled_too(pool: PgPool)
     )
     .await
     .unwrap();
+}
 }

@@ -122,7 +122,7 @@ async fn found(pool: &PgPool, actor: &Actor, query: UserQuery) -> BTreeSet<Strin
     page.items.into_iter().map(|u| u.username).collect()
 }
 
-#[sqlx::test(migrations = "../migrations")]
+roster_test! {
 async fn each_filter_narrows_the_page_and_the_total(pool: PgPool) {
     let f = fixture(&pool, "acme").await;
     let a = &f.admin;
@@ -148,8 +148,9 @@ async fn each_filter_narrows_the_page_and_the_total(pool: PgPool) {
         assert_eq!(found(&pool, a, q(pairs)).await, set(expected), "{pairs:?}");
     }
 }
+}
 
-#[sqlx::test(migrations = "../migrations")]
+roster_test! {
 async fn search_matches_any_field_anywhere_and_short_terms_at_the_start(pool: PgPool) {
     let f = fixture(&pool, "acme").await;
     let cases: [(&str, &[&str]); 8] = [
@@ -200,8 +201,9 @@ async fn search_matches_any_field_anywhere_and_short_terms_at_the_start(pool: Pg
     let lamarrs = found(&pool, &f.admin, q(&[("q", "lamar"), ("status", "suspended")])).await;
     assert_eq!(lamarrs, set(&["mei"]));
 }
+}
 
-#[sqlx::test(migrations = "../migrations")]
+roster_test! {
 async fn every_sort_orders_the_rows_both_ways(pool: PgPool) {
     let f = fixture(&pool, "acme").await;
     // Last name then first name, ignoring case, in code point order: Garcia (Mei, Zoë) before
@@ -235,6 +237,7 @@ async fn every_sort_orders_the_rows_both_ways(pool: PgPool) {
         .collect();
     assert!(created.windows(2).all(|w| w[0] >= w[1]));
 }
+}
 
 /// Every page of a query, following `next_cursor`; `between` runs before each next page loads.
 async fn walk(
@@ -267,7 +270,7 @@ fn names_of(pages: &[UserPage]) -> Vec<String> {
     pages.iter().flat_map(|p| p.items.iter().map(|u| u.username.clone())).collect()
 }
 
-#[sqlx::test(migrations = "../migrations")]
+roster_test! {
 async fn cursors_walk_forward_and_back_and_stay_stable_under_inserts(pool: PgPool) {
     let f = fixture(&pool, "acme").await;
     let a = &f.admin;
@@ -310,8 +313,9 @@ async fn cursors_walk_forward_and_back_and_stay_stable_under_inserts(pool: PgPoo
         assert!(back.prev_cursor.is_none(), "{sort}: the first page has nothing before it");
     }
 }
+}
 
-#[sqlx::test(migrations = "../migrations")]
+roster_test! {
 async fn a_cursor_of_another_sort_or_a_forged_one_is_a_field_error(pool: PgPool) {
     let f = fixture(&pool, "acme").await;
     let first = list(&pool, &f.admin, &UserQuery { limit: Some(2), ..q(&[]) }).await;
@@ -330,8 +334,9 @@ async fn a_cursor_of_another_sort_or_a_forged_one_is_a_field_error(pool: PgPool)
         other => panic!("expected field errors, got {other:?}"),
     }
 }
+}
 
-#[sqlx::test(migrations = "../migrations")]
+roster_test! {
 async fn stat_cards_follow_the_filters_and_equal_a_real_count(pool: PgPool) {
     let f = fixture(&pool, "acme").await;
     // The stat cards, which every page of the directory carries too.
@@ -396,6 +401,7 @@ async fn stat_cards_follow_the_filters_and_equal_a_real_count(pool: PgPool) {
         .unwrap();
     assert_counters_exact(&pool, f.admin.tenant_id).await;
 }
+}
 
 /// Every counter cell equals a count of the rows it stands for.
 async fn assert_counters_exact(pool: &PgPool, tenant: Uuid) {
@@ -432,7 +438,7 @@ async fn assert_counters_exact(pool: &PgPool, tenant: Uuid) {
     }
 }
 
-#[sqlx::test(migrations = "../migrations")]
+roster_test! {
 async fn nobody_sees_another_tenants_users(pool: PgPool) {
     let acme = fixture(&pool, "acme").await;
     let globex = fixture(&pool, "globex").await;
@@ -449,8 +455,9 @@ async fn nobody_sees_another_tenants_users(pool: PgPool) {
     let found = list(&pool, &acme.admin, &q(&[("q", "globex")])).await;
     assert!(found.items.is_empty());
 }
+}
 
-#[sqlx::test(migrations = "../migrations")]
+roster_test! {
 async fn reading_the_directory_needs_users_read(pool: PgPool) {
     let f = fixture(&pool, "acme").await;
     let nobody = member(&pool, f.admin.tenant_id, "nobody", "agent", "no-such-role").await;
@@ -459,4 +466,5 @@ async fn reading_the_directory_needs_users_read(pool: PgPool) {
     assert!(matches!(directory::stats(&pool, &nobody, &query).await, Err(ServiceError::Forbidden)));
     let reader = member(&pool, f.admin.tenant_id, "reader", "viewer", "read_only").await;
     assert_eq!(list(&pool, &reader, &query).await.total, 13);
+}
 }

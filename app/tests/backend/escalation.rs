@@ -109,7 +109,7 @@ const POWER: [Permission; 8] = [
     Permission::AuditRead,
 ];
 
-#[sqlx::test(migrations = "../migrations")]
+roster_test! {
 async fn a_user_manager_cannot_create_a_tenant_admin(pool: PgPool) {
     let (acme, admin) = tenant_with_admin(&pool, "acme").await;
     let manager = member(&pool, acme, "uma", "agent", "user_manager").await;
@@ -127,8 +127,9 @@ async fn a_user_manager_cannot_create_a_tenant_admin(pool: PgPool) {
         users::create(&pool, &s.passwords, &manager, new_user("ok", "agent"), &client("x")).await;
     assert!(agent.is_ok(), "{agent:?}");
 }
+}
 
-#[sqlx::test(migrations = "../migrations")]
+roster_test! {
 async fn a_team_manager_cannot_join_a_stronger_team_by_hand_or_by_its_rule(pool: PgPool) {
     let (acme, admin) = tenant_with_admin(&pool, "acme").await;
     let c = client("10.0.0.1");
@@ -167,8 +168,9 @@ async fn a_team_manager_cannot_join_a_stronger_team_by_hand_or_by_its_rule(pool:
     assert!(teams::members(&pool, &admin, team.id).await.unwrap().is_empty());
     assert_eq!(refusals(&pool, &admin).await.len(), 2);
 }
+}
 
-#[sqlx::test(migrations = "../migrations")]
+roster_test! {
 async fn a_save_cannot_gain_a_stronger_teams_role_through_its_rule(pool: PgPool) {
     let (acme, admin) = tenant_with_admin(&pool, "acme").await;
     let c = client("10.0.0.1");
@@ -213,6 +215,7 @@ async fn a_save_cannot_gain_a_stronger_teams_role_through_its_rule(pool: PgPool)
     users::update(&pool, &admin, ada.id, moved_to(&ada, "Ops"), &c).await.unwrap();
     assert_eq!(teams::members(&pool, &admin, team.id).await.unwrap().len(), 1);
 }
+}
 
 fn moved_to(user: &User, department: &str) -> UserEdit {
     let mut fields = user.fields();
@@ -220,7 +223,7 @@ fn moved_to(user: &User, department: &str) -> UserEdit {
     UserEdit { version: user.version, fields }
 }
 
-#[sqlx::test(migrations = "../migrations")]
+roster_test! {
 async fn outranked_refusals_are_recorded(pool: PgPool) {
     let (acme, admin) = tenant_with_admin(&pool, "acme").await;
     let helpdesk = member(&pool, acme, "hal", "agent", "helpdesk").await;
@@ -238,8 +241,9 @@ async fn outranked_refusals_are_recorded(pool: PgPool) {
         [(Some(helpdesk.user_id), "user.password_reset".into())]
     );
 }
+}
 
-#[sqlx::test(migrations = "../migrations")]
+roster_test! {
 async fn a_supervisor_sees_nobody_outside_their_line_in_teams_or_the_trail(pool: PgPool) {
     let (acme, admin) = tenant_with_admin(&pool, "acme").await;
     let c = client("10.0.0.1");
@@ -305,8 +309,9 @@ async fn a_supervisor_sees_nobody_outside_their_line_in_teams_or_the_trail(pool:
     let added = teams::add_member(&pool, &sue, other.id, otto.id, &c).await;
     assert!(matches!(added, Err(ServiceError::NotFound)), "{added:?}");
 }
+}
 
-#[sqlx::test(migrations = "../migrations")]
+roster_test! {
 async fn only_superusers_exist_in_the_platform_tenant(pool: PgPool) {
     let platform: Uuid = sqlx::query_scalar("select id from tenants where slug = 'platform'")
         .fetch_one(&mut all_tenants(&pool).await)
@@ -324,8 +329,9 @@ async fn only_superusers_exist_in_the_platform_tenant(pool: PgPool) {
         users::create(&pool, &s.passwords, &root, new_user("helper", "agent"), &client("x")).await;
     assert!(made.is_err(), "{made:?}");
 }
+}
 
-#[sqlx::test(migrations = "../migrations")]
+roster_test! {
 async fn revoking_console_access_ends_sessions_for_good(pool: PgPool) {
     let (acme, admin) = tenant_with_admin(&pool, "acme").await;
     let s = crate::support::services(&pool);
@@ -354,8 +360,9 @@ async fn revoking_console_access_ends_sessions_for_good(pool: PgPool) {
     let revived = app::backend::sessions::resolve(&pool, &s.sessions, &signed.token).await;
     assert!(revived.is_err(), "the old cookie works again: {revived:?}");
 }
+}
 
-#[sqlx::test(migrations = "../migrations")]
+roster_test! {
 async fn an_assignment_racing_a_role_edit_is_checked_against_the_edited_role(pool: PgPool) {
     let (acme, admin) = tenant_with_admin(&pool, "acme").await;
     let s = crate::support::services(&pool);
@@ -394,4 +401,5 @@ async fn an_assignment_racing_a_role_edit_is_checked_against_the_edited_role(poo
             .unwrap();
     }
     assert!(refusals(&pool, &admin).await.len() == 3);
+}
 }

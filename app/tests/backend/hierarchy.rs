@@ -33,7 +33,7 @@ fn ids(users: &[shared::account::UserRef]) -> Vec<&str> {
     users.iter().map(|u| u.username.as_str()).collect()
 }
 
-#[sqlx::test(migrations = "../migrations")]
+roster_test! {
 async fn each_user_shows_their_managers_up_to_the_top_and_their_direct_reports(pool: PgPool) {
     let (_, admin) = tenant_with_admin(&pool, "acme").await;
     let ceo = report(&pool, &admin, "ceo", "supervisor", None).await;
@@ -51,8 +51,9 @@ async fn each_user_shows_their_managers_up_to_the_top_and_their_direct_reports(p
     assert_eq!(reports, ["dev", "ops"]);
     assert!(users::get(&pool, &admin, ceo.id).await.unwrap().chain.is_empty());
 }
+}
 
-#[sqlx::test(migrations = "../migrations")]
+roster_test! {
 async fn concurrent_manager_edits_never_close_a_cycle(pool: PgPool) {
     let (_, admin) = tenant_with_admin(&pool, "acme").await;
     let a = report(&pool, &admin, "ann", "agent", None).await;
@@ -78,8 +79,9 @@ async fn concurrent_manager_edits_never_close_a_cycle(pool: PgPool) {
         "{first:?} {second:?}"
     );
 }
+}
 
-#[sqlx::test(migrations = "../migrations")]
+roster_test! {
 async fn a_supervisor_sees_and_acts_only_on_their_reporting_line(pool: PgPool) {
     let (acme, admin) = tenant_with_admin(&pool, "acme").await;
     // Sam supervises ada, who manages bob; cy is elsewhere. Sam is a user manager: by role he
@@ -148,4 +150,5 @@ async fn a_supervisor_sees_and_acts_only_on_their_reporting_line(pool: PgPool) {
     assert!(
         matches!(moved, Err(ServiceError::Validation(f)) if f["manager_id"] == ["outside_your_line"])
     );
+}
 }

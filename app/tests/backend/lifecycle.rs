@@ -36,7 +36,7 @@ async fn sign_in_as(s: &Services, name: &str, password: &str) -> Result<SignedIn
     sign_in(&s.pool, &s.passwords, &s.sessions, &request, &client("10.0.0.9")).await
 }
 
-#[sqlx::test(migrations = "../migrations")]
+roster_test! {
 async fn suspension_ends_live_sessions_and_reactivation_lets_them_back(pool: PgPool) {
     let s = services(&pool);
     let (_, admin) = tenant_with_admin(&pool, "acme").await;
@@ -67,17 +67,24 @@ async fn suspension_ends_live_sessions_and_reactivation_lets_them_back(pool: PgP
     users::reactivate(&pool, &admin, id, &client("10.0.0.1")).await.unwrap();
     assert!(sign_in_as(&s, "grace", PASSPHRASE).await.is_ok());
 }
+}
 
-#[sqlx::test(migrations = "../migrations")]
+roster_test! {
 async fn an_expired_user_cannot_sign_in_and_shows_as_expired(pool: PgPool) {
     let s = services(&pool);
     let (tenant, admin) = tenant_with_admin(&pool, "acme").await;
     let (id, session) = signed_in_user(&s, &admin, "grace").await;
-    sqlx::query!(
-        "update users set expires_at = now() - interval '1 minute' where tenant_id = $1 and id = $2",
-        tenant,
-        id
+    // Her expiry passes (moved into the past by hand), and her session with it: no session
+    // outlives its account (sessions::create, users::update).
+    sqlx::query(
+        "with expired as (
+             update users set expires_at = now() - interval '1 minute'
+              where tenant_id = $1 and id = $2 returning tenant_id, id, expires_at)
+         update sessions s set expires_at = e.expires_at
+           from expired e where s.tenant_id = e.tenant_id and s.user_id = e.id",
     )
+    .bind(tenant)
+    .bind(id)
     .execute(&mut all_tenants(&pool).await)
     .await
     .unwrap();
@@ -95,8 +102,34 @@ async fn an_expired_user_cannot_sign_in_and_shows_as_expired(pool: PgPool) {
     let edit = shared::account::UserEdit { version: user.version, fields };
     assert!(users::update(&pool, &admin, id, edit, &client("10.0.0.1")).await.is_ok());
 }
+}
 
-#[sqlx::test(migrations = "../migrations")]
+roster_test! {
+/// A session ends with its user's account: once the expiry has passed, extending it does not
+/// revive a session begun before (as restoring console access does not, issue 14 hole 7).
+async fn an_extended_expiry_does_not_revive_the_sessions_it_ended(pool: PgPool) {
+    let s = services(&pool);
+    let (_, admin) = tenant_with_admin(&pool, "acme").await;
+    let (id, session) = signed_in_user(&s, &admin, "grace").await;
+    let expire_at = async |at: chrono::DateTime<chrono::Utc>| {
+        let user = users::get(&pool, &admin, id).await.unwrap();
+        let mut fields = user.fields();
+        fields.expires_at = Some(at.to_rfc3339());
+        let edit = shared::account::UserEdit { version: user.version, fields };
+        users::update(&pool, &admin, id, edit, &client("10.0.0.1")).await.unwrap();
+    };
+    expire_at(chrono::Utc::now() + chrono::Duration::seconds(2)).await;
+    assert!(sessions::resolve(&pool, &s.sessions, &session.token).await.is_ok());
+    tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
+    // Expired now, and no request came meanwhile; then the account is extended.
+    expire_at(chrono::Utc::now() + chrono::Duration::days(30)).await;
+    let revived = sessions::resolve(&pool, &s.sessions, &session.token).await;
+    assert!(matches!(revived, Err(ServiceError::Unauthenticated)), "revived: {revived:?}");
+    assert!(sign_in_as(&s, "grace", PASSPHRASE).await.is_ok());
+}
+}
+
+roster_test! {
 async fn a_reset_password_is_temporary_and_ends_every_session(pool: PgPool) {
     let s = services(&pool);
     let (_, admin) = tenant_with_admin(&pool, "acme").await;
@@ -122,8 +155,9 @@ async fn a_reset_password_is_temporary_and_ends_every_session(pool: PgPool) {
     let recorded = format!("{} {}", event.changes, event.details);
     assert!(!recorded.contains(reset.temporary_password.expose()), "never the password");
 }
+}
 
-#[sqlx::test(migrations = "../migrations")]
+roster_test! {
 async fn other_tenants_users_are_not_found_and_nobody_acts_above_their_rank(pool: PgPool) {
     let s = services(&pool);
     let (tenant, admin) = tenant_with_admin(&pool, "acme").await;
@@ -151,4 +185,5 @@ async fn other_tenants_users_are_not_found_and_nobody_acts_above_their_rank(pool
     let viewer = member(&pool, tenant, "viewer", "viewer", "read_only").await;
     assert!(matches!(users::suspend(&pool, &viewer, id, &c).await, Err(ServiceError::Forbidden)));
     assert!(users::get(&pool, &viewer, id).await.is_ok());
+}
 }

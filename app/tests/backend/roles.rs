@@ -38,7 +38,7 @@ async fn holder(pool: &PgPool, admin: &Actor, name: &str, user_type: &str, role:
     actor(pool, admin.tenant_id, created.unwrap().user.id).await
 }
 
-#[sqlx::test(migrations = "../migrations")]
+roster_test! {
 async fn a_custom_role_is_created_edited_and_deleted_and_its_holders_follow(pool: PgPool) {
     let (acme, admin) = tenant_with_admin(&pool, "acme").await;
     let c = client("10.0.0.1");
@@ -89,8 +89,9 @@ async fn a_custom_role_is_created_edited_and_deleted_and_its_holders_follow(pool
     );
     assert_eq!(trail.items[0].details["assignments_removed"], 1);
 }
+}
 
-#[sqlx::test(migrations = "../migrations")]
+roster_test! {
 async fn roles_stay_within_ceilings_and_the_editors_own_permissions(pool: PgPool) {
     let (acme, admin) = tenant_with_admin(&pool, "acme").await;
     let c = client("10.0.0.1");
@@ -158,8 +159,9 @@ async fn roles_stay_within_ceilings_and_the_editors_own_permissions(pool: PgPool
     let delete = roles::delete(&pool, &globex_admin, reader.id, &c).await;
     assert!(matches!(delete, Err(ServiceError::NotFound)), "{delete:?}");
 }
+}
 
-#[sqlx::test(migrations = "../migrations")]
+roster_test! {
 async fn access_names_every_grant_and_what_the_ceiling_holds_back(pool: PgPool) {
     let (acme, admin) = tenant_with_admin(&pool, "acme").await;
     let c = client("10.0.0.1");
@@ -202,4 +204,5 @@ async fn access_names_every_grant_and_what_the_ceiling_holds_back(pool: PgPool) 
     let (_, globex_admin) = tenant_with_admin(&pool, "globex").await;
     let elsewhere = users::access(&pool, &globex_admin, ada.user_id).await;
     assert!(matches!(elsewhere, Err(ServiceError::NotFound)), "{elsewhere:?}");
+}
 }

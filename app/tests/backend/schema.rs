@@ -8,7 +8,7 @@ use sqlx::PgPool;
 
 use crate::support::{all_tenants, tenant, user, violated_constraint};
 
-#[sqlx::test(migrations = "../migrations")]
+roster_test! {
 async fn first_start_creates_one_superuser_with_a_temporary_password(pool: PgPool) {
     let passwords = Passwords::default();
     let first = ensure_platform_superuser(&pool, &passwords).await.unwrap().expect("created");
@@ -44,8 +44,9 @@ async fn first_start_creates_one_superuser_with_a_temporary_password(pool: PgPoo
     assert_eq!(events[0].txid, row.xmin, "the event must come from the creating transaction");
     assert!(!events[0].changes.contains(first.password.expose()));
 }
+}
 
-#[sqlx::test(migrations = "../migrations")]
+roster_test! {
 async fn later_starts_and_racing_replicas_create_no_second_superuser(pool: PgPool) {
     let passwords = Passwords::default();
     let (a, b) = tokio::join!(
@@ -61,8 +62,9 @@ async fn later_starts_and_racing_replicas_create_no_second_superuser(pool: PgPoo
         .unwrap();
     assert_eq!(users, 1);
 }
+}
 
-#[sqlx::test(migrations = "../migrations")]
+roster_test! {
 async fn email_username_and_external_id_are_unique_per_tenant_ignoring_case(pool: PgPool) {
     let acme = tenant(&pool, "acme").await;
     let globex = tenant(&pool, "globex").await;
@@ -102,8 +104,9 @@ async fn email_username_and_external_id_are_unique_per_tenant_ignoring_case(pool
         .unwrap_err();
     assert_eq!(violated_constraint(err), "users_external_id_key");
 }
+}
 
-#[sqlx::test(migrations = "../migrations")]
+roster_test! {
 async fn rows_cannot_reference_another_tenants_rows(pool: PgPool) {
     let acme = tenant(&pool, "acme").await;
     let globex = tenant(&pool, "globex").await;
@@ -135,8 +138,9 @@ async fn rows_cannot_reference_another_tenants_rows(pool: PgPool) {
         .unwrap_err();
     assert_eq!(violated_constraint(err), "users_manager_fkey");
 }
+}
 
-#[sqlx::test(migrations = "../migrations")]
+roster_test! {
 async fn the_audit_trail_is_append_only(pool: PgPool) {
     let acme = tenant(&pool, "acme").await;
     let mut conn = all_tenants(&pool).await;
@@ -163,8 +167,9 @@ async fn the_audit_trail_is_append_only(pool: PgPool) {
         .unwrap();
     assert_eq!(count, 1);
 }
+}
 
-#[sqlx::test(migrations = "../migrations")]
+roster_test! {
 async fn row_level_security_hides_other_tenants_even_without_a_filter(pool: PgPool) {
     let acme = tenant(&pool, "acme").await;
     let globex = tenant(&pool, "globex").await;
@@ -195,4 +200,5 @@ async fn row_level_security_hides_other_tenants_even_without_a_filter(pool: PgPo
     .await
     .unwrap_err();
     assert!(err.to_string().contains("row-level security"), "{err}");
+}
 }

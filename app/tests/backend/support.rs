@@ -3,7 +3,7 @@
 use app::backend::password::Passwords;
 use app::backend::sessions::{ClientInfo, SessionPolicy};
 use app::backend::{Actor, Services, roles, sessions, tenancy};
-use sqlx::{PgConnection, PgPool};
+use sqlx::{Connection as _, PgConnection, PgPool};
 use uuid::Uuid;
 
 /// A connection that sees every tenant, for arranging and inspecting data directly: its changes
@@ -126,3 +126,146 @@ pub async fn count(pool: &PgPool, table: &str) -> i64 {
     let sql = format!("select count(*) from {table}");
     sqlx::query_scalar(&sql).fetch_one(&mut all_tenants(pool).await).await.unwrap()
 }
+
+/// What every backend test must leave standing, checked across all tenants in one snapshot
+/// after its body (`roster_test!` in main.rs); a failure names each broken invariant with a
+/// few of its offending rows.
+///
+/// 1. The counters behind the stat cards (user_counts, role_user_counts, team_user_counts)
+///    equal counts of the rows they stand for.
+/// 2. user_search holds exactly one row per user, equal to `user_search_row` of that user.
+/// 3. Every changed row has its audit event in the same transaction: that is checked by the
+///    database itself, at every commit (the deferred constraint triggers `<table>_audited` of
+///    migrations/20261125000001_audit.sql refuse the commit). Here: the triggers are still
+///    there, enabled and deferred on every guarded table, and no database or role default
+///    switches them off, so the guarantee cannot silently disappear.
+/// 4. No live session (before its absolute end; the idle timeout is not counted on) belongs
+///    to a user who may not use the console: suspended, expired, without console access, or a
+///    service account. Suspension and revoked access delete the sessions; an expiry ends them
+///    with it, as none outlives its account (sessions::create, users::update).
+pub async fn invariants(pool: &PgPool) {
+    // A connection of its own: the test may have closed its pool, or left it busy.
+    let mut conn = PgConnection::connect_with(&pool.connect_options()).await.unwrap();
+    sqlx::query("set roster.all_tenants = 'on'").execute(&mut conn).await.unwrap();
+    // One snapshot for every check: a background task still writing (a team rule run) shows
+    // up committed whole or not at all.
+    sqlx::query("begin isolation level repeatable read, read only")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    let mut broken = Vec::new();
+    for (name, sql) in INVARIANTS {
+        let rows: Vec<String> = sqlx::query_scalar(&format!(
+            "select offence from ({sql}) broken (offence) limit {}",
+            SHOWN + 1
+        ))
+        .fetch_all(&mut conn)
+        .await
+        .unwrap_or_else(|e| panic!("checking that {name}: {e}"));
+        if !rows.is_empty() {
+            let more = if rows.len() > SHOWN { "\n    …and more" } else { "" };
+            let shown = rows.iter().take(SHOWN).map(String::as_str).collect::<Vec<_>>();
+            broken.push(format!("  {name}, but:\n    {}{more}", shown.join("\n    ")));
+        }
+    }
+    sqlx::query("rollback").execute(&mut conn).await.unwrap();
+    conn.close().await.unwrap();
+    assert!(broken.is_empty(), "invariants broken after the test:\n{}", broken.join("\n"));
+}
+
+/// How many offending rows a failure shows per invariant.
+const SHOWN: usize = 5;
+
+/// Each invariant as what it claims and a query of the rows that break it (one text per row).
+const INVARIANTS: [(&str, &str); 4] = [
+    (
+        "the user counters equal real counts",
+        // Cells as kept, and as recount_users computes them (the same grouping, in every
+        // tenant); a cell of 0 stands for no users. Either side's extra rows are the difference.
+        "with kept (counter, tenant_id, group_id, user_type, status, signed_in, expires, users) as (
+             select 'user_counts', tenant_id, null::uuid, user_type, status, signed_in, expires,
+                    users
+               from user_counts where users <> 0
+             union all
+             select 'role_user_counts', tenant_id, role_id, user_type, status, signed_in, expires,
+                    users
+               from role_user_counts where users <> 0
+             union all
+             select 'team_user_counts', tenant_id, team_id, user_type, status, signed_in, expires,
+                    users
+               from team_user_counts where users <> 0
+         ), counted as (
+             select 'user_counts', tenant_id, null::uuid, user_type, status,
+                    last_login_at is not null, coalesce(expires_at, 'infinity'), count(*)
+               from users group by 1, 2, 3, 4, 5, 6, 7
+             union all
+             select 'role_user_counts', u.tenant_id, ur.role_id, u.user_type, u.status,
+                    u.last_login_at is not null, coalesce(u.expires_at, 'infinity'), count(*)
+               from user_roles ur join users u on u.tenant_id = ur.tenant_id and u.id = ur.user_id
+              group by 1, 2, 3, 4, 5, 6, 7
+             union all
+             select 'team_user_counts', u.tenant_id, tm.team_id, u.user_type, u.status,
+                    u.last_login_at is not null, coalesce(u.expires_at, 'infinity'), count(*)
+               from team_members tm join users u on u.tenant_id = tm.tenant_id and u.id = tm.user_id
+              group by 1, 2, 3, 4, 5, 6, 7
+         )
+         select format('%s: %s', d.side, row(d.counter, d.tenant_id, d.group_id, d.user_type,
+                       d.status, d.signed_in, d.expires, d.users))
+           from (select 'kept', * from (table kept except all table counted) k
+                 union all
+                 select 'counted', * from (table counted except all table kept) c)
+                d (side, counter, tenant_id, group_id, user_type, status, signed_in, expires, users)
+          order by d.counter, d.tenant_id, d.group_id, d.user_type, d.status, d.signed_in,
+                   d.expires, d.side",
+    ),
+    (
+        "user_search matches users",
+        "with expected as (select r.* from users u, lateral user_search_row(u) r)
+         select format('%s: %s', d.side, d.found)
+           from (select 'users say', e.tenant_id, e.id, row(e.*)
+                   from (table expected except table user_search) e
+                 union all
+                 select 'user_search says', s.tenant_id, s.id, row(s.*)
+                   from (table user_search except table expected) s) d (side, tenant_id, id, found)
+          order by d.tenant_id, d.id, d.side",
+    ),
+    (
+        "every guarded table keeps its deferred audit trigger, and nothing switches it off",
+        // The WHEN condition skips rows under roster.bulk_load and roster.unaudited, which only
+        // a transaction or session may set, never a database or role default.
+        "select format('%s: %s', t, coalesce(
+                    (select format('%s [tgenabled %s]', pg_get_triggerdef(tg.oid), tg.tgenabled)
+                       from pg_trigger tg
+                      where tg.tgrelid = t::regclass and tg.tgname = t || '_audited'),
+                    'no trigger ' || t || '_audited'))
+           from unnest(array['users', 'user_avatars', 'roles', 'user_roles', 'teams',
+                             'team_members']) t
+          where not exists (
+                    select from pg_trigger tg
+                     where tg.tgrelid = t::regclass and tg.tgname = t || '_audited'
+                       and tg.tgenabled in ('O', 'A') and tg.tgconstraint <> 0
+                       and tg.tgdeferrable and tg.tginitdeferred
+                       and tg.tgfoid = 'roster_require_audit'::regproc
+                       -- for each row (1), after insert (4), delete (8) and update (16)
+                       and tg.tgtype & (1 | 2 | 4 | 8 | 16 | 64) = 1 | 4 | 8 | 16)
+         union all
+         select format('default setting %s (database %s, role %s)', s.setting,
+                       coalesce(d.datname, 'any'), coalesce(r.rolname, 'any'))
+           from pg_db_role_setting c
+           left join pg_database d on d.oid = c.setdatabase
+           left join pg_roles r on r.oid = c.setrole,
+                unnest(c.setconfig) s (setting)
+          where s.setting ilike 'roster.unaudited=%' or s.setting ilike 'roster.bulk_load=%'",
+    ),
+    (
+        "no live session belongs to a user who may not use the console",
+        "select format('session of %s/%s (%s, %s, console access %s, expires %s) until %s',
+                       u.tenant_id, u.username, u.user_type, u.status, u.console_access,
+                       coalesce(u.expires_at::text, 'never'), s.expires_at)
+           from sessions s join users u on u.tenant_id = s.tenant_id and u.id = s.user_id
+          where s.expires_at > now()
+            and (u.status <> 'active' or u.expires_at <= now() or not u.console_access
+                 or u.user_type = 'service')
+          order by u.tenant_id, u.username, s.expires_at",
+    ),
+];

@@ -50,7 +50,7 @@ fn named(list: &[(&str, MemberSource)]) -> Vec<(String, MemberSource)> {
     list.iter().map(|(n, s)| ((*n).to_owned(), *s)).collect()
 }
 
-#[sqlx::test(migrations = "../migrations")]
+roster_test! {
 async fn rules_add_and_remove_members_on_save_and_on_rule_change(pool: PgPool) {
     let (_, admin) = tenant_with_admin(&pool, "acme").await;
     let c = client("10.0.0.1");
@@ -127,8 +127,9 @@ async fn rules_add_and_remove_members_on_save_and_on_rule_change(pool: PgPool) {
                 .is_some_and(|r| r.contains("Department is Sales")))
     );
 }
+}
 
-#[sqlx::test(migrations = "../migrations")]
+roster_test! {
 async fn a_default_role_stays_within_the_members_ceilings_and_the_editors_permissions(
     pool: PgPool,
 ) {
@@ -175,4 +176,5 @@ async fn a_default_role_stays_within_the_members_ceilings_and_the_editors_permis
         matches!(&beyond, Err(ServiceError::Validation(f)) if f["default_role_id"] == ["beyond_yours"]),
         "{beyond:?}"
     );
+}
 }

@@ -51,10 +51,10 @@ async fn wait_long(pool: &PgPool) {
     .unwrap();
 }
 
+roster_test! {
 /// The attack of issue 14 (hole 4): a burst of wrong guesses released together. Checking the
 /// throttle and counting the failure must be one step, so only the free failures reach argon2;
 /// every other guess is refused before any password is verified. Looped to catch interleavings.
-#[sqlx::test(migrations = "../migrations")]
 async fn forty_parallel_wrong_guesses_reach_argon2_at_most_five_times(pool: PgPool) {
     const GUESSES: usize = 40;
     let s = services(&pool);
@@ -85,9 +85,10 @@ async fn forty_parallel_wrong_guesses_reach_argon2_at_most_five_times(pool: PgPo
     // Each guess that reached argon2 was recorded as a wrong password.
     assert!(events(&pool, "session.sign_in_failed", "wrong_password").await <= 4 * 5);
 }
+}
 
+roster_test! {
 /// One account, one bucket: its username and its email are the same account to the throttle.
-#[sqlx::test(migrations = "../migrations")]
 async fn the_username_and_the_email_count_in_one_bucket(pool: PgPool) {
     let s = services(&pool);
     acme_with_ada(&pool).await;
@@ -117,11 +118,12 @@ async fn the_username_and_the_email_count_in_one_bucket(pool: PgPool) {
     assert!(keys[0].len() == 64 && !keys[0].contains("nobody"), "what was typed is hashed");
     assert!(keys[1].starts_with("user:"), "{keys:?}");
 }
+}
 
+roster_test! {
 /// The attack of hole 6: an unauthenticated flood of throttled attempts. The trail records the
 /// first refusal of each throttle window, and the next event for the key says how many were
 /// left out, so no request rate grows the append-only table without bound.
-#[sqlx::test(migrations = "../migrations")]
 async fn a_flood_of_throttled_attempts_writes_one_event_per_window(pool: PgPool) {
     let s = services(&pool);
     acme_with_ada(&pool).await;
@@ -154,11 +156,12 @@ async fn a_flood_of_throttled_attempts_writes_one_event_per_window(pool: PgPool)
     .unwrap();
     assert_eq!(suppressed, [Some("0".to_owned()), Some("59".to_owned())]);
 }
+}
 
+roster_test! {
 /// Hole 7: the current-password check of a password change is a password oracle for whoever
 /// holds a session. It counts in the account's bucket, is refused when that bucket is blocked,
 /// and every failure is in the trail.
-#[sqlx::test(migrations = "../migrations")]
 async fn a_wrong_current_password_is_throttled_and_audited(pool: PgPool) {
     let s = services(&pool);
     acme_with_ada(&pool).await;
@@ -195,4 +198,5 @@ async fn a_wrong_current_password_is_throttled_and_audited(pool: PgPool) {
             .await
             .unwrap();
     assert_eq!(left, 0);
+}
 }

@@ -42,7 +42,7 @@ fn pairs(list: &[(&str, &str)]) -> Vec<(String, String)> {
     list.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
 }
 
-#[sqlx::test(migrations = "../migrations")]
+roster_test! {
 async fn a_created_user_signs_in_with_the_temporary_password_and_must_change_it(pool: PgPool) {
     let s = services(&pool);
     let (_, admin) = tenant_with_admin(&pool, "acme").await;
@@ -84,8 +84,9 @@ async fn a_created_user_signs_in_with_the_temporary_password_and_must_change_it(
     assert_eq!(events[0].changes["roles"]["after"], json!(["Helpdesk"]));
     assert!(!events[0].changes.to_string().contains(temporary.expose()), "never the password");
 }
+}
 
-#[sqlx::test(migrations = "../migrations")]
+roster_test! {
 async fn bad_input_reports_every_field_and_changes_nothing(pool: PgPool) {
     let s = services(&pool);
     let (_, admin) = tenant_with_admin(&pool, "acme").await;
@@ -112,8 +113,9 @@ async fn bad_input_reports_every_field_and_changes_nothing(pool: PgPool) {
     assert_eq!(count(&pool, "users").await, users_before);
     assert_eq!(count(&pool, "audit_events").await, audit_before);
 }
+}
 
-#[sqlx::test(migrations = "../migrations")]
+roster_test! {
 async fn identifiers_are_unique_per_tenant_ignoring_case(pool: PgPool) {
     let s = services(&pool);
     let (_, acme) = tenant_with_admin(&pool, "acme").await;
@@ -141,8 +143,9 @@ async fn identifiers_are_unique_per_tenant_ignoring_case(pool: PgPool) {
     // The same person in another tenant is someone else entirely.
     users::create(&pool, &s.passwords, &globex, first, &client("10.0.0.1")).await.unwrap();
 }
+}
 
-#[sqlx::test(migrations = "../migrations")]
+roster_test! {
 async fn roles_stay_within_the_type_ceiling_and_the_actors_own_permissions(pool: PgPool) {
     let s = services(&pool);
     let (tenant, admin) = tenant_with_admin(&pool, "acme").await;
@@ -169,8 +172,9 @@ async fn roles_stay_within_the_type_ceiling_and_the_actors_own_permissions(pool:
         users::create(&pool, &s.passwords, &admin, unknown, &client("10.0.0.1")).await.unwrap_err();
     assert_eq!(field_codes(err), pairs(&[("roles", "unknown")]));
 }
+}
 
-#[sqlx::test(migrations = "../migrations")]
+roster_test! {
 async fn two_edits_of_one_version_one_wins_and_nothing_is_lost(pool: PgPool) {
     let s = services(&pool);
     let (_, admin) = tenant_with_admin(&pool, "acme").await;
@@ -210,8 +214,9 @@ async fn two_edits_of_one_version_one_wins_and_nothing_is_lost(pool: PgPool) {
     let unchanged = users::update(&pool, &admin, user.id, same, &client("10.0.0.1")).await.unwrap();
     assert_eq!(unchanged.version, 2);
 }
+}
 
-#[sqlx::test(migrations = "../migrations")]
+roster_test! {
 async fn the_manager_chain_never_closes_a_cycle(pool: PgPool) {
     let s = services(&pool);
     let (_, admin) = tenant_with_admin(&pool, "acme").await;
@@ -236,8 +241,9 @@ async fn the_manager_chain_never_closes_a_cycle(pool: PgPool) {
     let err = users::update(&pool, &admin, top.id, edit, &client("10.0.0.1")).await.unwrap_err();
     assert_eq!(field_codes(err), pairs(&[("manager_id", "cycle")]));
 }
+}
 
-#[sqlx::test(migrations = "../migrations")]
+roster_test! {
 async fn a_patch_changes_only_what_it_names_and_never_the_user_type(pool: PgPool) {
     let s = services(&pool);
     let (_, admin) = tenant_with_admin(&pool, "acme").await;
@@ -273,8 +279,9 @@ async fn a_patch_changes_only_what_it_names_and_never_the_user_type(pool: PgPool
         users::patch(&pool, &admin, user.id, json!({"version": 1, "branch": "Oslo"}), &c).await;
     assert!(matches!(stale, Err(ServiceError::Conflict(_))));
 }
+}
 
-#[sqlx::test(migrations = "../migrations")]
+roster_test! {
 async fn an_admin_cannot_remove_their_own_administrative_permissions(pool: PgPool) {
     let (tenant, _) = tenant_with_admin(&pool, "acme").await;
     let manager = member(&pool, tenant, "boss", "supervisor", "administrator").await;
@@ -285,4 +292,5 @@ async fn an_admin_cannot_remove_their_own_administrative_permissions(pool: PgPoo
     let refused = users::update(&pool, &manager, me.id, edit, &client("10.0.0.1")).await;
     assert!(matches!(refused, Err(ServiceError::Refused(_))), "{refused:?}");
     assert_eq!(users::get(&pool, &manager, me.id).await.unwrap().roles.len(), 1);
+}
 }

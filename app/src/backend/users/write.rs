@@ -207,6 +207,11 @@ async fn save(
     let sessions_ended = if shut_out(&after) && !shut_out(&before) {
         sessions::end_all(&mut tx, tenant, id).await?
     } else {
+        // The others end with the account: extending an expiry once it has passed does not
+        // revive them either.
+        if let Some(at) = after.expires_at {
+            sessions::end_by(&mut tx, tenant, id, at).await?;
+        }
         0
     };
     if id == actor.user_id {
