@@ -16,7 +16,7 @@ pub mod web;
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, provide_meta_context};
 use leptos_router::components::{ParentRoute, Redirect, Route, Router, Routes};
-use leptos_router::{Lazy, LazyRoute, lazy_route, path};
+use leptos_router::{Lazy, LazyRoute, SsrMode, lazy_route, path};
 
 use components::layout::AppShell;
 use pages::{
@@ -75,7 +75,8 @@ pub fn App() -> impl IntoView {
                 <Route path=path!("/sign-in") view=SignIn/>
                 <Route path=path!("/change-password") view=ChangePassword/>
                 <ParentRoute path=path!("") view=AppShell>
-                    <Route path=path!("") view=Home/>
+                    // Rendered whole before answering, so the redirect is a real 302.
+                    <Route path=path!("") view=Home ssr=SsrMode::Async/>
                     <Route path=path!("tenants") view={Lazy::<TenantsPage>::new()}/>
                     <Route path=path!("users") view={Lazy::<UsersPage>::new()}/>
                     <Route path=path!("users/new") view={Lazy::<NewUserPage>::new()}/>
@@ -94,12 +95,13 @@ pub fn App() -> impl IntoView {
     }
 }
 
-/// `/`: the first section the signed-in user may open.
+/// `/`: the first section the signed-in user may open. The console chrome around it has sent
+/// anyone without a session to sign in already; without the user it sends them there too.
 #[component]
 fn Home() -> impl IntoView {
     mark_hydrated();
-    let me = expect_context::<shared::auth::Me>();
-    view! { <Redirect path=components::layout::home(&me)/> }
+    let path = components::layout::me().map_or("/sign-in", |me| components::layout::home(&me));
+    view! { <Redirect path/> }
 }
 
 /// Sets `data-hydrated` on `<html>` once the wasm bundle has taken over the page: every route's

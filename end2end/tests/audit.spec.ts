@@ -1,8 +1,7 @@
 // The audit trail end to end: an edit made in the browser shows up on the Audit page with its
 // field diff once filtered to the user, the filters live in the address, the export carries
 // them, and the user's History tab tells the same story.
-import { test, expect } from '@playwright/test';
-import { hydrated, organisationWithAdmin, signIn } from './support';
+import { expect, hydrated, organisationWithAdmin, signIn, test } from './support';
 
 test('a change shows on the Audit page with its field diff, and on the user\'s History tab', async ({ page, request }) => {
   const org = await organisationWithAdmin(request, 'audit');

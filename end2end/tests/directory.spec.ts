@@ -1,7 +1,7 @@
 // The users directory: stat cards that filter, search, sorting, keyset paging, the view kept in
-// the address across a reload, and the card layout on a phone.
-import { test, expect, type Page } from '@playwright/test';
-import { hydrated, organisationWithAdmin, signIn } from './support';
+// the address across a reload, the card layout on a phone, and no overflow at any width.
+import type { Page } from '@playwright/test';
+import { expect, hydrated, organisationWithAdmin, signIn, test } from './support';
 
 const PEOPLE: [string, string, string, string][] = [
   ['Grace', 'Hopper', 'agent', 'active'],
@@ -117,4 +117,19 @@ test('below 768 px each user is a card with the same facts and actions', async (
   await dialog.getByRole('button', { name: 'Suspend' }).click();
   await expect(grace.locator('td[data-label="Status"]')).toContainText('Suspended');
   await expect(card(page, 'Suspended').locator('.stat-count')).toHaveText('3');
+});
+
+test('at this project\'s width nothing overflows the viewport and every row action is on screen', async ({ page, request }) => {
+  // At 1024 px the table once overflowed by 59 px and pushed the row actions off-screen.
+  await directory(page, request);
+  await expect(rows(page)).toHaveCount(8);
+  const width = page.viewportSize()!.width;
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(width);
+  const actions = rows(page).locator('.actions-cell').getByRole('button');
+  expect(await actions.count()).toBeGreaterThan(0);
+  for (const action of await actions.all()) {
+    const box = (await action.boundingBox())!;
+    expect(box.x).toBeGreaterThanOrEqual(0);
+    expect(box.x + box.width, await action.textContent() ?? '').toBeLessThanOrEqual(width);
+  }
 });

@@ -1,7 +1,7 @@
 // Roles end to end: a custom role built in the permission matrix, given to a user, who then sees
 // exactly the actions it allows; system roles are read-only; deleting says who loses the role.
-import { test, expect, type Browser } from '@playwright/test';
-import { hydrated, organisationWithAdmin, signIn } from './support';
+import type { Browser } from '@playwright/test';
+import { expect, hydrated, organisationWithAdmin, signIn, test } from './support';
 
 async function signedIn(browser: Browser, tenant: string, login: string, password: string) {
   const page = await (await browser.newContext()).newPage();

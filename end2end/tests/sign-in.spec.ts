@@ -1,14 +1,14 @@
 // Sign-in end to end: the platform superuser creates an organisation, its first admin signs in
 // with the temporary password, must choose a new one, lands in the console and signs out.
-import { test, expect } from '@playwright/test';
-import { chooseNewPassword, firstSuperuserPassword, hydrated, signIn } from './support';
+import { chooseNewPassword, expect, firstSuperuserPassword, hydrated, refusedBy, signIn, test } from './support';
 
 test.describe.configure({ mode: 'serial' });
 
 const run = Date.now().toString(36);
 const rootPassword = `platform passphrase ${run}`;
 
-test('a wrong password is refused without saying which part was wrong', async ({ page }) => {
+test('a wrong password is refused without saying which part was wrong', async ({ page, browserErrors }) => {
+  browserErrors.allow(refusedBy('auth/sign_in'));
   await signIn(page, 'platform', 'e2e-root', 'certainly not the password');
   await expect(page.getByRole('alert')).toContainText('Wrong organisation, username or password');
   await expect(page).toHaveURL(/\/sign-in$/);

@@ -1,6 +1,56 @@
-// Helpers shared by the specs.
-import { expect, type APIRequestContext, type Page } from '@playwright/test';
+// Helpers shared by the specs, and the `test` every spec imports from here.
+import { test as base, expect, type APIRequestContext, type BrowserContext, type Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
+
+export { expect };
+
+/** Lets a test name the browser errors it provokes on purpose. */
+export type BrowserErrors = {
+  /** Errors matching `pattern` do not fail this test (e.g. a refused request, which the browser
+   * logs as "Failed to load resource: … status of 401"). */
+  allow(pattern: RegExp): void;
+};
+
+/** What the browser logs when the server function `endpoint` (e.g. `auth/sign_in`) refuses a
+ * call: a refusal is an error status, and the browser reports every error status as a failed load. */
+export function refusedBy(endpoint: string): RegExp {
+  const url = `/api/${endpoint}`.replace(/[/.]/g, '\\$&');
+  return new RegExp(`Failed to load resource: the server responded with a status of \\d+ .*\\(https?://[^)]*${url}\\)$`);
+}
+
+/**
+ * Playwright's `test`, failing every test during which a page throws an uncaught error or logs a
+ * console error: the wasm bundle panicking, a failed hydration or a missing asset show up there
+ * and nowhere else. It watches every browser context of the test, the `page` fixture's and any the
+ * test opens with `browser.newContext()`. A test that provokes an error on purpose says so with
+ * `browserErrors.allow(/…/)`.
+ */
+export const test = base.extend<{ browserErrors: BrowserErrors }>({
+  browserErrors: [
+    async ({ browser, context }, use) => {
+      const seen: string[] = [];
+      const allowed: RegExp[] = [];
+      const watch = (watched: BrowserContext) => {
+        watched.on('weberror', (error) => seen.push(`page error on ${error.page()?.url()}: ${error.error().message}`));
+        watched.on('console', (message) => {
+          // A failed request names the failing URL only in its location.
+          const source = message.location().url;
+          if (message.type() === 'error') seen.push(`console error on ${message.page()?.url()}: ${message.text()} (${source})`);
+        });
+      };
+      watch(context);
+      browser.on('context', watch);
+      try {
+        await use({ allow: (pattern) => allowed.push(pattern) });
+      } finally {
+        browser.off('context', watch);
+      }
+      const unexpected = seen.filter((error) => !allowed.some((pattern) => pattern.test(error)));
+      expect(unexpected, 'errors in the browser during the test').toEqual([]);
+    },
+    { auto: true },
+  ],
+});
 
 /** Waits until the wasm bundle has taken over the page. */
 export async function hydrated(page: Page) {

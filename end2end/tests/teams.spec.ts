@@ -1,7 +1,6 @@
 // Teams end to end: a membership rule built in the browser, its preview naming who joins, the
 // save adding exactly them (by the rule), and a member added by hand.
-import { test, expect } from '@playwright/test';
-import { hydrated, organisationWithAdmin, signIn } from './support';
+import { expect, hydrated, organisationWithAdmin, signIn, test } from './support';
 
 test('a team rule is previewed, saved, and its members appear', async ({ page, request }) => {
   const org = await organisationWithAdmin(request, 'teams');

@@ -1,7 +1,7 @@
 // The user lifecycle end to end, at desktop and phone widths: create a user with a generated
 // password who must change it; edit while someone else edits; suspend and reset.
-import { test, expect, type Browser, type Page } from '@playwright/test';
-import { chooseNewPassword, hydrated, organisationWithAdmin, signIn } from './support';
+import type { Browser, Page } from '@playwright/test';
+import { chooseNewPassword, expect, hydrated, organisationWithAdmin, refusedBy, signIn, test } from './support';
 
 /** A signed-in page in its own browser context (its own cookies). */
 async function signedIn(browser: Browser, tenant: string, login: string, password: string): Promise<Page> {
@@ -12,7 +12,8 @@ async function signedIn(browser: Browser, tenant: string, login: string, passwor
   return page;
 }
 
-test('an admin creates a user with a generated password, who must change it at first sign-in', async ({ page, browser, request }) => {
+test('an admin creates a user with a generated password, who must change it at first sign-in', async ({ page, browser, request, browserErrors }) => {
+  browserErrors.allow(refusedBy('users/create')); // the second user with the same email
   const org = await organisationWithAdmin(request, 'create');
   await signIn(page, org.slug, 'boss', org.password);
   await expect(page).toHaveURL(/\/users$/);
@@ -64,7 +65,8 @@ test('an admin creates a user with a generated password, who must change it at f
   await expect(grace).toHaveURL(/\/users$/);
 });
 
-test('a conflicting edit from a second window is caught and merged without losing typing', async ({ page, browser, request }) => {
+test('a conflicting edit from a second window is caught and merged without losing typing', async ({ page, browser, request, browserErrors }) => {
+  browserErrors.allow(refusedBy('users/update')); // the stale save
   const org = await organisationWithAdmin(request, 'conflict');
   const created = await org.ok(request.post('/api/v1/users', {
     data: { first_name: 'Ada', last_name: 'Lovelace', email: 'ada@example.test', username: 'ada', user_type: 'agent' },
@@ -95,7 +97,8 @@ test('a conflicting edit from a second window is caught and merged without losin
   await expect(page.getByText('Analyst')).toBeVisible();
 });
 
-test('suspending signs the user out at their next request; a reset password must be changed', async ({ page, browser, request }) => {
+test('suspending signs the user out at their next request; a reset password must be changed', async ({ page, browser, request, browserErrors }) => {
+  browserErrors.allow(refusedBy('auth/sign_in')); // the suspended user's and the replaced password's sign-ins
   const org = await organisationWithAdmin(request, 'suspend');
   const passphrase = `ada's own long passphrase ${org.slug}`;
   const created = await org.ok(request.post('/api/v1/users', {

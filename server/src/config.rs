@@ -97,4 +97,17 @@ pub fn init_tracing(config: &LogConfig) {
         LogFormat::Json => builder.json().flatten_event(true).try_init(),
         LogFormat::Pretty => builder.compact().try_init(),
     };
+    // Panics go to the log like everything else, within the span of the request they broke
+    // (the default hook only prints to stderr, outside the log's format). A panic in a page's
+    // rendering task happens where no layer can turn it into a 500: this line is its trace.
+    std::panic::set_hook(Box::new(|panic| {
+        let location = panic.location().map(ToString::to_string).unwrap_or_default();
+        let cause = panic
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| panic.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("a panic without a message");
+        tracing::error!(panic = cause, location, "panicked");
+    }));
 }

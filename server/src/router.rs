@@ -2,6 +2,9 @@
 //! the layers every response passes through. A plain function, so tests drive it without a
 //! socket.
 
+use std::any::Any;
+use std::time::Duration;
+
 use app::{App, shell};
 use axum::Router;
 use axum::extract::Request;
@@ -13,9 +16,11 @@ use leptos::prelude::provide_context;
 use leptos_axum::{LeptosRoutes, file_and_error_handler, generate_route_list};
 use shared::{ApiError, ErrorCode};
 use tower::ServiceBuilder;
+use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::compression::CompressionLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::ResponseBodyTimeoutLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::health::healthz;
@@ -26,15 +31,15 @@ const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
 /// Builds the whole application router.
 pub fn router(state: AppState) -> Router {
+    let https = state.services.https;
+    with_layers(routes(state), https)
+}
+
+/// Every route: health, the JSON API, pages and server functions, static files.
+fn routes(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let options = state.leptos_options.clone();
     let services = state.services.clone();
-    let hsts = state.services.https.then(|| {
-        SetResponseHeaderLayer::overriding(
-            header::STRICT_TRANSPORT_SECURITY,
-            HeaderValue::from_static("max-age=63072000; includeSubDomains"),
-        )
-    });
     Router::new()
         .route("/healthz", get(healthz))
         .nest("/api/v1", rest::routes())
@@ -47,29 +52,73 @@ pub fn router(state: AppState) -> Router {
         .fallback(file_and_error_handler::<AppState, _>(shell))
         .layer(middleware::from_fn(same_origin_only))
         .with_state(state)
-        .layer(
-            ServiceBuilder::new()
-                .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
-                .layer(TraceLayer::new_for_http())
-                .layer(PropagateRequestIdLayer::new(REQUEST_ID))
-                .option_layer(hsts)
-                .layer(SetResponseHeaderLayer::if_not_present(
-                    header::X_CONTENT_TYPE_OPTIONS,
-                    HeaderValue::from_static("nosniff"),
-                ))
-                .layer(SetResponseHeaderLayer::if_not_present(
-                    header::REFERRER_POLICY,
-                    HeaderValue::from_static("same-origin"),
-                ))
-                // Pages set their own policy with the hydration nonce (app::shell); everything
-                // else (JSON, files) may load nothing and be framed nowhere.
-                .layer(SetResponseHeaderLayer::if_not_present(
-                    header::CONTENT_SECURITY_POLICY,
-                    HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
-                ))
-                // Static files are precompressed at build time; this covers pages and JSON.
-                .layer(CompressionLayer::new()),
+}
+
+/// Wraps `routes` in the layers every response passes through. Public so that tests can put a
+/// route of their own (one that panics, say) behind exactly the production stack.
+pub fn with_layers(routes: Router, https: bool) -> Router {
+    let hsts = https.then(|| {
+        SetResponseHeaderLayer::overriding(
+            header::STRICT_TRANSPORT_SECURITY,
+            HeaderValue::from_static("max-age=63072000; includeSubDomains"),
         )
+    });
+    routes.layer(
+        ServiceBuilder::new()
+            .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+            .layer(TraceLayer::new_for_http())
+            .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+            .option_layer(hsts)
+            .layer(SetResponseHeaderLayer::if_not_present(
+                header::X_CONTENT_TYPE_OPTIONS,
+                HeaderValue::from_static("nosniff"),
+            ))
+            .layer(SetResponseHeaderLayer::if_not_present(
+                header::REFERRER_POLICY,
+                HeaderValue::from_static("same-origin"),
+            ))
+            // Pages set their own policy with the hydration nonce (app::shell); everything
+            // else (JSON, files) may load nothing and be framed nowhere.
+            .layer(SetResponseHeaderLayer::if_not_present(
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static("default-src 'none'; frame-ancestors 'none'"),
+            ))
+            // Static files are precompressed at build time; this covers pages and JSON.
+            .layer(CompressionLayer::new())
+            .layer(middleware::from_fn(no_store_for_api))
+            // A page whose render stalls (a panic in one of its rendering tasks leaves the
+            // stream waiting) is cut off rather than left hanging; the failure is logged.
+            .layer(ResponseBodyTimeoutLayer::new(BODY_IDLE_TIMEOUT))
+            .layer(CatchPanicLayer::custom(answer_panic)),
+    )
+}
+
+/// How long a response body may go without sending anything before it is cut off.
+pub const BODY_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// A panic in a handler is a bug, but the client still gets an answer: 500 in the API's error
+/// shape, the cause logged (within the request's span) and never sent.
+fn answer_panic(panic: Box<dyn Any + Send + 'static>) -> Response {
+    let cause = panic
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| panic.downcast_ref::<&str>().copied())
+        .unwrap_or("a panic without a message");
+    tracing::error!(panic = cause, "a request handler panicked; answered 500");
+    RestError(ApiError::new(ErrorCode::Internal, "Something went wrong on our side."))
+        .into_response()
+}
+
+/// API answers (`/api/v1` and the server functions under `/api`) carry personal data and
+/// sometimes a temporary password: no cache, the browser's included, may keep them. A handler
+/// that chose its own policy keeps it (the avatar: private, and its URL changes with the image).
+async fn no_store_for_api(request: Request, next: Next) -> Response {
+    let api = request.uri().path().starts_with("/api/");
+    let mut response = next.run(request).await;
+    if api && !response.headers().contains_key(header::CACHE_CONTROL) {
+        response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+    response
 }
 
 /// Refuses state-changing requests that a browser says come from another site (CSRF), for

@@ -60,16 +60,23 @@ pub fn describe(code: &str) -> &'static str {
     }
 }
 
-/// The messages under a field, announced to screen readers.
+/// The messages under a field, announced to screen readers. The live region is a wrapper that is
+/// always there (a region added with its message is often not announced) and the list inside
+/// stays a list: a `role` on the `<ul>` itself would orphan its `<li>`s (axe: `listitem`).
 #[component]
 pub fn FieldErrors(
     #[prop(into)] codes: Signal<Vec<String>>,
     #[prop(into)] id: String,
 ) -> impl IntoView {
     view! {
-        <ul class="field-errors" id=id role="alert">
-            {move || codes.get().into_iter().map(|c| view! { <li>{describe(&c)}</li> }).collect_view()}
-        </ul>
+        <div class="field-errors" id=id role="alert">
+            {move || {
+                let codes = codes.get();
+                (!codes.is_empty()).then(|| view! {
+                    <ul>{codes.into_iter().map(|c| view! { <li>{describe(&c)}</li> }).collect_view()}</ul>
+                })
+            }}
+        </div>
     }
 }
 

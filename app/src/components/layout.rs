@@ -48,6 +48,13 @@ const SECTIONS: [Section; 5] = [
     },
 ];
 
+/// The signed-in user, as the console chrome provides it once for every page inside it; `None`
+/// outside the console (sign-in, the 404 page). Use this rather than `expect_context`, which
+/// panics (and so fails the whole server render) when nothing provides the context.
+pub fn me() -> Option<Me> {
+    use_context::<Me>()
+}
+
 /// Where a signed-in user lands: the first section they may open.
 pub fn home(me: &Me) -> &'static str {
     SECTIONS.iter().find(|s| (s.visible)(me)).map_or("/change-password", |s| s.href)
@@ -77,6 +84,8 @@ pub fn AppShell() -> impl IntoView {
 /// Top bar, navigation and the page, for a signed-in user.
 #[component]
 fn Chrome(me: Me) -> impl IntoView {
+    // Every page inside the chrome (its <Outlet/>) reads the signed-in user through `me()`.
+    provide_context(me.clone());
     let open = RwSignal::new(false);
     let sign_out = ServerAction::<SignOut>::new();
     Effect::new(move |_| {

@@ -14,7 +14,7 @@ use super::{GOOD, acme_with_ada, add_user, app, arrange, call, cookie_for, json_
 
 /// Log lines, at every level, kept in memory.
 #[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
+pub(super) struct Captured(Arc<Mutex<Vec<u8>>>);
 
 impl Write for Captured {
     fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
@@ -41,7 +41,7 @@ impl Captured {
     /// for the whole process, whether anyone listens, and decides it on the thread that first
     /// reaches the site, so a sibling test (or the blocking pool hashing a password) reaching
     /// it without a subscriber would silence the site for this test too.
-    fn of_the_process() -> &'static Captured {
+    pub(super) fn of_the_process() -> &'static Captured {
         static LOG: OnceLock<Captured> = OnceLock::new();
         LOG.get_or_init(|| {
             let logs = Captured::default();
@@ -57,7 +57,7 @@ impl Captured {
         })
     }
 
-    fn text(&self) -> String {
+    pub(super) fn text(&self) -> String {
         String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
     }
 }

@@ -14,6 +14,7 @@ use server::state::AppState;
 use sqlx::PgPool;
 use tower::ServiceExt;
 
+mod answers;
 mod audit;
 mod directory;
 mod matrix;

@@ -207,9 +207,10 @@ pub fn RolePicker(
         }
     });
     view! {
-        <div class="field" on:focusout=move |_| feedback.touch("roles")>
+        // The group is the wrapper, not the <ul>: a role on the list would orphan its items.
+        <div class="field" role="group" aria-labelledby="roles-label" on:focusout=move |_| feedback.touch("roles")>
             <span id="roles-label">"Roles"</span>
-            <ul class="role-list" role="group" aria-labelledby="roles-label">
+            <ul class="role-list">
                 {roles.into_iter().map(|role| {
                     let id = role.id;
                     let reason = Signal::derive({
