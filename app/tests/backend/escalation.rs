@@ -308,6 +308,17 @@ async fn a_supervisor_sees_nobody_outside_their_line_in_teams_or_the_trail(pool:
             .unwrap();
     let added = teams::add_member(&pool, &sue, other.id, otto.id, &c).await;
     assert!(matches!(added, Err(ServiceError::NotFound)), "{added:?}");
+
+    // The team holds otto, outside her line: renaming or deleting it reaches him too.
+    let rename = TeamUpdate {
+        form: TeamForm { name: "Renamed".into(), ..TeamForm::default() },
+        version: teams::get(&pool, &admin, team.id).await.unwrap().version,
+    };
+    let renamed = teams::update(&pool, &sue, team.id, rename, &c).await;
+    assert!(matches!(renamed, Err(ServiceError::Forbidden)), "{renamed:?}");
+    let deleted = teams::delete(&pool, &sue, team.id, &c).await;
+    assert!(matches!(deleted, Err(ServiceError::Forbidden)), "{deleted:?}");
+    assert_eq!(teams::members(&pool, &admin, team.id).await.unwrap().len(), 2);
 }
 }
 

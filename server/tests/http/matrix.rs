@@ -331,6 +331,11 @@ fn expected(route: &Route, caller: &Caller, tenant: &str, target: Uuid) -> (u16,
     if route.object == User && outside_line {
         return (404, "not_found");
     }
+    // A team's edit or deletion reaches every member; the cell's team holds the cell's user.
+    let team_write = matches!(route.method, "PATCH" | "DELETE") && route.pattern == "/teams/{id}";
+    if team_write && outside_line {
+        return (403, "forbidden");
+    }
     // The platform tenant holds superusers only: an agent cannot be created there.
     if route.pattern == "/users" && route.method == "POST" && caller.superuser {
         return (422, "validation");

@@ -185,6 +185,7 @@ pub async fn update(
         let tenant = actor.tenant_id;
         let mut tx = tenancy::begin(pool, tenant).await?;
         let before = locked(&mut tx, tenant, id).await?;
+        all_in_line(&mut tx, actor, id).await?;
         if before.version != update.version {
             return Err(ServiceError::Conflict(
                 "Someone else changed this team; reload it to see their changes.".into(),
@@ -273,6 +274,7 @@ pub async fn delete(
         let tenant = actor.tenant_id;
         let mut tx = tenancy::begin(pool, tenant).await?;
         let team = locked(&mut tx, tenant, id).await?;
+        all_in_line(&mut tx, actor, id).await?;
         let removed = sqlx::query("delete from team_members where tenant_id = $1 and team_id = $2")
             .bind(tenant)
             .bind(id)
@@ -527,6 +529,28 @@ async fn access_changed(
         actor.require_outranks(&holds)?;
     }
     Ok(Some(username))
+}
+
+/// A supervisor edits or deletes only a team whose members are all in their reporting line (or
+/// themselves): the change reaches every member.
+async fn all_in_line(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    team: Uuid,
+) -> Result<(), ServiceError> {
+    let Some(line) = &actor.line else { return Ok(()) };
+    let outsiders: bool = sqlx::query_scalar(
+        "select exists (select 1 from team_members
+                         where tenant_id = $1 and team_id = $2
+                           and user_id <> all($3) and user_id <> $4)",
+    )
+    .bind(actor.tenant_id)
+    .bind(team)
+    .bind(line)
+    .bind(actor.user_id)
+    .fetch_one(conn)
+    .await?;
+    if outsiders { Err(ServiceError::Forbidden) } else { Ok(()) }
 }
 
 /// Refuses supervisors: what reaches the whole tenant (a membership rule) is beyond their line.
