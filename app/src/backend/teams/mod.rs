@@ -19,7 +19,7 @@ use shared::account::{RoleRef, UserRef};
 use shared::team::{
     MemberSource, RulePreview, RuleRun, Rules, Team, TeamForm, TeamMember, TeamUpdate, ValidTeam,
 };
-use shared::{Permission, UserType, permission};
+use shared::{Permission, Permissions, UserType, permission};
 use sqlx::types::Json;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
@@ -481,15 +481,27 @@ async fn default_role_yours(
     field: &str,
 ) -> Result<(), ServiceError> {
     let Some(role) = role else { return Ok(()) };
-    let keys: Vec<String> = sqlx::query_scalar(
+    let granted = role_permissions(conn, actor.tenant_id, role)
+        .await?
+        .ok_or_else(|| ServiceError::field("default_role_id", "unknown"))?;
+    actor.may_grant(&granted, field)
+}
+
+/// What a role of the tenant grants, share-locked until the transaction ends: a role edit in
+/// flight finishes first, so its new permissions are the ones checked. `None`: no such role.
+async fn role_permissions(
+    conn: &mut PgConnection,
+    tenant: Uuid,
+    role: Uuid,
+) -> Result<Option<Permissions>, sqlx::Error> {
+    let keys: Option<Vec<String>> = sqlx::query_scalar(
         "select permissions from roles where tenant_id = $1 and id = $2 for share",
     )
-    .bind(actor.tenant_id)
+    .bind(tenant)
     .bind(role)
     .fetch_optional(conn)
-    .await?
-    .ok_or_else(|| ServiceError::field("default_role_id", "unknown"))?;
-    actor.may_grant(&permission::from_keys(&keys), field)
+    .await?;
+    Ok(keys.map(|keys| permission::from_keys(&keys)))
 }
 
 /// A manual membership change of `user` in `team` changes their access when the team has a
@@ -509,14 +521,10 @@ async fn access_changed(
             .await?;
     let Some((username, user_type)) = row else { return Ok(None) };
     if let Some(role) = &team.default_role {
-        let keys: Vec<String> = sqlx::query_scalar(
-            "select permissions from roles where tenant_id = $1 and id = $2 for share",
-        )
-        .bind(actor.tenant_id)
-        .bind(role.id)
-        .fetch_one(&mut *conn)
-        .await?;
-        if !permission::from_keys(&keys).is_subset(&actor.permissions) {
+        let granted = role_permissions(conn, actor.tenant_id, role.id)
+            .await?
+            .ok_or_else(|| ServiceError::Internal("a team's default role is missing".into()))?;
+        if !granted.is_subset(&actor.permissions) {
             return Err(ServiceError::Denied(
                 "This team's default role grants permissions you do not hold.",
             ));
