@@ -102,12 +102,7 @@ pub fn init_tracing(config: &LogConfig) {
     // rendering task happens where no layer can turn it into a 500: this line is its trace.
     std::panic::set_hook(Box::new(|panic| {
         let location = panic.location().map(ToString::to_string).unwrap_or_default();
-        let cause = panic
-            .payload()
-            .downcast_ref::<String>()
-            .map(String::as_str)
-            .or_else(|| panic.payload().downcast_ref::<&str>().copied())
-            .unwrap_or("a panic without a message");
+        let cause = crate::router::panic_message(panic.payload());
         tracing::error!(panic = cause, location, "panicked");
     }));
 }

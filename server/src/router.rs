@@ -99,14 +99,19 @@ pub const BODY_IDLE_TIMEOUT: Duration = Duration::from_secs(30);
 /// A panic in a handler is a bug, but the client still gets an answer: 500 in the API's error
 /// shape, the cause logged (within the request's span) and never sent.
 fn answer_panic(panic: Box<dyn Any + Send + 'static>) -> Response {
-    let cause = panic
-        .downcast_ref::<String>()
-        .map(String::as_str)
-        .or_else(|| panic.downcast_ref::<&str>().copied())
-        .unwrap_or("a panic without a message");
+    let cause = panic_message(panic.as_ref());
     tracing::error!(panic = cause, "a request handler panicked; answered 500");
     RestError(ApiError::new(ErrorCode::Internal, "Something went wrong on our side."))
         .into_response()
+}
+
+/// What a panic said (`panic!` with a literal or with a formatted message).
+pub fn panic_message(payload: &(dyn Any + Send)) -> &str {
+    payload
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| payload.downcast_ref::<&str>().copied())
+        .unwrap_or("a panic without a message")
 }
 
 /// API answers (`/api/v1` and the server functions under `/api`) carry personal data and
