@@ -132,13 +132,18 @@ as_pg() { # run a PostgreSQL program as the cluster's owner
 }
 
 db_password() { cat "$DATA/pg-password"; }
+app_password() { cat "$DATA/pg-app-password"; }
+# The owner of Roster's databases (migrations, bulk loads, the tests' bookkeeping) and the role
+# the server works as (README "Database roles").
 local_database_url() { echo "postgres://roster:$(db_password)@127.0.0.1:$PG_PORT/${1:-roster}"; }
+app_database_url() { echo "postgres://roster_app:$(app_password)@127.0.0.1:$PG_PORT/${1:-roster}"; }
 new_secret() { (umask 077 && head -c 18 /dev/urandom | base64 | tr '+/' 'xy' >"$1"); }
 psql_superuser() { PGPASSWORD=$(cat "$DATA/pg-superuser-password") "$(pg_bin)/psql" -h 127.0.0.1 -p "$PG_PORT" -U postgres -d postgres "$@"; }
 
-# The cluster's superuser is `postgres`; Roster connects as the ordinary role `roster` (owner of
-# its databases, allowed to create more for tests). Row-level security does not apply to
-# superusers, so connecting as one would silently remove the second wall between tenants.
+# The cluster's superuser is `postgres`. The ordinary role `roster` owns Roster's databases and
+# tables (it migrates, and may create databases for tests); the server works as `roster_app`,
+# which owns nothing and so can neither switch off row-level security and the audit guards nor
+# change the audit trail.
 db_start() {
   local bin cluster=$DATA/pg
   bin=$(pg_bin)
@@ -175,6 +180,11 @@ db_start() {
   psql_superuser -qtAc "select 1 from pg_roles where rolname = 'roster'" | grep -q 1 ||
     psql_superuser -qc "create role roster login createdb password '$(db_password)'" >/dev/null ||
     die "could not create the roster role" "see $cluster/server.log"
+  # Clusters made before the application role had its own password file get one now.
+  [ -f "$DATA/pg-app-password" ] || new_secret "$DATA/pg-app-password"
+  psql_superuser -qtAc "select 1 from pg_roles where rolname = 'roster_app'" | grep -q 1 ||
+    psql_superuser -qc "create role roster_app login password '$(app_password)'" >/dev/null ||
+    die "could not create the roster_app role" "see $cluster/server.log"
 }
 
 db_stop() {
@@ -234,8 +244,9 @@ cmd_run() {
   if [ -z "${DATABASE_URL:-}" ]; then
     db_start
     ensure_database roster
-    export DATABASE_URL
-    DATABASE_URL=$(local_database_url roster)
+    export DATABASE_URL ROSTER_OWNER_DATABASE_URL
+    DATABASE_URL=$(app_database_url roster)
+    ROSTER_OWNER_DATABASE_URL=$(local_database_url roster)
   else
     say "using the database in DATABASE_URL; starting no PostgreSQL"
   fi
@@ -261,8 +272,11 @@ test_database_url() {
   db_start
   # sqlx::test keeps its bookkeeping in this database and creates a fresh one per test.
   ensure_database roster_tests
+  # The tests' own databases are owned by `roster`; the code under test connects to each as
+  # roster_app (app/tests/backend/support.rs).
   DATABASE_URL=$(local_database_url roster_tests)
-  export DATABASE_URL
+  ROSTER_TEST_APP_DATABASE_URL=$(app_database_url roster_tests)
+  export DATABASE_URL ROSTER_TEST_APP_DATABASE_URL
 }
 
 run_e2e() {
@@ -274,7 +288,8 @@ run_e2e() {
   local port=${ROSTER_E2E_PORT:-3100} log=$DATA/e2e-server.log
   (
     serve_env
-    export DATABASE_URL=$(local_database_url roster_e2e) LEPTOS_SITE_ADDR=127.0.0.1:$port
+    export DATABASE_URL=$(app_database_url roster_e2e) LEPTOS_SITE_ADDR=127.0.0.1:$port
+    export ROSTER_OWNER_DATABASE_URL=$(local_database_url roster_e2e)
     cd "$ROOT" && exec "$CARGO_TARGET_DIR/release/roster" serve
   ) >"$log" 2>&1 &
   E2E_SERVER=$!
@@ -286,7 +301,7 @@ run_e2e() {
   # A superuser of the tests' own, with a fresh random password each run.
   local root_password
   root_password="e2e $(head -c 18 /dev/urandom | base64 | tr '+/' 'xy')"
-  printf '%s\n' "$root_password" | DATABASE_URL=$(local_database_url roster_e2e) \
+  printf '%s\n' "$root_password" | DATABASE_URL=$(app_database_url roster_e2e) \
     "$CARGO_TARGET_DIR/release/roster" create-superuser --username e2e-root >/dev/null ||
     die "could not create the end-to-end superuser"
   (cd "$ROOT/end2end" && ROSTER_BASE_URL="http://127.0.0.1:$port" ROSTER_CHROMIUM=$chromium \
@@ -332,7 +347,8 @@ main() {
     run) cmd_run ;;
     test) cmd_test ;;
     e2e) shift && cmd_e2e "$@" ;;
-    db-start) db_start && echo "DATABASE_URL=$(local_database_url)" ;;
+    db-start) db_start && echo "DATABASE_URL=$(app_database_url)" &&
+      echo "ROSTER_OWNER_DATABASE_URL=$(local_database_url)" ;;
     db-stop) db_stop ;;
     psql) shift && db_start && ensure_database roster && psql_local -d roster "$@" ;;
     sqlx-prepare) cmd_sqlx_prepare ;;

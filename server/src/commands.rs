@@ -107,15 +107,14 @@ impl ServeConfig {
 }
 
 async fn migrate(db: DatabaseConfig) -> CommandResult {
-    let pool = db.connect().await?;
+    let pool = db.connect_owner().await?;
     crate::MIGRATOR.run(&pool).await?;
     tracing::info!("database is up to date");
     Ok(())
 }
 
 async fn create_superuser(args: CreateSuperuser) -> CommandResult {
-    let pool = args.db.connect().await?;
-    crate::MIGRATOR.run(&pool).await?;
+    let pool = args.db.migrate_and_connect().await?;
     let mut line = String::new();
     std::io::stdin().lock().read_line(&mut line)?;
     let password = Password::new(line.trim_end_matches(['\r', '\n']));
@@ -138,7 +137,8 @@ async fn create_superuser(args: CreateSuperuser) -> CommandResult {
 }
 
 async fn seed(args: SeedArgs) -> CommandResult {
-    let pool = args.db.connect().await?;
+    // A bulk load skips the per-row guards, which only the owner of the tables may do.
+    let pool = args.db.connect_owner().await?;
     crate::MIGRATOR.run(&pool).await?;
     let seeded = crate::seed::seed(&pool, &args.tenant, args.users).await?;
     println!("Seeded {} users into {:?} in {:.1} s.", seeded.users, seeded.tenant, seeded.seconds);
@@ -155,13 +155,12 @@ async fn seed(args: SeedArgs) -> CommandResult {
 
 async fn serve(config: ServeConfig) -> CommandResult {
     let leptos_options = leptos_options()?;
-    let pool = config.db.connect().await?;
-    crate::MIGRATOR.run(&pool).await?;
-    if tenancy::rls_bypassed(&pool).await? {
-        tracing::warn!(
-            "the database role is a superuser or has BYPASSRLS: row-level security cannot act as \
-             a second wall between tenants; connect as an ordinary role"
-        );
+    let pool = config.db.migrate_and_connect().await?;
+    if tenancy::guards_switchable(&pool).await? {
+        return Err("DATABASE_URL connects as a superuser, a BYPASSRLS role or the owner of the \
+                    tables, which could switch off row-level security and the audit guards: \
+                    connect as roster_app (README \"Database roles\")"
+            .into());
     }
     let resumed = app::backend::teams::resume(&pool).await?;
     if resumed > 0 {

@@ -3,12 +3,17 @@
 use clap::{Args, ValueEnum};
 use std::time::Duration;
 
-/// Where the database is and how many connections to keep.
+/// Where the database is, as which roles, and how many connections to keep.
 #[derive(Args, Clone, Debug)]
 pub struct DatabaseConfig {
-    /// PostgreSQL connection URL.
+    /// PostgreSQL connection URL of the role Roster works as (`roster_app`, or a member of it):
+    /// it reads and writes rows and owns nothing (README "Database roles").
     #[arg(long, env = "DATABASE_URL", hide_env_values = true)]
     pub database_url: String,
+    /// PostgreSQL connection URL of the role that owns the tables, for migrations (and bulk
+    /// loads). When it is not given, migrations must have been applied by `roster migrate`.
+    #[arg(long, env = "ROSTER_OWNER_DATABASE_URL", hide_env_values = true)]
+    pub owner_database_url: Option<String>,
     /// Most connections the pool opens.
     #[arg(long, env = "ROSTER_DB_MAX_CONNECTIONS", default_value_t = 20)]
     pub db_max_connections: u32,
@@ -31,6 +36,36 @@ impl DatabaseConfig {
             .test_before_acquire(false)
             .connect(&self.database_url)
             .await
+    }
+
+    /// One connection as the owner of the tables (`ROSTER_OWNER_DATABASE_URL`, or else
+    /// `DATABASE_URL` for an operator who runs a command as the owner).
+    pub async fn connect_owner(&self) -> Result<sqlx::PgPool, sqlx::Error> {
+        let url = self.owner_database_url.as_deref().unwrap_or(&self.database_url);
+        sqlx::postgres::PgPoolOptions::new().max_connections(2).connect(url).await
+    }
+
+    /// Brings the schema up to date as the owner when its URL is given, then opens the pool
+    /// of the working role and checks that no migration is missing (e.g. when only
+    /// `DATABASE_URL` is given and `roster migrate` has not run yet).
+    pub async fn migrate_and_connect(
+        &self,
+    ) -> Result<sqlx::PgPool, Box<dyn std::error::Error + Send + Sync>> {
+        if self.owner_database_url.is_some() {
+            let owner = self.connect_owner().await?;
+            crate::MIGRATOR.run(&owner).await?;
+            owner.close().await;
+        }
+        let pool = self.connect().await?;
+        let pending = crate::pending_migrations(&pool).await?;
+        if !pending.is_empty() {
+            return Err(format!(
+                "the database lacks migrations {pending:?}: give ROSTER_OWNER_DATABASE_URL, or run \
+                 `roster migrate` with the owner's URL (README \"Database roles\")"
+            )
+            .into());
+        }
+        Ok(pool)
     }
 }
 

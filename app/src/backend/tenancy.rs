@@ -64,11 +64,15 @@ pub async fn begin_all_tenants(
     Ok(tx)
 }
 
-/// Whether the connected role skips row-level security (a superuser or BYPASSRLS role), in
-/// which case the policies are not a second wall and the server says so at start-up.
-pub async fn rls_bypassed(pool: &PgPool) -> Result<bool, sqlx::Error> {
-    sqlx::query_scalar!(
-        r#"select (rolsuper or rolbypassrls) as "bypass!" from pg_roles where rolname = current_user"#
+/// Whether the connected role could switch off the database's guards: a superuser, a role
+/// with BYPASSRLS, or the owner of the tables (or a member of it), which may disable the audit
+/// triggers and row-level security it is held to. The server refuses to serve as such a role.
+pub async fn guards_switchable(pool: &PgPool) -> Result<bool, sqlx::Error> {
+    sqlx::query_scalar(
+        "select rolsuper or rolbypassrls
+                or pg_has_role(current_user, (select relowner from pg_class
+                                               where oid = 'users'::regclass), 'USAGE')
+           from pg_roles where rolname = current_user",
     )
     .fetch_one(pool)
     .await

@@ -17,17 +17,24 @@
 ///
 /// The test stays at the margin inside the braces (rustfmt leaves macro input alone, so the
 /// body keeps the layout it had). The body runs as an async block of its own, so it may move,
-/// close or drop its pool and return early; the check connects afresh with the options of a
-/// clone taken before. A test given `(options: PgPoolOptions, connect: PgConnectOptions)`
-/// builds its own pool; the check gets a lazy one (never connected) for the same database.
+/// close or drop its pool and return early; the check connects afresh, as the owner.
+///
+/// The code under test works as the server does, as `roster_app` ([`support::as_app`]): the
+/// pool a test is given connects as that role, and a test given `(options: PgPoolOptions,
+/// connect: PgConnectOptions)` gets options for it and builds its own pool. Arrangement
+/// ([`support::all_tenants`]) and the invariants connect as the owner of the tables.
 macro_rules! roster_test {
     ($(#[$attr:meta])* async fn $name:ident($pool:ident: $pool_type:ty $(,)?) $body:block) => {
         $(#[$attr])*
         #[sqlx::test(migrations = "../migrations")]
-        async fn $name($pool: $pool_type) {
-            let checked = $pool.clone();
+        async fn $name(
+            options: ::sqlx::postgres::PgPoolOptions,
+            connect: ::sqlx::postgres::PgConnectOptions,
+        ) {
+            let connect = crate::support::as_app(connect);
+            let $pool: $pool_type = options.connect_lazy_with(connect.clone());
             async move $body.await;
-            crate::support::invariants(&checked).await;
+            crate::support::invariants(&connect).await;
         }
     };
     (
@@ -39,8 +46,8 @@ macro_rules! roster_test {
         $(#[$attr])*
         #[sqlx::test(migrations = "../migrations")]
         async fn $name($options: $options_type, $connect: $connect_type) {
-            let checked =
-                ::sqlx::postgres::PgPoolOptions::new().connect_lazy_with($connect.clone());
+            let $connect = crate::support::as_app($connect);
+            let checked = $connect.clone();
             async move $body.await;
             crate::support::invariants(&checked).await;
         }

@@ -202,3 +202,129 @@ async fn row_level_security_hides_other_tenants_even_without_a_filter(pool: PgPo
     assert!(err.to_string().contains("row-level security"), "{err}");
 }
 }
+
+/// The SQLSTATE of a failed statement.
+fn sqlstate(err: &sqlx::Error) -> String {
+    err.as_database_error().and_then(|e| e.code()).map(|code| code.into_owned()).unwrap_or_default()
+}
+
+roster_test! {
+/// The role the server works as owns nothing: whatever SQL it runs (a bug, an injection), it
+/// cannot switch off the walls it is held to or rewrite the audit trail. Each statement is
+/// what the server could do when it connected as the owner of the tables.
+async fn the_working_role_cannot_switch_off_its_guards_or_rewrite_the_trail(pool: PgPool) {
+    let acme = tenant(&pool, "acme").await;
+    user(&pool, acme, "ada", "agent", None).await.unwrap();
+    let mut owner = all_tenants(&pool).await;
+    sqlx::query("insert into audit_events (tenant_id, actor_kind, action) values ($1, 'system', 'test.event')")
+        .bind(acme)
+        .execute(&mut owner)
+        .await
+        .unwrap();
+    assert!(tenancy::guards_switchable(&PgPool::connect_with(crate::support::as_owner(&pool.connect_options())).await.unwrap()).await.unwrap());
+    assert!(!tenancy::guards_switchable(&pool).await.unwrap(), "the tests' pool works as roster_app");
+
+    let statements = [
+        "alter table users disable row level security",
+        "alter table users no force row level security",
+        "drop policy users_tenant_isolation on users",
+        "alter table users disable trigger users_audited",
+        "alter table audit_events disable trigger all",
+        "drop trigger audit_events_append_only on audit_events",
+        "create or replace function roster_unaudited() returns boolean language sql as 'select true'",
+        "update audit_events set action = 'rewritten'",
+        "delete from audit_events",
+        "truncate audit_events",
+        "truncate users cascade",
+        "select count(*) from user_search",
+        "create table smuggled (secret text)",
+        "set role roster",
+        "alter role roster_app bypassrls",
+        "do $$ begin execute format('alter database %I set roster.unaudited = ''on''',
+                                    current_database()); end $$",
+    ];
+    const INSUFFICIENT_PRIVILEGE: &str = "42501";
+    for statement in statements {
+        let mut tx = tenancy::begin(&pool, acme).await.unwrap();
+        let err = sqlx::query(statement).execute(&mut *tx).await.unwrap_err();
+        assert_eq!(sqlstate(&err), INSUFFICIENT_PRIVILEGE, "{statement}: {err}");
+    }
+    let events: i64 = sqlx::query_scalar("select count(*) from audit_events where action = 'test.event'")
+        .fetch_one(&mut owner)
+        .await
+        .unwrap();
+    assert_eq!(events, 1);
+}
+}
+
+roster_test! {
+/// The settings that skip the audit guard (bulk loads, hand-run maintenance) and the note the
+/// guard once kept in a setting are no way around it for the working role: a change without an
+/// audit event does not commit, and user_search stays in step (checked by the invariants).
+async fn no_setting_lets_the_working_role_change_rows_unaudited(pool: PgPool) {
+    let acme = tenant(&pool, "acme").await;
+    let ada = user(&pool, acme, "ada", "agent", None).await.unwrap();
+    let dodges = [
+        "select set_config('roster.unaudited', 'on', true)",
+        "select set_config('roster.bulk_load', 'on', true)",
+        "select set_config('roster.audited_txid', txid_current()::text, true)",
+    ];
+    for dodge in dodges {
+        let mut tx = tenancy::begin(&pool, acme).await.unwrap();
+        sqlx::query(dodge).execute(&mut *tx).await.unwrap();
+        sqlx::query("update users set last_name = 'Dodged' where id = $1")
+            .bind(ada)
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        let err = tx.commit().await.unwrap_err();
+        assert!(err.to_string().contains("without an audit event"), "{dodge}: {err}");
+    }
+    let last_name: String = sqlx::query_scalar("select last_name from users where id = $1")
+        .bind(ada)
+        .fetch_one(&mut all_tenants(&pool).await)
+        .await
+        .unwrap();
+    assert_eq!(last_name, "ada");
+
+    // An audited change under roster.bulk_load commits, and still reaches user_search.
+    let mut tx = tenancy::begin(&pool, acme).await.unwrap();
+    sqlx::query("select set_config('roster.bulk_load', 'on', true)").execute(&mut *tx).await.unwrap();
+    sqlx::query("insert into audit_events (tenant_id, actor_kind, action) values ($1, 'system', 'test.event')")
+        .bind(acme)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    sqlx::query("update users set last_name = 'Loaded' where id = $1")
+        .bind(ada)
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let mut tx = tenancy::begin(&pool, acme).await.unwrap();
+    let key: String =
+        sqlx::query_scalar("select last_name_key from user_search_in_tenant where id = $1")
+            .bind(ada)
+            .fetch_one(&mut *tx)
+            .await
+            .unwrap();
+    assert_eq!(key, "loaded");
+}
+}
+
+roster_test! {
+/// The working role reads user_search only through user_search_in_tenant, which shows the
+/// transaction's tenant and nothing without one, whatever the statement forgets to filter.
+async fn the_search_rows_the_working_role_reads_are_its_tenants(pool: PgPool) {
+    let acme = tenant(&pool, "acme").await;
+    let globex = tenant(&pool, "globex").await;
+    user(&pool, acme, "ada", "agent", None).await.unwrap();
+    user(&pool, globex, "gus", "agent", None).await.unwrap();
+    let sql = "select username_key from user_search_in_tenant order by 1";
+    let none: Vec<String> = sqlx::query_scalar(sql).fetch_all(&pool).await.unwrap();
+    assert!(none.is_empty(), "{none:?}");
+    let mut tx = tenancy::begin(&pool, acme).await.unwrap();
+    let seen: Vec<String> = sqlx::query_scalar(sql).fetch_all(&mut *tx).await.unwrap();
+    assert_eq!(seen, ["ada"]);
+}
+}

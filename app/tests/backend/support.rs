@@ -3,15 +3,34 @@
 use app::backend::password::Passwords;
 use app::backend::sessions::{ClientInfo, SessionPolicy};
 use app::backend::{Actor, Services, roles, sessions, tenancy};
+use sqlx::postgres::PgConnectOptions;
 use sqlx::{Connection as _, PgConnection, PgPool};
 use uuid::Uuid;
 
+/// `connect` (a test's own database) as the role the server works as: `roster_app`, from
+/// `ROSTER_TEST_APP_DATABASE_URL` (set by `./roster.sh test`), which owns nothing.
+pub fn as_app(connect: PgConnectOptions) -> PgConnectOptions {
+    as_role("ROSTER_TEST_APP_DATABASE_URL", &connect)
+}
+
+/// `connect` as the owner of the tables: `DATABASE_URL`, the role sqlx::test migrates with.
+pub fn as_owner(connect: &PgConnectOptions) -> PgConnectOptions {
+    as_role("DATABASE_URL", connect)
+}
+
+fn as_role(variable: &str, connect: &PgConnectOptions) -> PgConnectOptions {
+    let url = std::env::var(variable)
+        .unwrap_or_else(|_| panic!("{variable} is not set: run the tests with ./roster.sh test"));
+    let role: PgConnectOptions = url.parse().unwrap();
+    role.database(connect.get_database().unwrap())
+}
+
 /// A connection that sees every tenant, for arranging and inspecting data directly: its changes
 /// are deliberately not audited (arrangement, not the code under test, which the database holds
-/// to an audit event per changing transaction). Detached from the pool: its session-wide
-/// settings must never leak into connections the code under test uses.
+/// to an audit event per changing transaction). It connects as the owner of the tables, the
+/// only role for whom `roster.unaudited` means anything, on a connection of its own.
 pub async fn all_tenants(pool: &PgPool) -> PgConnection {
-    let mut conn = pool.acquire().await.unwrap().detach();
+    let mut conn = PgConnection::connect_with(&as_owner(&pool.connect_options())).await.unwrap();
     sqlx::query("set roster.all_tenants = 'on'").execute(&mut conn).await.unwrap();
     sqlx::query("set roster.unaudited = 'on'").execute(&mut conn).await.unwrap();
     conn
@@ -143,9 +162,10 @@ pub async fn count(pool: &PgPool, table: &str) -> i64 {
 ///    to a user who may not use the console: suspended, expired, without console access, or a
 ///    service account. Suspension and revoked access delete the sessions; an expiry ends them
 ///    with it, as none outlives its account (sessions::create, users::update).
-pub async fn invariants(pool: &PgPool) {
-    // A connection of its own: the test may have closed its pool, or left it busy.
-    let mut conn = PgConnection::connect_with(&pool.connect_options()).await.unwrap();
+pub async fn invariants(connect: &PgConnectOptions) {
+    // A connection of its own, as the owner (it reads user_search itself): the test may have
+    // closed its pool, or left it busy.
+    let mut conn = PgConnection::connect_with(&as_owner(connect)).await.unwrap();
     sqlx::query("set roster.all_tenants = 'on'").execute(&mut conn).await.unwrap();
     // One snapshot for every check: a background task still writing (a team rule run) shows
     // up committed whole or not at all.

@@ -20,7 +20,14 @@ mod directory;
 mod matrix;
 mod teams;
 
+/// The router, working as the server does: as `roster_app` (which owns nothing), on the test's
+/// database; `pool`, the owner's, stays for arranging and inspecting.
 fn app(pool: PgPool) -> Router {
+    router_on(as_app(&pool))
+}
+
+/// The router on a pool of its own.
+fn router_on(pool: PgPool) -> Router {
     let leptos_options = LeptosOptions::builder().output_name("roster").build();
     let services = Services {
         pool,
@@ -56,6 +63,17 @@ async fn acme_with_ada(pool: &PgPool) {
         .await
         .unwrap();
     add_user(pool, "acme", "Ada", "Lovelace", "ada", "agent").await;
+}
+
+/// A pool on `pool`'s database as the role `ROSTER_TEST_APP_DATABASE_URL` names (set by
+/// `./roster.sh test`).
+fn as_app(pool: &PgPool) -> PgPool {
+    let url = std::env::var("ROSTER_TEST_APP_DATABASE_URL")
+        .expect("ROSTER_TEST_APP_DATABASE_URL is not set: run the tests with ./roster.sh test");
+    let role: sqlx::postgres::PgConnectOptions = url.parse().unwrap();
+    let options = pool.connect_options();
+    sqlx::postgres::PgPoolOptions::new()
+        .connect_lazy_with(role.database(options.get_database().unwrap()))
 }
 
 /// A connection for arranging data directly: sees every tenant, and its changes are deliberately
@@ -128,12 +146,13 @@ async fn get(app: Router, uri: &str) -> (StatusCode, axum::http::HeaderMap, Stri
 
 #[sqlx::test(migrator = "server::MIGRATOR")]
 async fn healthz_checks_the_database(pool: PgPool) {
-    let (status, _, body) = get(app(pool.clone()), "/healthz").await;
+    let working = as_app(&pool);
+    let (status, _, body) = get(router_on(working.clone()), "/healthz").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body, r#"{"status":"ok","database":"ok"}"#);
 
-    pool.close().await;
-    let (status, _, body) = get(app(pool), "/healthz").await;
+    working.close().await;
+    let (status, _, body) = get(router_on(working), "/healthz").await;
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
     assert!(body.contains("unreachable"), "{body}");
 }

@@ -178,7 +178,7 @@ pub(super) fn page_query(
     if searching {
         q.push(", u.status, u.expires_at, u.last_login_at, ");
         push_counts(&mut q, " over ()");
-        q.push(" from user_search u");
+        q.push(" from user_search_in_tenant u");
         push_filters(&mut q, tenant_id, &directory.filters, false);
         q.push(") m");
         if let Some(status) = directory.filters.status {

@@ -7,7 +7,8 @@ use uuid::Uuid;
 use crate::backend::ServiceError;
 
 /// ` where …` over `u` for the filters (the status only when `with_status`): `users`, or
-/// `user_search` when there is a search term (it has the same columns).
+/// `user_search_in_tenant` (user_search as the application reads it, with the same columns)
+/// when there is a search term.
 pub(super) fn push_filters(
     q: &mut QueryBuilder<'_, Postgres>,
     tenant_id: Uuid,
@@ -142,7 +143,7 @@ pub(super) fn stats_query(
     q.push("select ");
     push_counts(&mut q, "");
     q.push(" from ");
-    q.push(if filters.search.is_some() { "user_search u" } else { "users u" });
+    q.push(if filters.search.is_some() { "user_search_in_tenant u" } else { "users u" });
     push_filters(&mut q, tenant_id, filters, false);
     q
 }
