@@ -450,3 +450,63 @@ pub(crate) async fn granted_permissions(
     // Keys no longer in the catalogue are ignored rather than failing the request.
     Ok(keys.iter().filter_map(|k| k.parse().ok()).collect())
 }
+
+/// Who a change of a team or a role reaches.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum Reached {
+    /// The members of a team (its default role).
+    Members(Uuid),
+    /// The holders of a role: directly, and through the teams that give it by default.
+    Holders(Uuid),
+}
+
+/// Refuses unless the actor outranks every user `reached`: a change of what a team or a role
+/// grants changes the access of each of them (403, recorded like any refusal).
+pub(crate) async fn require_outranks_all(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    reached: Reached,
+) -> Result<(), ServiceError> {
+    if Permission::ALL.iter().all(|p| actor.permissions.contains(p)) {
+        return Ok(());
+    }
+    // One row per distinct (type, grant) among them, not one per user.
+    let (sql, id) = match reached {
+        Reached::Members(team) => (
+            concat!(
+                "select distinct u.user_type, ",
+                granted_keys!(),
+                " from users u
+                 where u.tenant_id = $1
+                   and u.id in (select m.user_id from team_members m
+                                 where m.tenant_id = $1 and m.team_id = $2)"
+            ),
+            team,
+        ),
+        Reached::Holders(role) => (
+            concat!(
+                "select distinct u.user_type, ",
+                granted_keys!(),
+                " from users u
+                 where u.tenant_id = $1
+                   and u.id in (select ur.user_id from user_roles ur
+                                 where ur.tenant_id = $1 and ur.role_id = $2
+                                union
+                                select m.user_id from team_members m
+                                  join teams t on t.tenant_id = m.tenant_id and t.id = m.team_id
+                                 where t.tenant_id = $1 and t.default_role_id = $2)"
+            ),
+            role,
+        ),
+    };
+    let rows: Vec<(String, Vec<String>)> =
+        sqlx::query_as(sql).bind(actor.tenant_id).bind(id).fetch_all(conn).await?;
+    for (user_type, keys) in rows {
+        let user_type: UserType =
+            user_type.parse().map_err(|e| ServiceError::Internal(format!("{e}")))?;
+        let holds: Vec<Permission> =
+            permission::effective(user_type, permission::from_keys(&keys)).into_iter().collect();
+        actor.require_outranks(&holds)?;
+    }
+    Ok(())
+}

@@ -5,10 +5,11 @@
 //! changes nothing and is recorded as `access.refused`.
 
 use app::backend::audit::trail;
-use app::backend::{Actor, ServiceError, teams, users};
+use app::backend::{Actor, ServiceError, roles, teams, users};
 use shared::Uuid;
 use shared::account::{User, UserEdit};
 use shared::audit::AuditQuery;
+use shared::role::{RoleForm, RoleUpdate};
 use shared::team::{Condition, Match, RuleField, RuleOp, Rules, TeamForm, TeamUpdate};
 use shared::user_form::PasswordChoice;
 use shared::{Password, Permission};
@@ -412,5 +413,67 @@ async fn an_assignment_racing_a_role_edit_is_checked_against_the_edited_role(poo
             .unwrap();
     }
     assert!(refusals(&pool, &admin).await.len() == 3);
+}
+}
+
+roster_test! {
+/// A team's default role and a role's permissions reach everyone who holds them: changing the
+/// role, taking it away or deleting the team or the role changes the access of each, so the
+/// actor must outrank every one of them.
+async fn a_change_reaching_many_needs_outranking_each_of_them(pool: PgPool) {
+    let (acme, admin) = tenant_with_admin(&pool, "acme").await;
+    let c = client("10.0.0.1");
+    let viewer =
+        custom_role(&pool, acme, "Viewer", &[Permission::UsersRead, Permission::TeamsRead]).await;
+    let read = [Permission::UsersRead, Permission::TeamsRead];
+    let teams_only = [&read[..], &[Permission::TeamsManage]].concat();
+    let teams_only = custom_role(&pool, acme, "Teams", &teams_only).await;
+    let roles_only = [&read[..], &[Permission::RolesManage]].concat();
+    let roles_only = custom_role(&pool, acme, "Roles", &roles_only).await;
+    let tim = holder(&pool, acme, "tim", "agent", teams_only, None).await;
+    // Agents may not hold roles.manage: a supervisor (of nobody) edits roles.
+    let rita = holder(&pool, acme, "rita", "supervisor", roles_only, None).await;
+    let uma = member(&pool, acme, "uma", "agent", "user_manager").await;
+    let readers =
+        TeamForm { name: "Readers".into(), default_role_id: Some(viewer), ..TeamForm::default() };
+    let team = teams::create(&pool, &admin, readers.clone(), &c).await.unwrap();
+    teams::add_member(&pool, &admin, team.id, uma.user_id, &c).await.unwrap();
+    let team = teams::get(&pool, &admin, team.id).await.unwrap();
+    let uma_had = holds(&pool, acme, uma.user_id).await;
+    let refused = |result: Result<_, ServiceError>| {
+        assert!(matches!(result, Err(ServiceError::Denied(_))), "{result:?}");
+    };
+
+    // The team: its default role taken away, or the team deleted, reaches uma.
+    let without_role = TeamUpdate {
+        form: TeamForm { default_role_id: None, ..readers.clone() },
+        version: team.version,
+    };
+    refused(teams::update(&pool, &tim, team.id, without_role.clone(), &c).await.map(drop));
+    refused(teams::delete(&pool, &tim, team.id, &c).await);
+    // The role: fewer permissions, or deleted, reaches uma through the team.
+    let narrowed = RoleUpdate {
+        version: 1,
+        form: RoleForm {
+            name: "Viewer".into(),
+            description: String::new(),
+            permissions: vec!["users.read".into()],
+        },
+    };
+    refused(roles::update(&pool, &rita, viewer, narrowed.clone(), &c).await.map(drop));
+    refused(roles::delete(&pool, &rita, viewer, &c).await.map(drop));
+    assert_eq!(holds(&pool, acme, uma.user_id).await, uma_had);
+    let kept = teams::get(&pool, &admin, team.id).await.unwrap();
+    assert_eq!((kept.version, kept.default_role.map(|r| r.id)), (team.version, Some(viewer)));
+    let attempted: Vec<String> =
+        refusals(&pool, &admin).await.into_iter().map(|(_, a)| a).collect();
+    assert_eq!(attempted, ["role.deleted", "role.updated", "team.deleted", "team.updated"]);
+
+    // Without uma in the team, they outrank everyone it reaches: nobody.
+    teams::remove_member(&pool, &admin, team.id, uma.user_id, &c).await.unwrap();
+    roles::update(&pool, &rita, viewer, narrowed, &c).await.unwrap();
+    let team = teams::get(&pool, &admin, team.id).await.unwrap();
+    let without_role = TeamUpdate { version: team.version, ..without_role };
+    teams::update(&pool, &tim, team.id, without_role, &c).await.unwrap();
 }
 }

@@ -6,7 +6,7 @@ use app::backend::password::Passwords;
 use app::backend::tenancy;
 use sqlx::PgPool;
 
-use crate::support::{all_tenants, tenant, user, violated_constraint};
+use crate::support::{all_tenants, as_owner, tenant, user, violated_constraint};
 
 roster_test! {
 async fn first_start_creates_one_superuser_with_a_temporary_password(pool: PgPool) {
@@ -203,26 +203,27 @@ async fn row_level_security_hides_other_tenants_even_without_a_filter(pool: PgPo
 }
 }
 
+/// An audit event of the tenant `$1`.
+const TEST_EVENT: &str =
+    "insert into audit_events (tenant_id, actor_kind, action) values ($1, 'system', 'test.event')";
+
 /// The SQLSTATE of a failed statement.
 fn sqlstate(err: &sqlx::Error) -> String {
     err.as_database_error().and_then(|e| e.code()).map(|code| code.into_owned()).unwrap_or_default()
 }
 
 roster_test! {
-/// The role the server works as owns nothing: whatever SQL it runs (a bug, an injection), it
-/// cannot switch off the walls it is held to or rewrite the audit trail. Each statement is
-/// what the server could do when it connected as the owner of the tables.
+/// The role the server works as owns nothing: whatever SQL it runs, it cannot disable
+/// row-level security or the audit guards, or rewrite the audit trail. Each statement is what
+/// the server could do when it connected as the owner of the tables.
 async fn the_working_role_cannot_switch_off_its_guards_or_rewrite_the_trail(pool: PgPool) {
     let acme = tenant(&pool, "acme").await;
     user(&pool, acme, "ada", "agent", None).await.unwrap();
     let mut owner = all_tenants(&pool).await;
-    sqlx::query("insert into audit_events (tenant_id, actor_kind, action) values ($1, 'system', 'test.event')")
-        .bind(acme)
-        .execute(&mut owner)
-        .await
-        .unwrap();
-    assert!(tenancy::guards_switchable(&PgPool::connect_with(crate::support::as_owner(&pool.connect_options())).await.unwrap()).await.unwrap());
-    assert!(!tenancy::guards_switchable(&pool).await.unwrap(), "the tests' pool works as roster_app");
+    sqlx::query(TEST_EVENT).bind(acme).execute(&mut owner).await.unwrap();
+    let as_owner = PgPool::connect_with(as_owner(&pool.connect_options())).await.unwrap();
+    assert!(tenancy::guards_switchable(&as_owner).await.unwrap());
+    assert!(!tenancy::guards_switchable(&pool).await.unwrap(), "the tests' pool is roster_app's");
 
     let statements = [
         "alter table users disable row level security",
@@ -249,10 +250,11 @@ async fn the_working_role_cannot_switch_off_its_guards_or_rewrite_the_trail(pool
         let err = sqlx::query(statement).execute(&mut *tx).await.unwrap_err();
         assert_eq!(sqlstate(&err), INSUFFICIENT_PRIVILEGE, "{statement}: {err}");
     }
-    let events: i64 = sqlx::query_scalar("select count(*) from audit_events where action = 'test.event'")
-        .fetch_one(&mut owner)
-        .await
-        .unwrap();
+    let events: i64 =
+        sqlx::query_scalar("select count(*) from audit_events where action = 'test.event'")
+            .fetch_one(&mut owner)
+            .await
+            .unwrap();
     assert_eq!(events, 1);
 }
 }
@@ -289,12 +291,9 @@ async fn no_setting_lets_the_working_role_change_rows_unaudited(pool: PgPool) {
 
     // An audited change under roster.bulk_load commits, and still reaches user_search.
     let mut tx = tenancy::begin(&pool, acme).await.unwrap();
-    sqlx::query("select set_config('roster.bulk_load', 'on', true)").execute(&mut *tx).await.unwrap();
-    sqlx::query("insert into audit_events (tenant_id, actor_kind, action) values ($1, 'system', 'test.event')")
-        .bind(acme)
-        .execute(&mut *tx)
-        .await
-        .unwrap();
+    let bulk_load = "select set_config('roster.bulk_load', 'on', true)";
+    sqlx::query(bulk_load).execute(&mut *tx).await.unwrap();
+    sqlx::query(TEST_EVENT).bind(acme).execute(&mut *tx).await.unwrap();
     sqlx::query("update users set last_name = 'Loaded' where id = $1")
         .bind(ada)
         .execute(&mut *tx)

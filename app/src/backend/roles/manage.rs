@@ -15,7 +15,7 @@ use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use crate::backend::audit::{self, AuditActor, AuditEvent, Subject, Target};
-use crate::backend::sessions::ClientInfo;
+use crate::backend::sessions::{self, ClientInfo, Reached};
 use crate::backend::{Actor, ServiceError, tenancy};
 
 /// Every role of the actor's tenant: system roles first, then by name.
@@ -104,6 +104,9 @@ pub async fn update(
         if unchanged(&before, &valid) {
             return Ok(before);
         }
+        if valid.permissions != held {
+            sessions::require_outranks_all(&mut tx, actor, Reached::Holders(id)).await?;
+        }
         sqlx::query(
             "update roles set name = $3, description = $4, permissions = $5,
                               version = version + 1, updated_at = now()
@@ -145,6 +148,7 @@ pub async fn delete(
         let tenant = actor.tenant_id;
         let mut tx = tenancy::begin(pool, tenant).await?;
         let role = editable(&mut tx, tenant, id).await?;
+        sessions::require_outranks_all(&mut tx, actor, Reached::Holders(id)).await?;
         let removed = sqlx::query("delete from user_roles where tenant_id = $1 and role_id = $2")
             .bind(tenant)
             .bind(id)

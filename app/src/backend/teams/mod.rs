@@ -25,7 +25,7 @@ use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use super::audit::{self, AuditActor, AuditEvent, Subject, Target};
-use super::sessions::ClientInfo;
+use super::sessions::{self, ClientInfo, Reached};
 use super::{Actor, ServiceError, tenancy};
 
 /// Every team of the actor's tenant, by name.
@@ -200,10 +200,15 @@ pub async fn update(
         if rules_changed {
             whole_tenant(actor)?;
         }
-        if valid.default_role_id != before.default_role.as_ref().map(|r| r.id) {
+        let role_changed = valid.default_role_id != before.default_role.as_ref().map(|r| r.id);
+        if role_changed {
             default_role_yours(&mut tx, actor, valid.default_role_id, "default_role_id").await?;
         } else if rules_changed {
             default_role_yours(&mut tx, actor, valid.default_role_id, "rules").await?;
+        }
+        // A new default role reaches every member; a new rule, those it removes.
+        if role_changed || (rules_changed && valid.default_role_id.is_some()) {
+            sessions::require_outranks_all(&mut tx, actor, Reached::Members(id)).await?;
         }
         sqlx::query(
             "update teams set name = $3, description = $4, default_role_id = $5, rules = $6,
@@ -224,6 +229,10 @@ pub async fn update(
         } else {
             (0, 0, None)
         };
+        // And those it adds (a background run in a large tenant adds them later, unchecked).
+        if added > 0 && valid.default_role_id.is_some() {
+            sessions::require_outranks_all(&mut tx, actor, Reached::Members(id)).await?;
+        }
         members_within_ceiling(&mut tx, tenant, id).await?;
         let after = one(&mut tx, tenant, id).await?;
         let event = AuditEvent {
@@ -275,6 +284,9 @@ pub async fn delete(
         let mut tx = tenancy::begin(pool, tenant).await?;
         let team = locked(&mut tx, tenant, id).await?;
         all_in_line(&mut tx, actor, id).await?;
+        if team.default_role.is_some() {
+            sessions::require_outranks_all(&mut tx, actor, Reached::Members(id)).await?;
+        }
         let removed = sqlx::query("delete from team_members where tenant_id = $1 and team_id = $2")
             .bind(tenant)
             .bind(id)
@@ -531,7 +543,7 @@ async fn access_changed(
         }
         let user_type: UserType =
             user_type.parse().map_err(|e| ServiceError::Internal(format!("{e}")))?;
-        let granted = super::sessions::granted_permissions(conn, actor.tenant_id, user).await?;
+        let granted = sessions::granted_permissions(conn, actor.tenant_id, user).await?;
         let holds: Vec<Permission> =
             permission::effective(user_type, granted).into_iter().collect();
         actor.require_outranks(&holds)?;
