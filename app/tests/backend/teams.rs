@@ -11,7 +11,7 @@ use shared::team::{
 use shared::{Permission, Uuid};
 use sqlx::PgPool;
 
-use crate::support::{client, member, role_id, services, tenant_with_admin};
+use crate::support::{all_tenants, client, member, role_id, services, tenant_with_admin};
 use crate::users::new_user;
 
 fn rule(mode: Match, conditions: &[(RuleField, RuleOp, &[&str])]) -> Option<Rules> {
@@ -177,4 +177,83 @@ async fn a_default_role_stays_within_the_members_ceilings_and_the_editors_permis
         "{beyond:?}"
     );
 }
+}
+
+roster_test! {
+/// A background run of a team's rule and a member added by hand, forced to be in flight
+/// together (both wait on a table lock the test holds, then go at once): both finish, in
+/// whichever order they write, and the user ends up a member by hand.
+async fn a_background_run_racing_a_manual_add_both_finish(pool: PgPool) {
+    let (acme, admin) = tenant_with_admin(&pool, "acme").await;
+    let c = client("10.0.0.1");
+    let ops = rule(Match::All, &[(RuleField::Department, RuleOp::Eq, &["Ops"])]);
+    let form = TeamForm { name: "Ops".into(), rules: ops, ..TeamForm::default() };
+    let team = teams::create(&pool, &admin, form, &c).await.unwrap().id;
+    const ROUNDS: usize = 8;
+    for round in 0..ROUNDS {
+        // Someone the rule matches who is not a member yet (moved by hand, rules not run).
+        let user = person(&pool, &admin, &format!("p{round}"), "Later", &[]).await.id;
+        let mut owner = all_tenants(&pool).await;
+        sqlx::query("update users set department = 'Ops' where id = $1")
+            .bind(user)
+            .execute(&mut owner)
+            .await
+            .unwrap();
+        let run: Uuid = sqlx::query_scalar(
+            "insert into team_rule_runs (tenant_id, team_id, total) values ($1, $2, 0)
+             on conflict (tenant_id, team_id) do update set run_id = gen_random_uuid(),
+                    finished_at = null
+             returning run_id",
+        )
+        .bind(acme)
+        .bind(team)
+        .fetch_one(&mut owner)
+        .await
+        .unwrap();
+
+        sqlx::query("begin").execute(&mut owner).await.unwrap();
+        sqlx::query("lock table team_members in exclusive mode").execute(&mut owner).await.unwrap();
+        let by_hand = tokio::spawn({
+            let (pool, admin, c) = (pool.clone(), admin.clone(), c.clone());
+            async move { teams::add_member(&pool, &admin, team, user, &c).await }
+        });
+        let by_rule = tokio::spawn({
+            let pool = pool.clone();
+            async move { teams::run_in_background(&pool, acme, team, run, 5_000).await }
+        });
+        wait_for_waiters(&mut owner, 2).await;
+        sqlx::query("commit").execute(&mut owner).await.unwrap();
+        let (by_hand, by_rule) = (by_hand.await.unwrap(), by_rule.await.unwrap());
+        assert!(by_hand.is_ok() && by_rule.is_ok(), "round {round}: {by_hand:?}, {by_rule:?}");
+        let source: String = sqlx::query_scalar(
+            "select source from team_members
+              where tenant_id = $1 and team_id = $2 and user_id = $3",
+        )
+        .bind(acme)
+        .bind(team)
+        .bind(user)
+        .fetch_one(&mut owner)
+        .await
+        .unwrap();
+        assert_eq!(source, "manual", "round {round}");
+    }
+}
+}
+
+/// Waits until `n` other sessions wait for a lock on team_members.
+async fn wait_for_waiters(conn: &mut sqlx::PgConnection, n: i64) {
+    for _ in 0..500 {
+        let waiting: i64 = sqlx::query_scalar(
+            "select count(*) from pg_locks
+              where relation = 'team_members'::regclass and not granted",
+        )
+        .fetch_one(&mut *conn)
+        .await
+        .unwrap();
+        if waiting >= n {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    panic!("{n} sessions never waited for team_members together");
 }

@@ -117,8 +117,10 @@ pub async fn apply(
               where not exists (select 1 from team_members m where m.tenant_id = ",
     );
     q.push_bind(tenant).push(" and m.team_id = ").push_bind(team);
+    // A member added by hand meanwhile (committed after this statement's snapshot) stays one.
     q.push(
         " and m.user_id = s.id)
+             on conflict (tenant_id, team_id, user_id) do nothing
              returning user_id
          )
          select (select count(*) from added), (select count(*) from removed)",
