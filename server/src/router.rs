@@ -50,6 +50,7 @@ fn routes(state: AppState) -> Router {
             move || shell(options.clone()),
         )
         .fallback(file_and_error_handler::<AppState, _>(shell))
+        .layer(middleware::from_fn(server_fn_error_status))
         .layer(middleware::from_fn(same_origin_only))
         .with_state(state)
 }
@@ -85,7 +86,7 @@ pub fn with_layers(routes: Router, https: bool) -> Router {
             ))
             // Static files are precompressed at build time; this covers pages and JSON.
             .layer(CompressionLayer::new())
-            .layer(middleware::from_fn(no_store_for_api))
+            .layer(middleware::from_fn(no_store))
             // A page whose render stalls (a panic in one of its rendering tasks leaves the
             // stream waiting) is cut off rather than left hanging; the failure is logged.
             .layer(ResponseBodyTimeoutLayer::new(BODY_IDLE_TIMEOUT))
@@ -114,16 +115,45 @@ pub fn panic_message(payload: &(dyn Any + Send)) -> &str {
         .unwrap_or("a panic without a message")
 }
 
-/// API answers (`/api/v1` and the server functions under `/api`) carry personal data and
-/// sometimes a temporary password: no cache, the browser's included, may keep them. A handler
-/// that chose its own policy keeps it (the avatar: private, and its URL changes with the image).
-async fn no_store_for_api(request: Request, next: Next) -> Response {
+/// API answers (`/api/v1` and the server functions under `/api`) and pages carry personal
+/// data and sometimes a temporary password: no cache, the browser's included, may keep them.
+/// Static files (the bundle, styles, images) stay cacheable; a handler that chose its own
+/// policy keeps it (the avatar: private, and its URL changes with the image).
+async fn no_store(request: Request, next: Next) -> Response {
     let api = request.uri().path().starts_with("/api/");
     let mut response = next.run(request).await;
-    if api && !response.headers().contains_key(header::CACHE_CONTROL) {
+    let page = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|kind| kind.as_bytes().starts_with(b"text/html"));
+    if (api || page) && !response.headers().contains_key(header::CACHE_CONTROL) {
         response.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     response
+}
+
+/// The header server_fn marks its error answers with (the function's path).
+const SERVER_FN_ERROR: HeaderName = HeaderName::from_static("serverfnerror");
+/// The largest error body read back (an ApiError with its field errors is a few hundred bytes).
+const SERVER_FN_ERROR_LIMIT: usize = 64 * 1024;
+
+/// Server functions answer every error with 500 (server_fn's way); the body is an [`ApiError`]
+/// whose code has its own status, as the JSON API answers it: 401, 403, 404, 409, 422, 429
+/// (with `Retry-After`)… Leptos' client reads any 4xx or 5xx body as the error, so the console
+/// is unchanged, while proxies, logs and programs see a refusal as one.
+async fn server_fn_error_status(request: Request, next: Next) -> Response {
+    let response = next.run(request).await;
+    let Some(path) = response.headers().get(SERVER_FN_ERROR).cloned() else { return response };
+    let (parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, SERVER_FN_ERROR_LIMIT).await.unwrap_or_default();
+    match serde_json::from_slice::<ApiError>(&bytes) {
+        Ok(error) => {
+            let mut answer = RestError(error).into_response();
+            answer.headers_mut().insert(SERVER_FN_ERROR, path);
+            answer
+        }
+        Err(_) => Response::from_parts(parts, axum::body::Body::from(bytes)),
+    }
 }
 
 /// Refuses state-changing requests that a browser says come from another site (CSRF), for

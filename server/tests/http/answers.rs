@@ -123,7 +123,7 @@ async fn a_response_that_stalls_is_cut_off_instead_of_left_hanging() {
 }
 
 #[sqlx::test(migrator = "server::MIGRATOR")]
-async fn api_answers_are_never_stored_by_a_cache(pool: PgPool) {
+async fn api_answers_and_pages_are_never_stored_by_a_cache(pool: PgPool) {
     acme_with_ada(&pool).await;
     add_user(&pool, "acme", "Tom", "Admin", "tom", "tenant_admin").await;
     let admin = cookie_for(&pool, "acme", "tom", GOOD).await;
@@ -157,7 +157,51 @@ async fn api_answers_are_never_stored_by_a_cache(pool: PgPool) {
         .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
         .body(Body::empty())
         .unwrap();
-    let (status, headers, body) = answer(app(pool), me).await;
+    let (status, headers, body) = answer(app(pool.clone()), me).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     assert_eq!(headers[header::CACHE_CONTROL], "no-store");
+    // Pages show the same data.
+    let (status, headers, body) = answer(app(pool), page("/users", Some(&admin))).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body.contains("Lovelace"), "the directory lists ada");
+    assert_eq!(headers[header::CACHE_CONTROL], "no-store");
+}
+
+/// Server functions answer a failure with the status its code has in the JSON API (server_fn
+/// itself answers 500 to all), the error in the body as before.
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn server_function_failures_carry_their_status(pool: PgPool) {
+    acme_with_ada(&pool).await;
+    add_user(&pool, "acme", "Tom", "Admin", "tom", "tenant_admin").await;
+    let ada = cookie_for(&pool, "acme", "ada", GOOD).await;
+    let tom = cookie_for(&pool, "acme", "tom", GOOD).await;
+    let unknown = format!("id={}", uuid::Uuid::new_v4());
+    let (form, json) = ("application/x-www-form-urlencoded", "application/json");
+    let nameless = json!({"form": {"name": "", "permissions": []}}).to_string();
+    let cases = [
+        ("users/get", None, form, &unknown, StatusCode::UNAUTHORIZED, "unauthenticated"),
+        ("users/suspend", Some(&ada), form, &unknown, StatusCode::FORBIDDEN, "forbidden"),
+        ("users/get", Some(&tom), form, &unknown, StatusCode::NOT_FOUND, "not_found"),
+        (
+            "roles/create",
+            Some(&tom),
+            json,
+            &nameless,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "validation",
+        ),
+    ];
+    for (function, cookie, kind, body, status, code) in cases {
+        let mut call = Request::post(format!("/api/{function}"))
+            .header(header::HOST, "roster.test")
+            .header(header::CONTENT_TYPE, kind);
+        if let Some(cookie) = cookie {
+            call = call.header(header::COOKIE, cookie);
+        }
+        let call = call.body(Body::from(body.clone())).unwrap();
+        let (got, _, answer) = answer(app(pool.clone()), call).await;
+        assert_eq!(got, status, "{function}: {answer}");
+        let error: serde_json::Value = serde_json::from_str(&answer).unwrap();
+        assert_eq!(error["error"], code, "{function}: {answer}");
+    }
 }
