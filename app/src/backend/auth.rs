@@ -166,7 +166,7 @@ async fn find_candidate(
                          and password_changed_at <= now() - make_interval(days => $3),
                          false) as temporary_expired
            from users
-          where tenant_id = $1 and (lower(username) = lower($2) or lower(email) = lower($2))",
+          where tenant_id = $1 and (username_key = lower($2) or email_key = lower($2))",
     )
     .bind(tenant_id)
     .bind(login.trim())

@@ -294,3 +294,28 @@ async fn an_admin_cannot_remove_their_own_administrative_permissions(pool: PgPoo
     assert_eq!(users::get(&pool, &manager, me.id).await.unwrap().roles.len(), 1);
 }
 }
+
+roster_test! {
+/// The manager picker finds people by the start of a last name, first name, username, email or
+/// "first last", ignoring case, and treats what is typed as text, not as a pattern.
+async fn the_picker_finds_people_by_the_start_of_what_names_them(pool: PgPool) {
+    let (acme, admin) = tenant_with_admin(&pool, "acme").await;
+    for name in ["ada", "adam", "grace"] {
+        crate::support::user(&pool, acme, name, "agent", None).await.unwrap();
+    }
+    let picked = async |q: &str| -> Vec<String> {
+        let mut names: Vec<String> =
+            users::pick(&pool, &admin, q).await.unwrap().into_iter().map(|u| u.username).collect();
+        names.sort_unstable();
+        names
+    };
+    assert_eq!(picked("ADA").await, ["ada", "adam"]);
+    assert_eq!(picked("adam").await, ["adam"]);
+    assert_eq!(picked("test gr").await, ["grace"], "first and last name");
+    assert_eq!(picked("grace@exa").await, ["grace"], "email");
+    assert_eq!(picked("nobody").await, Vec::<String>::new());
+    assert_eq!(picked("%").await, Vec::<String>::new(), "no wildcard");
+    assert_eq!(picked("_da").await, Vec::<String>::new(), "no wildcard");
+    assert_eq!(picked("").await.len(), 4, "everyone, the admin included");
+}
+}
