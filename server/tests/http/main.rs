@@ -18,6 +18,7 @@ mod answers;
 mod audit;
 mod directory;
 mod matrix;
+mod scale;
 mod teams;
 
 /// The router, working as the server does: as `roster_app` (which owns nothing), on the test's
