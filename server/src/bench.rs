@@ -1,5 +1,7 @@
-//! `roster bench --tenant SLUG`: the users directory measured through the real HTTP endpoints
-//! against a seeded tenant, beside the bare SQL of the same statements on one connection.
+//! `roster bench --tenant SLUG [--compare SLUG]`: the users directory measured through the real
+//! HTTP endpoints against a seeded tenant, beside the bare SQL of the same statements on one
+//! connection; with `--compare`, the single-user operations in both tenants side by side and
+//! signing in under load ([`one_user`]).
 //!
 //! The server runs in this process on a loopback port with the production router; requests go
 //! over one keep-alive HTTP/1.1 connection, one at a time, signed in as one of the tenant's
@@ -10,7 +12,7 @@
 use app::backend::sessions::{self, ClientInfo, SessionPolicy};
 use app::backend::users::directory;
 use app::backend::{Actor, Services, tenancy};
-use http_body_util::{BodyExt, Empty};
+use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
 use hyper::client::conn::http1::SendRequest;
 use hyper_util::rt::TokioIo;
@@ -47,6 +49,8 @@ macro_rules! measure {
     }};
 }
 
+mod one_user;
+
 /// One measured case: the label, the query, and whether it is the stat cards' endpoint.
 pub struct Case {
     pub label: String,
@@ -60,6 +64,8 @@ pub async fn bench(
     options: LeptosOptions,
     slug: &str,
     rounds: usize,
+    compare: Option<&str>,
+    directory: bool,
 ) -> Result<(), Failure> {
     let (tenant_id, admin) = tenant_admin(&pool, slug).await?;
     let mut conn = pool.acquire().await?;
@@ -92,11 +98,18 @@ pub async fn bench(
         let _ =
             axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await;
     });
+    if let Some(small) = compare {
+        one_user::bench(&pool, addr, [slug, small], rounds).await?;
+    }
+    if !directory {
+        sessions::end(&pool, &token).await?;
+        return Ok(());
+    }
     let cases = cases(&pool, &actor, 1_000).await?;
     // Connected after the cases are ready: the server closes connections left idle.
     let cookie = format!("{}={}", app::web::cookie_name(false), token.expose());
     let mut http = Client::connect(addr, cookie).await?;
-    let rtt = measure!(rounds, http.get("/api/v1/bench-round-trip", 404));
+    let rtt = measure!(rounds, http.send("GET", "/api/v1/bench-round-trip", None, 404));
     println!("Users directory, tenant `{slug}`: {rounds} requests per case, one at a time.");
     println!("Loopback round trip (unrouted API path): median {:.2} ms\n", ms(median(&rtt)));
     println!("| case | endpoint median | endpoint p95 | bare SQL median | bare SQL p95 | ratio |");
@@ -107,7 +120,7 @@ pub async fn bench(
             if case.stats { "/stats" } else { "" },
             serde_urlencoded::to_string(&case.query)?
         );
-        let endpoint = measure!(rounds, http.get(&path, 200));
+        let endpoint = measure!(rounds, http.send("GET", &path, None, 200));
         let bare = measure!(
             rounds,
             directory::run_statements(&mut conn, tenant_id, &case.query, !case.stats)
@@ -225,7 +238,7 @@ pub async fn cases(pool: &PgPool, actor: &Actor, deep_page: usize) -> Result<Vec
 
 /// One keep-alive HTTP/1.1 connection to the server under test.
 struct Client {
-    sender: SendRequest<Empty<Bytes>>,
+    sender: SendRequest<Full<Bytes>>,
     cookie: String,
     host: String,
 }
@@ -240,21 +253,37 @@ impl Client {
         Ok(Self { sender, cookie, host: addr.to_string() })
     }
 
-    /// GETs `path`, reads the whole body and checks the status.
-    async fn get(&mut self, path: &str, expected: u16) -> Result<(), Failure> {
-        let request = hyper::Request::get(path)
-            .header(hyper::header::HOST, &self.host)
-            .header(hyper::header::COOKIE, &self.cookie)
-            .body(Empty::<Bytes>::new())?;
+    /// Sends a request (with a body and its content type, if any), reads the whole answer and
+    /// checks the status; returns the answer as JSON (null when it is none).
+    async fn send(
+        &mut self,
+        method: &str,
+        path: &str,
+        body: Option<(Bytes, &'static str)>,
+        expected: u16,
+    ) -> Result<serde_json::Value, Failure> {
+        let mut request = hyper::Request::builder()
+            .method(method)
+            .uri(path)
+            .header(hyper::header::HOST, &self.host);
+        if !self.cookie.is_empty() {
+            request = request.header(hyper::header::COOKIE, &self.cookie);
+        }
+        let (body, kind) = body.unwrap_or_default();
+        if !kind.is_empty() {
+            request = request.header(hyper::header::CONTENT_TYPE, kind);
+        }
+        let request = request.body(Full::new(body))?;
         // The connection takes a moment after a response to accept the next request.
         self.sender.ready().await?;
         let response = self.sender.send_request(request).await?;
         let status = response.status().as_u16();
         let body = response.into_body().collect().await?.to_bytes();
         if status != expected {
-            return Err(format!("GET {path}: {status} {}", String::from_utf8_lossy(&body)).into());
+            let body = String::from_utf8_lossy(&body);
+            return Err(format!("{method} {path}: {status} {body}").into());
         }
-        Ok(())
+        Ok(serde_json::from_slice(&body).unwrap_or_default())
     }
 }
 

@@ -64,6 +64,13 @@ pub struct BenchArgs {
     /// Measured requests per case (after five warm-up requests).
     #[arg(long, default_value_t = 200)]
     pub rounds: usize,
+    /// A small seeded tenant (e.g. 1,000 users): the single-user operations are measured in
+    /// both tenants side by side, then signing in under load in `--tenant`.
+    #[arg(long)]
+    pub compare: Option<String>,
+    /// Skip the directory's cases (with `--compare`: only the single-user operations and load).
+    #[arg(long)]
+    pub no_directory: bool,
 }
 
 /// `roster create-superuser --username NAME < password`
@@ -88,7 +95,9 @@ pub async fn run(cli: Cli) -> CommandResult {
         Some(Command::Seed(args)) => seed(args).await,
         Some(Command::Bench(args)) => {
             let pool = args.db.connect().await?;
-            crate::bench::bench(pool, leptos_options()?, &args.tenant, args.rounds).await
+            let (compare, directory) = (args.compare.as_deref(), !args.no_directory);
+            let options = leptos_options()?;
+            crate::bench::bench(pool, options, &args.tenant, args.rounds, compare, directory).await
         }
         // `roster` alone serves, configured from the environment.
         None => serve(ServeConfig::parse_from_env()?).await,
