@@ -36,6 +36,51 @@ language sql stable as $$
                 then roster_session_is_owner() else false end
 $$;
 
+-- Every tenant at once (roster.all_tenants) is for the owner too: platform work that spans
+-- tenants, which the application does in the two functions below, each a fixed statement run
+-- with the owner's rights. Setting roster.all_tenants in a session of the application role
+-- changes nothing; inside those functions, current_user is the owner.
+create or replace function roster_all_tenants() returns boolean
+language sql stable as $$
+    select case when coalesce(current_setting('roster.all_tenants', true), '') = 'on'
+                then pg_has_role(current_user,
+                                 (select relowner from pg_class where oid = 'users'::regclass),
+                                 'USAGE')
+                else false end
+$$;
+
+-- The team rule runs a restart left unfinished, in every tenant. (The setting is switched on
+-- and back inside: a function's own SET clause may not name a custom setting here.)
+create function roster_unfinished_team_runs()
+returns table (tenant_id uuid, team_id uuid, run_id uuid)
+language plpgsql security definer set search_path = public, pg_temp as $$
+declare
+    before constant text := coalesce(current_setting('roster.all_tenants', true), '');
+begin
+    perform set_config('roster.all_tenants', 'on', true);
+    return query
+        select r.tenant_id, r.team_id, r.run_id from team_rule_runs r where r.finished_at is null;
+    perform set_config('roster.all_tenants', before, true);
+end;
+$$;
+
+-- Users per tenant (the platform's tenant list), from the counters behind the stat cards.
+create function roster_tenant_user_counts()
+returns table (tenant_id uuid, users bigint)
+language plpgsql security definer set search_path = public, pg_temp as $$
+declare
+    before constant text := coalesce(current_setting('roster.all_tenants', true), '');
+begin
+    perform set_config('roster.all_tenants', 'on', true);
+    return query
+        select c.tenant_id, sum(c.users)::bigint from user_counts c group by c.tenant_id;
+    perform set_config('roster.all_tenants', before, true);
+end;
+$$;
+
+revoke all on function roster_unfinished_team_runs(), roster_tenant_user_counts() from public;
+grant execute on function roster_unfinished_team_runs(), roster_tenant_user_counts() to roster_app;
+
 -- The guard looks for the transaction's audit event for every changed row. It used to note the
 -- first find in a setting, which any role may set: a forged note let a change commit without
 -- an event. One index probe per changed row is what it costs instead.

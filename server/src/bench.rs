@@ -150,20 +150,24 @@ pub async fn admin_actor(pool: &PgPool, slug: &str) -> Result<Actor, Failure> {
 
 /// The tenant's id and an active administrator to act as.
 async fn tenant_admin(pool: &PgPool, slug: &str) -> Result<(Uuid, Uuid), Failure> {
-    let mut tx = tenancy::begin_all_tenants(pool).await?;
-    let found: Option<(Uuid, Uuid)> = sqlx::query_as(
-        "select t.id, u.id from tenants t join users u on u.tenant_id = t.id
-          where t.slug = $1 and u.user_type = 'tenant_admin' and u.status = 'active'
-            and u.expires_at is null and not u.must_change_password
-          order by u.created_at limit 1",
+    let missing = || format!("no tenant {slug:?} with an active administrator: run `roster seed`");
+    let tenant: Uuid = sqlx::query_scalar("select id from tenants where slug = $1")
+        .bind(slug)
+        .fetch_optional(pool)
+        .await?
+        .ok_or_else(missing)?;
+    let mut tx = tenancy::begin(pool, tenant).await?;
+    let admin: Option<Uuid> = sqlx::query_scalar(
+        "select id from users
+          where tenant_id = $1 and user_type = 'tenant_admin' and status = 'active'
+            and expires_at is null and not must_change_password
+          order by created_at limit 1",
     )
-    .bind(slug)
+    .bind(tenant)
     .fetch_optional(&mut *tx)
     .await?;
     tx.commit().await?;
-    found.ok_or_else(|| {
-        format!("no tenant {slug:?} with an active administrator: run `roster seed` first").into()
-    })
+    Ok((tenant, admin.ok_or_else(missing)?))
 }
 
 /// Every filter, every sort, deep paging (page `deep_page`), searches and the stat cards.

@@ -53,7 +53,9 @@ pub async fn enter(conn: &mut sqlx::PgConnection, tenant_id: Uuid) -> Result<(),
     Ok(())
 }
 
-/// A transaction that sees every tenant: only for platform operations that span tenants.
+/// A transaction that sees every tenant, for the owner of the tables only (bulk loads): for the
+/// application role `roster.all_tenants` means nothing, and what it needs across tenants it
+/// reads through functions made for it (migrations/20261201000002_database_roles.sql).
 pub async fn begin_all_tenants(
     pool: &PgPool,
 ) -> Result<Transaction<'static, Postgres>, sqlx::Error> {

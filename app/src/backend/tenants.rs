@@ -1,10 +1,12 @@
 //! Tenants, for platform superusers: list them with their user counts, and create one with its
 //! system roles and first administrator.
 
+use chrono::{DateTime, Utc};
 use serde_json::json;
 use shared::TenantSlug;
 use shared::tenant::{CreatedTenant, NewTenant, NewTenantForm, Tenant};
 use sqlx::PgPool;
+use uuid::Uuid;
 
 use super::actor::Actor;
 use super::audit::{self, AuditActor, AuditEvent, Target};
@@ -19,19 +21,28 @@ pub async fn list(pool: &PgPool, actor: &Actor) -> Result<Vec<Tenant>, ServiceEr
 
 async fn tenants(pool: &PgPool, actor: &Actor) -> Result<Vec<Tenant>, ServiceError> {
     actor.require_superuser()?;
-    let mut tx = tenancy::begin_all_tenants(pool).await?;
-    let tenants = sqlx::query_as!(
-        Tenant,
-        r#"select t.id, t.slug, t.name, t.created_at,
-                  (select count(*) from users u where u.tenant_id = t.id) as "user_count!"
-             from tenants t
-            where t.slug <> $1
-            order by t.created_at desc, t.slug"#,
-        TenantSlug::PLATFORM
+    // Every tenant's count: through the one function that may read them all (see
+    // migrations/20261201000002_database_roles.sql); tenants itself is not per tenant.
+    type Row = (Uuid, String, String, Option<i64>, DateTime<Utc>);
+    let rows: Vec<Row> = sqlx::query_as(
+        "select t.id, t.slug, t.name, c.users, t.created_at
+           from tenants t left join roster_tenant_user_counts() c on c.tenant_id = t.id
+          where t.slug <> $1
+          order by t.created_at desc, t.slug",
     )
-    .fetch_all(&mut *tx)
+    .bind(TenantSlug::PLATFORM)
+    .fetch_all(pool)
     .await?;
-    tx.commit().await?;
+    let tenants = rows
+        .into_iter()
+        .map(|(id, slug, name, users, created_at)| Tenant {
+            id,
+            slug,
+            name,
+            user_count: users.unwrap_or(0),
+            created_at,
+        })
+        .collect();
     Ok(tenants)
 }
 

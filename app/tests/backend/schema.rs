@@ -327,3 +327,34 @@ async fn the_search_rows_the_working_role_reads_are_its_tenants(pool: PgPool) {
     assert_eq!(seen, ["ada"]);
 }
 }
+
+roster_test! {
+/// Every tenant at once is the owner's: for the working role, roster.all_tenants shows nothing
+/// more, and what it needs across tenants comes from the two functions made for it.
+async fn no_setting_shows_the_working_role_every_tenant(pool: PgPool) {
+    let acme = tenant(&pool, "acme").await;
+    let globex = tenant(&pool, "globex").await;
+    user(&pool, acme, "ada", "agent", None).await.unwrap();
+    user(&pool, globex, "gus", "agent", None).await.unwrap();
+    let mut tx = tenancy::begin(&pool, acme).await.unwrap();
+    sqlx::query("select set_config('roster.all_tenants', 'on', true)")
+        .execute(&mut *tx)
+        .await
+        .unwrap();
+    for table in ["users", "user_search_in_tenant", "user_counts", "audit_events"] {
+        let tenants: i64 = sqlx::query_scalar(&format!(
+            "select count(distinct tenant_id) from {table}"
+        ))
+        .fetch_one(&mut *tx)
+        .await
+        .unwrap();
+        assert!(tenants <= 1, "{table}: rows of {tenants} tenants");
+    }
+    let counted: Vec<(sqlx::types::Uuid, i64)> =
+        sqlx::query_as("select tenant_id, users from roster_tenant_user_counts() order by users")
+            .fetch_all(&mut *tx)
+            .await
+            .unwrap();
+    assert_eq!(counted.len(), 2, "the tenant list's counts span tenants: {counted:?}");
+}
+}

@@ -144,13 +144,12 @@ pub async fn run(
 
 /// Starts again every run left unfinished (by a restart); returns how many.
 pub async fn resume(pool: &PgPool) -> Result<usize, ServiceError> {
-    let mut tx = tenancy::begin_all_tenants(pool).await?;
-    let runs: Vec<(Uuid, Uuid, Uuid)> = sqlx::query_as(
-        "select tenant_id, team_id, run_id from team_rule_runs where finished_at is null",
-    )
-    .fetch_all(&mut *tx)
-    .await?;
-    tx.commit().await?;
+    // Every tenant's: through the one function that may read them all (see
+    // migrations/20261201000002_database_roles.sql).
+    let runs: Vec<(Uuid, Uuid, Uuid)> =
+        sqlx::query_as("select tenant_id, team_id, run_id from roster_unfinished_team_runs()")
+            .fetch_all(pool)
+            .await?;
     for (tenant, team, run_id) in &runs {
         spawn(pool.clone(), *tenant, *team, *run_id);
     }
