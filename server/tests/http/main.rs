@@ -19,6 +19,7 @@ mod audit;
 mod directory;
 mod matrix;
 mod scale;
+mod server_fns;
 mod teams;
 
 /// The router, working as the server does: as `roster_app` (which owns nothing), on the test's

@@ -29,7 +29,7 @@ async fn text(pool: PgPool, request: Request<Body>) -> (StatusCode, String) {
 
 /// What a route needs of its caller.
 #[derive(Clone, Copy, Debug, PartialEq)]
-enum Need {
+pub(crate) enum Need {
     /// Anyone signed in, even with a password change pending.
     Session,
     /// A settled session holding this permission.
@@ -42,7 +42,7 @@ enum Need {
 
 /// What a route acts on.
 #[derive(Clone, Copy, Debug, PartialEq)]
-enum Object {
+pub(crate) enum Object {
     /// Nothing by id (lists, creation).
     None,
     /// A user (`{id}` under /users, `{user}` under a team's members).
@@ -51,19 +51,19 @@ enum Object {
     Other,
 }
 
-struct Route {
-    method: &'static str,
+pub(crate) struct Route {
+    pub(crate) method: &'static str,
     /// With `{user}`, `{role}`, `{team}` for the objects' ids.
-    path: &'static str,
+    pub(crate) path: &'static str,
     /// As the router spells it.
-    pattern: &'static str,
-    need: Need,
-    object: Object,
+    pub(crate) pattern: &'static str,
+    pub(crate) need: Need,
+    pub(crate) object: Object,
     /// The status of a call that is allowed.
-    ok: u16,
+    pub(crate) ok: u16,
 }
 
-const fn route(
+pub(crate) const fn route(
     method: &'static str,
     path: &'static str,
     pattern: &'static str,
@@ -79,7 +79,7 @@ use Object::{None as Nothing, Other, User};
 use Permission::*;
 
 /// Every route but `POST /session` (signing in is the door itself; its own tests cover it).
-const ROUTES: &[Route] = &[
+pub(crate) const ROUTES: &[Route] = &[
     route("GET", "/me", "/me", Session, Nothing, 200),
     // A wrong current password: the route is open to the caller, the answer a field error.
     route("POST", "/me/password", "/me/password", Session, Nothing, 422),
@@ -174,27 +174,27 @@ fn every_declared_route_has_a_row_and_every_row_a_route() {
 }
 
 /// A caller as the matrix sees them.
-struct Caller {
-    name: String,
-    cookie: Option<String>,
-    permissions: Vec<Permission>,
-    superuser: bool,
-    must_change: bool,
+pub(crate) struct Caller {
+    pub(crate) name: String,
+    pub(crate) cookie: Option<String>,
+    pub(crate) permissions: Vec<Permission>,
+    pub(crate) superuser: bool,
+    pub(crate) must_change: bool,
     /// A supervisor's reporting line; `None`: the whole tenant.
-    line: Option<Vec<Uuid>>,
+    pub(crate) line: Option<Vec<Uuid>>,
     /// The caller's tenant.
-    tenant: String,
+    pub(crate) tenant: String,
 }
 
 /// The objects one cell acts on: fresh for each cell, so that allowed writes do not change
 /// what the next cell finds.
-struct Objects {
-    user: Uuid,
-    user_version: i64,
-    role: Uuid,
-    role_version: i64,
-    team: Uuid,
-    team_version: i64,
+pub(crate) struct Objects {
+    pub(crate) user: Uuid,
+    pub(crate) user_version: i64,
+    pub(crate) role: Uuid,
+    pub(crate) role_version: i64,
+    pub(crate) team: Uuid,
+    pub(crate) team_version: i64,
 }
 
 const PNG: [u8; 70] = [
@@ -204,7 +204,7 @@ const PNG: [u8; 70] = [
 ];
 
 /// A user (with an avatar), a role and a team with the user in it, in `slug`, named `n`.
-async fn objects(conn: &mut sqlx::PgConnection, slug: &str, n: usize) -> Objects {
+pub(crate) async fn objects(conn: &mut sqlx::PgConnection, slug: &str, n: usize) -> Objects {
     let user: (Uuid, i64) = sqlx::query_as(
         "insert into users (tenant_id, first_name, last_name, email, username, user_type)
          select id, 'Obj', $2, $2 || '@' || $1 || '.test', $2, 'agent' from tenants where slug = $1
@@ -300,7 +300,12 @@ fn body(route: &Route, o: &Objects, n: usize) -> Option<Body> {
 
 /// What the rules say `caller` gets from `route` on the objects of `tenant`: the status and
 /// error code (empty for success).
-fn expected(route: &Route, caller: &Caller, tenant: &str, target: Uuid) -> (u16, &'static str) {
+pub(crate) fn expected(
+    route: &Route,
+    caller: &Caller,
+    tenant: &str,
+    target: Uuid,
+) -> (u16, &'static str) {
     let ok = (route.ok, "");
     if route.need == Nobody {
         return (405, "method_not_allowed");
@@ -345,7 +350,7 @@ fn expected(route: &Route, caller: &Caller, tenant: &str, target: Uuid) -> (u16,
 
 /// What a refusal must leave as it was: every tenant's users, roles, teams, memberships,
 /// avatars, tenants and audit events (but the refusals themselves), counted and versioned.
-async fn state(conn: &mut sqlx::PgConnection) -> Vec<i64> {
+pub(crate) async fn state(conn: &mut sqlx::PgConnection) -> Vec<i64> {
     let row: (i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64) = sqlx::query_as(
         "select (select count(*) from users), (select coalesce(sum(version), 0)::bigint from users),
                 (select count(*) from roles), (select coalesce(sum(version), 0)::bigint from roles),
@@ -361,7 +366,7 @@ async fn state(conn: &mut sqlx::PgConnection) -> Vec<i64> {
     vec![row.0, row.1, row.2, row.3, row.4, row.5, row.6, row.7, row.8, row.9, row.10]
 }
 
-async fn refusals(conn: &mut sqlx::PgConnection) -> i64 {
+pub(crate) async fn refusals(conn: &mut sqlx::PgConnection) -> i64 {
     sqlx::query_scalar("select count(*) from audit_events where action = 'access.refused'")
         .fetch_one(conn)
         .await
@@ -428,7 +433,7 @@ async fn grant(pool: &PgPool, login: &str, key: Option<&str>, custom: &[Permissi
     .unwrap();
 }
 
-async fn callers(pool: &PgPool) -> Vec<Caller> {
+pub(crate) async fn callers(pool: &PgPool) -> Vec<Caller> {
     for slug in ["acme", "globex"] {
         let sql = "insert into tenants (slug, name) values ($1, $1)";
         sqlx::query(sql).bind(slug).execute(&mut arrange(pool).await).await.unwrap();
