@@ -44,6 +44,20 @@ macro_rules! granted_keys {
     };
 }
 
+/// The distinct (user type, granted keys) of the tenant's (`$1`) users whose ids `$reached`
+/// (a subquery) selects.
+macro_rules! holdings_of {
+    ($reached:literal) => {
+        concat!(
+            "select distinct u.user_type, ",
+            granted_keys!(),
+            " from users u where u.tenant_id = $1 and u.id in (",
+            $reached,
+            ")"
+        )
+    };
+}
+
 /// How long sessions live.
 #[derive(Clone, Copy, Debug)]
 pub struct SessionPolicy {
@@ -473,28 +487,18 @@ pub(crate) async fn require_outranks_all(
     // One row per distinct (type, grant) among them, not one per user.
     let (sql, id) = match reached {
         Reached::Members(team) => (
-            concat!(
-                "select distinct u.user_type, ",
-                granted_keys!(),
-                " from users u
-                 where u.tenant_id = $1
-                   and u.id in (select m.user_id from team_members m
-                                 where m.tenant_id = $1 and m.team_id = $2)"
+            holdings_of!(
+                "select m.user_id from team_members m where m.tenant_id = $1 and m.team_id = $2"
             ),
             team,
         ),
         Reached::Holders(role) => (
-            concat!(
-                "select distinct u.user_type, ",
-                granted_keys!(),
-                " from users u
-                 where u.tenant_id = $1
-                   and u.id in (select ur.user_id from user_roles ur
-                                 where ur.tenant_id = $1 and ur.role_id = $2
-                                union
-                                select m.user_id from team_members m
-                                  join teams t on t.tenant_id = m.tenant_id and t.id = m.team_id
-                                 where t.tenant_id = $1 and t.default_role_id = $2)"
+            holdings_of!(
+                "select ur.user_id from user_roles ur where ur.tenant_id = $1 and ur.role_id = $2
+                 union
+                 select m.user_id from team_members m
+                   join teams t on t.tenant_id = m.tenant_id and t.id = m.team_id
+                  where t.tenant_id = $1 and t.default_role_id = $2"
             ),
             role,
         ),
