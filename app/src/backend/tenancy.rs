@@ -30,14 +30,17 @@ pub async fn within<T>(
 }
 
 /// Locks one row of a tenant table (`roles`, `teams`…) until the transaction ends, so
-/// concurrent edits of it queue up.
+/// concurrent edits of it queue up. `no key update`, the lock an update that keeps the key
+/// takes: rows that merely reference this one (a membership a background rule run inserts,
+/// whose foreign key check takes `key share`) are not held up, which with `for update` could
+/// deadlock against this transaction's own writes to them.
 pub async fn lock(
     conn: &mut PgConnection,
     table: &'static str,
     tenant_id: Uuid,
     id: Uuid,
 ) -> Result<(), sqlx::Error> {
-    let sql = format!("select 1 from {table} where tenant_id = $1 and id = $2 for update");
+    let sql = format!("select 1 from {table} where tenant_id = $1 and id = $2 for no key update");
     sqlx::query(&sql).bind(tenant_id).bind(id).execute(conn).await?;
     Ok(())
 }
