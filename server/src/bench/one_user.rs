@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use uuid::Uuid;
 
 use super::{Client, Failure, WARM_UP, median, ms, p95, tenant_admin};
-use app::backend::sessions::{self, ClientInfo, SessionPolicy};
+use app::backend::sessions::{self, ClientInfo, SessionPolicy, SessionToken};
 use app::backend::tenancy;
 
 /// Clients signing in at once in the load test.
@@ -35,7 +35,8 @@ const PNG: [u8; 70] = [
 /// What one tenant is measured with.
 struct Tenant {
     slug: String,
-    /// An administrator's session cookie.
+    /// An administrator's session (ended after the run), and its cookie.
+    token: SessionToken,
     admin: String,
     /// The run's own user: id, login and password.
     user: Uuid,
@@ -60,7 +61,9 @@ pub async fn bench(
     for (i, slug) in slugs.into_iter().enumerate() {
         let tenant = prepare(pool, addr, slug, &passwords).await?;
         sizes[i] = users_in(pool, slug).await?;
-        for (name, times) in measure_tenant(addr, &tenant, &passwords, rounds).await? {
+        let measured = measure_tenant(addr, &tenant, &passwords, rounds).await;
+        sessions::end(pool, &tenant.token).await?;
+        for (name, times) in measured? {
             match rows.iter_mut().find(|(n, _)| *n == name) {
                 Some((_, both)) => both[i] = times,
                 None => {
@@ -144,7 +147,7 @@ async fn prepare(
     tx.commit().await?;
     // One verification, so the dummy hash and the thread pool are warm like the server's.
     passwords.verify(&password, &hash).await?;
-    Ok(Tenant { slug: slug.to_owned(), admin, user, login, password, hash, seeded })
+    Ok(Tenant { slug: slug.to_owned(), token, admin, user, login, password, hash, seeded })
 }
 
 /// Creates an agent with a password of the bench's choosing; (id, login, password).
@@ -293,6 +296,7 @@ async fn load(
     for client in clients {
         client.await??;
     }
+    sessions::end(pool, &token).await?;
     let elapsed = started.elapsed().as_secs_f64();
     let (signed_in, errors) = (done.load(Ordering::Relaxed), failed.load(Ordering::Relaxed));
 
