@@ -18,6 +18,7 @@ mod answers;
 mod audit;
 mod directory;
 mod matrix;
+mod recorded;
 mod scale;
 mod server_fns;
 mod teams;
