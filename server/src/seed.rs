@@ -16,6 +16,7 @@ use app::backend::{roles, tenancy};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use shared::TenantSlug;
+use shared::audit::Action;
 use sqlx::PgPool;
 use std::fmt::Write as _;
 use std::time::Instant;
@@ -368,8 +369,10 @@ async fn record_seeded(
     tenant_id: Uuid,
     details: serde_json::Value,
 ) -> Result<(), sqlx::Error> {
-    let event =
-        AuditEvent { details, ..AuditEvent::new(tenant_id, AuditActor::System, "tenant.seeded") };
+    let event = AuditEvent {
+        details,
+        ..AuditEvent::new(tenant_id, AuditActor::System, Action::TenantSeeded)
+    };
     audit::record(conn, &event).await
 }
 

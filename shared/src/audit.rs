@@ -16,32 +16,61 @@ pub const PAGE_SIZE: u32 = 50;
 /// The largest page the API serves.
 pub const MAX_PAGE_SIZE: u32 = 200;
 
-/// Every action Roster records, with a label for people, in display order.
-pub const ACTIONS: [(&str, &str); 23] = [
-    ("user.created", "User created"),
-    ("user.updated", "User edited"),
-    ("user.avatar_changed", "Photo changed"),
-    ("user.suspended", "User suspended"),
-    ("user.reactivated", "User reactivated"),
-    ("user.password_reset", "Password reset"),
-    ("user.password_changed", "Password changed"),
-    ("user.password_change_failed", "Password change failed"),
-    ("session.signed_in", "Signed in"),
-    ("session.sign_in_failed", "Sign-in failed"),
-    ("session.signed_out", "Signed out"),
-    ("role.created", "Role created"),
-    ("role.updated", "Role edited"),
-    ("role.deleted", "Role deleted"),
-    ("team.created", "Team created"),
-    ("team.updated", "Team edited"),
-    ("team.deleted", "Team deleted"),
-    ("team.member_added", "Team member added"),
-    ("team.member_removed", "Team member removed"),
-    ("team.rule_applied", "Team rule applied"),
-    ("access.refused", "Access refused"),
-    ("tenant.created", "Organisation created"),
-    ("tenant.seeded", "Demo data loaded"),
-];
+/// Declares [`Action`]: each variant with its key (as stored and sent) and its label.
+macro_rules! actions {
+    ($($variant:ident = $key:literal, $label:literal;)*) => {
+        /// Every action Roster records. Stored and sent as its key (`user.updated`).
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum Action {
+            $($variant,)*
+        }
+
+        impl Action {
+            /// Every action, in display order.
+            pub const ALL: &[Action] = &[$(Action::$variant,)*];
+
+            /// The key the trail stores (`user.updated`).
+            pub fn key(self) -> &'static str {
+                match self {
+                    $(Action::$variant => $key,)*
+                }
+            }
+
+            /// A label for people (`User edited`).
+            pub fn label(self) -> &'static str {
+                match self {
+                    $(Action::$variant => $label,)*
+                }
+            }
+        }
+    };
+}
+
+actions! {
+    UserCreated = "user.created", "User created";
+    UserUpdated = "user.updated", "User edited";
+    UserAvatarChanged = "user.avatar_changed", "Photo changed";
+    UserSuspended = "user.suspended", "User suspended";
+    UserReactivated = "user.reactivated", "User reactivated";
+    UserPasswordReset = "user.password_reset", "Password reset";
+    UserPasswordChanged = "user.password_changed", "Password changed";
+    UserPasswordChangeFailed = "user.password_change_failed", "Password change failed";
+    SessionSignedIn = "session.signed_in", "Signed in";
+    SessionSignInFailed = "session.sign_in_failed", "Sign-in failed";
+    SessionSignedOut = "session.signed_out", "Signed out";
+    RoleCreated = "role.created", "Role created";
+    RoleUpdated = "role.updated", "Role edited";
+    RoleDeleted = "role.deleted", "Role deleted";
+    TeamCreated = "team.created", "Team created";
+    TeamUpdated = "team.updated", "Team edited";
+    TeamDeleted = "team.deleted", "Team deleted";
+    TeamMemberAdded = "team.member_added", "Team member added";
+    TeamMemberRemoved = "team.member_removed", "Team member removed";
+    TeamRuleApplied = "team.rule_applied", "Team rule applied";
+    AccessRefused = "access.refused", "Access refused";
+    TenantCreated = "tenant.created", "Organisation created";
+    TenantSeeded = "tenant.seeded", "Demo data loaded";
+}
 
 /// Families of actions (the part before the dot), for filtering by kind.
 pub const FAMILIES: [(&str, &str); 6] = [
@@ -55,7 +84,7 @@ pub const FAMILIES: [(&str, &str); 6] = [
 
 /// The label of an action key (the key itself when it is not in the catalogue).
 pub fn action_label(action: &str) -> &str {
-    ACTIONS.iter().find(|(key, _)| *key == action).map_or(action, |(_, label)| label)
+    Action::ALL.iter().find(|a| a.key() == action).map_or(action, |a| a.label())
 }
 
 /// A query as it arrives: every part optional, all text, as in a URL.
@@ -115,10 +144,11 @@ impl AuditQuery {
             None => Vec::new(),
             Some(key) => {
                 let family = format!("{key}.");
-                let actions: Vec<String> = ACTIONS
+                let actions: Vec<String> = Action::ALL
                     .iter()
-                    .filter(|(action, _)| *action == key || action.starts_with(&family))
-                    .map(|(action, _)| (*action).to_owned())
+                    .map(|action| action.key())
+                    .filter(|action| *action == key || action.starts_with(&family))
+                    .map(str::to_owned)
                     .collect();
                 if actions.is_empty() {
                     check.add("action", "unknown");
@@ -255,7 +285,7 @@ pub struct AuditEntry {
     pub id: i64,
     pub occurred_at: DateTime<Utc>,
     pub actor: AuditActor,
-    /// A key of [`ACTIONS`].
+    /// The key of an [`Action`].
     pub action: String,
     pub target: Option<AuditTarget>,
     /// In field-name order.

@@ -8,6 +8,7 @@
 
 use chrono::Utc;
 use serde_json::json;
+use shared::audit::Action;
 use shared::auth::{Me, SignInRequest, TenantRef};
 use shared::password::TEMPORARY_PASSWORD_DAYS;
 use shared::{TenantSlug, UserType};
@@ -129,7 +130,7 @@ pub async fn sign_in(
         target: Some(Target { kind: "user", id: user.id, name: &user.username }),
         details: suppressed.map_or_else(|| json!({}), |n| json!({ "suppressed": n })),
         client: Some(client),
-        ..AuditEvent::new(tenant_id, AuditActor::from(&actor), "session.signed_in")
+        ..AuditEvent::new(tenant_id, AuditActor::from(&actor), Action::SessionSignedIn)
     };
     audit::record(&mut tx, &event).await?;
     let me = me_in(&mut tx, &actor).await?;
@@ -226,7 +227,7 @@ async fn record_failure(
         target: user.map(|u| Target { kind: "user", id: u.id, name: &u.username }),
         details: failure.details(),
         client: Some(client),
-        ..AuditEvent::new(tenant_id, AuditActor::Anonymous, "session.sign_in_failed")
+        ..AuditEvent::new(tenant_id, AuditActor::Anonymous, Action::SessionSignInFailed)
     };
     audit::record(&mut tx, &event).await?;
     tx.commit().await
@@ -246,7 +247,7 @@ pub async fn sign_out(
         let mut tx = tenancy::begin(pool, actor.tenant_id).await?;
         let event = AuditEvent {
             client: Some(client),
-            ..AuditEvent::new(actor.tenant_id, AuditActor::from(actor), "session.signed_out")
+            ..AuditEvent::new(actor.tenant_id, AuditActor::from(actor), Action::SessionSignedOut)
         };
         audit::record(&mut tx, &event).await?;
         tx.commit().await?;

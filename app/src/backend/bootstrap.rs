@@ -2,6 +2,7 @@
 //! once, and further ones created from the command line.
 
 use serde_json::json;
+use shared::audit::Action;
 use shared::{Password, TenantSlug, Username};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
@@ -127,7 +128,7 @@ async fn insert_superuser(
             "username": {"before": null, "after": username},
             "password": {"before": null, "after": password},
         }),
-        ..AuditEvent::new(platform_id, AuditActor::System, "user.created")
+        ..AuditEvent::new(platform_id, AuditActor::System, Action::UserCreated)
     };
     audit::record(conn, &event).await?;
     Ok(user_id)

@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use serde_json::json;
 use shared::TenantSlug;
+use shared::audit::Action;
 use shared::tenant::{CreatedTenant, NewTenant, NewTenantForm, Tenant};
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -56,7 +57,7 @@ pub async fn create(
     form: NewTenantForm,
     client: &ClientInfo,
 ) -> Result<CreatedTenant, ServiceError> {
-    audit::refusal_recorded(pool, actor, "tenant.created", None, client, async move {
+    audit::refusal_recorded(pool, actor, Action::TenantCreated, None, client, async move {
         actor.require_superuser()?;
         let new = NewTenant::try_from(form).map_err(ServiceError::Validation)?;
         let temporary = password::generate_temporary();
@@ -108,7 +109,7 @@ pub async fn create(
                 "password": {"before": null, "after": "temporary password set"},
             }),
             client: Some(client),
-            ..AuditEvent::new(tenant.id, AuditActor::from(actor), "user.created")
+            ..AuditEvent::new(tenant.id, AuditActor::from(actor), Action::UserCreated)
         };
         audit::record(&mut tx, &created_admin).await?;
         // Recorded in the new tenant's trail and in the platform's.
@@ -119,7 +120,7 @@ pub async fn create(
                 "name": {"before": null, "after": new.name},
             }),
             client: Some(client),
-            ..AuditEvent::new(tenant.id, AuditActor::from(actor), "tenant.created")
+            ..AuditEvent::new(tenant.id, AuditActor::from(actor), Action::TenantCreated)
         };
         audit::record(&mut tx, &created_tenant).await?;
         tenancy::enter(&mut tx, actor.tenant_id).await?;

@@ -9,7 +9,7 @@ use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use leptos_router::params::ParamsMap;
 use shared::account::UserRef;
-use shared::audit::{ACTIONS, AuditPage, AuditQuery, FAMILIES};
+use shared::audit::{Action, AuditPage, AuditQuery, FAMILIES};
 
 use crate::api::audit::list_audit;
 use crate::components::audit_trail::AuditEvents;
@@ -134,7 +134,7 @@ fn Filters(query: AuditQuery, names: Names) -> impl IntoView {
         view! { <option value=value.to_owned() selected=action == value>{label.to_owned()}</option> }
     };
     let families = FAMILIES.iter().map(|(key, label)| option(key, label)).collect_view();
-    let actions = ACTIONS.iter().map(|(key, label)| option(key, label)).collect_view();
+    let actions = Action::ALL.iter().map(|a| option(a.key(), a.label())).collect_view();
     let date = |key: &'static str, label: &'static str, value: Option<String>| {
         let id = format!("audit-{key}");
         view! {

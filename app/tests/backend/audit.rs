@@ -80,7 +80,7 @@ async fn the_database_refuses_to_commit_a_change_without_its_audit_event(pool: P
     // The same change with its event commits, and so do several rows under one event.
     let mut tx = tenancy::begin(&pool, acme).await.unwrap();
     sqlx::query("update users set position = 'Recorded'").execute(&mut *tx).await.unwrap();
-    let event = AuditEvent::new(acme, AuditActor::from(&admin), "user.updated");
+    let event = AuditEvent::new(acme, AuditActor::from(&admin), shared::audit::Action::UserUpdated);
     audit::record(&mut tx, &event).await.unwrap();
     tx.commit().await.unwrap();
 }

@@ -6,6 +6,7 @@
 pub mod trail;
 
 use serde_json::{Value, json};
+use shared::audit::Action;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
@@ -43,7 +44,7 @@ pub struct Target<'a> {
 pub struct AuditEvent<'a> {
     pub tenant_id: Uuid,
     pub actor: AuditActor,
-    pub action: &'a str,
+    pub action: Action,
     pub target: Option<Target<'a>>,
     /// `{"field": {"before": …, "after": …}}`; never a secret.
     pub changes: Value,
@@ -54,7 +55,7 @@ pub struct AuditEvent<'a> {
 
 impl<'a> AuditEvent<'a> {
     /// An event with no target, changes, details or client yet.
-    pub fn new(tenant_id: Uuid, actor: AuditActor, action: &'a str) -> Self {
+    pub fn new(tenant_id: Uuid, actor: AuditActor, action: Action) -> Self {
         Self {
             tenant_id,
             actor,
@@ -99,7 +100,7 @@ pub async fn record(conn: &mut PgConnection, event: &AuditEvent<'_>) -> Result<(
         kind,
         actor_id,
         actor_name,
-        event.action,
+        event.action.key(),
         event.target.map(|t| t.kind),
         event.target.map(|t| t.id),
         event.target.map(|t| t.name),
@@ -128,16 +129,12 @@ pub enum Subject {
 pub async fn refusal_recorded<T>(
     pool: &PgPool,
     actor: &Actor,
-    attempted: &str,
+    attempted: Action,
     subject: Option<Subject>,
     client: &ClientInfo,
     action: impl Future<Output = Result<T, ServiceError>>,
 ) -> Result<T, ServiceError> {
-    let result = action.await;
-    if result.as_ref().err().is_some_and(ServiceError::is_access_refusal) {
-        record_refusal(pool, actor, attempted, subject, client).await?;
-    }
-    result
+    recorded(pool, actor, attempted.key(), subject, client, action).await
 }
 
 /// A read refused for want of standing, recorded like [`refusal_recorded`]'s actions;
@@ -149,7 +146,22 @@ pub async fn read_refusal_recorded<T>(
     subject: Option<Subject>,
     read: impl Future<Output = Result<T, ServiceError>>,
 ) -> Result<T, ServiceError> {
-    refusal_recorded(pool, actor, attempted, subject, &ClientInfo::default(), read).await
+    recorded(pool, actor, attempted, subject, &ClientInfo::default(), read).await
+}
+
+async fn recorded<T>(
+    pool: &PgPool,
+    actor: &Actor,
+    attempted: &str,
+    subject: Option<Subject>,
+    client: &ClientInfo,
+    work: impl Future<Output = Result<T, ServiceError>>,
+) -> Result<T, ServiceError> {
+    let result = work.await;
+    if result.as_ref().err().is_some_and(ServiceError::is_access_refusal) {
+        record_refusal(pool, actor, attempted, subject, client).await?;
+    }
+    result
 }
 
 /// Records `access.refused` for `attempted` (about `subject`, named from the database) in a
@@ -183,7 +195,7 @@ pub async fn record_refusal(
         target: name.as_deref().map(|name| Target { kind, id, name }),
         details: json!({ "attempted": attempted }),
         client: Some(client),
-        ..AuditEvent::new(actor.tenant_id, AuditActor::from(actor), "access.refused")
+        ..AuditEvent::new(actor.tenant_id, AuditActor::from(actor), Action::AccessRefused)
     };
     record(&mut tx, &event).await?;
     tx.commit().await?;

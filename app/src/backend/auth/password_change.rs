@@ -6,6 +6,7 @@
 use chrono::Utc;
 use serde_json::json;
 use shared::Password;
+use shared::audit::Action;
 use shared::auth::ChangePasswordRequest;
 use sqlx::PgPool;
 
@@ -91,7 +92,7 @@ pub async fn change_password(
         changes: json!({ "password": { "before": "set", "after": "changed" } }),
         details,
         client: Some(client),
-        ..AuditEvent::new(actor.tenant_id, AuditActor::from(actor), "user.password_changed")
+        ..AuditEvent::new(actor.tenant_id, AuditActor::from(actor), Action::UserPasswordChanged)
     };
     audit::record(&mut tx, &event).await?;
     tx.commit().await?;
@@ -110,7 +111,11 @@ async fn record_failure(
         target: Some(Target { kind: "user", id: actor.user_id, name: &actor.username }),
         details: failure.details(),
         client: Some(client),
-        ..AuditEvent::new(actor.tenant_id, AuditActor::from(actor), "user.password_change_failed")
+        ..AuditEvent::new(
+            actor.tenant_id,
+            AuditActor::from(actor),
+            Action::UserPasswordChangeFailed,
+        )
     };
     audit::record(&mut tx, &event).await?;
     tx.commit().await

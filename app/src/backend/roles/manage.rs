@@ -9,6 +9,7 @@
 
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
+use shared::audit::Action;
 use shared::role::{DeletedRole, Role, RoleForm, RoleUpdate, ValidRole};
 use shared::{Permission, Permissions, UserType};
 use sqlx::{PgConnection, PgPool};
@@ -45,7 +46,7 @@ pub async fn create(
     form: RoleForm,
     client: &ClientInfo,
 ) -> Result<Role, ServiceError> {
-    audit::refusal_recorded(pool, actor, "role.created", None, client, async move {
+    audit::refusal_recorded(pool, actor, Action::RoleCreated, None, client, async move {
         actor.require(Permission::RolesManage)?;
         let valid = form.validate().map_err(ServiceError::Validation)?;
         actor.may_grant(&valid.permissions, "permissions")?;
@@ -68,7 +69,7 @@ pub async fn create(
             target: Some(Target { kind: "role", id, name: &role.name }),
             changes: audit::diff(&Value::Null, &snapshot(&role)),
             client: Some(client),
-            ..AuditEvent::new(tenant, AuditActor::from(actor), "role.created")
+            ..AuditEvent::new(tenant, AuditActor::from(actor), Action::RoleCreated)
         };
         audit::record(&mut tx, &event).await?;
         tx.commit().await?;
@@ -86,7 +87,7 @@ pub async fn update(
     client: &ClientInfo,
 ) -> Result<Role, ServiceError> {
     let subject = Some(Subject::Role(id));
-    audit::refusal_recorded(pool, actor, "role.updated", subject, client, async move {
+    audit::refusal_recorded(pool, actor, Action::RoleUpdated, subject, client, async move {
         actor.require(Permission::RolesManage)?;
         let valid = update.form.validate().map_err(ServiceError::Validation)?;
         let tenant = actor.tenant_id;
@@ -125,7 +126,7 @@ pub async fn update(
             target: Some(Target { kind: "role", id, name: &after.name }),
             changes: audit::diff(&snapshot(&before), &snapshot(&after)),
             client: Some(client),
-            ..AuditEvent::new(tenant, AuditActor::from(actor), "role.updated")
+            ..AuditEvent::new(tenant, AuditActor::from(actor), Action::RoleUpdated)
         };
         audit::record(&mut tx, &event).await?;
         tx.commit().await?;
@@ -143,7 +144,7 @@ pub async fn delete(
     client: &ClientInfo,
 ) -> Result<DeletedRole, ServiceError> {
     let subject = Some(Subject::Role(id));
-    audit::refusal_recorded(pool, actor, "role.deleted", subject, client, async move {
+    audit::refusal_recorded(pool, actor, Action::RoleDeleted, subject, client, async move {
         actor.require(Permission::RolesManage)?;
         let tenant = actor.tenant_id;
         let mut tx = tenancy::begin(pool, tenant).await?;
@@ -179,7 +180,7 @@ pub async fn delete(
             ),
             details: json!(deleted),
             client: Some(client),
-            ..AuditEvent::new(tenant, AuditActor::from(actor), "role.deleted")
+            ..AuditEvent::new(tenant, AuditActor::from(actor), Action::RoleDeleted)
         };
         audit::record(&mut tx, &event).await?;
         tx.commit().await?;

@@ -6,6 +6,7 @@
 //! Roster starts.
 
 use serde_json::json;
+use shared::audit::Action;
 use shared::team::Rules;
 use sqlx::types::Json;
 use sqlx::{PgConnection, PgPool};
@@ -133,7 +134,7 @@ pub async fn run(
                     "removed": removed,
                     "batch_of_users": ids.len(),
                 }),
-                ..AuditEvent::new(tenant, AuditActor::System, "team.rule_applied")
+                ..AuditEvent::new(tenant, AuditActor::System, Action::TeamRuleApplied)
             };
             audit::record(&mut tx, &event).await?;
         }

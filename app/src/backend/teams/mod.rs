@@ -12,6 +12,7 @@ pub use background::{BACKGROUND_FROM, resume, run as run_in_background};
 pub use rules::{PREVIEW_NAMES, apply_for_user};
 
 use rules::Among;
+use shared::audit::Action;
 
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
@@ -126,7 +127,7 @@ pub async fn create(
     form: TeamForm,
     client: &ClientInfo,
 ) -> Result<Team, ServiceError> {
-    audit::refusal_recorded(pool, actor, "team.created", None, client, async move {
+    audit::refusal_recorded(pool, actor, Action::TeamCreated, None, client, async move {
         actor.require(Permission::TeamsManage)?;
         let valid = form.validate().map_err(ServiceError::Validation)?;
         if valid.rules.is_some() {
@@ -158,7 +159,7 @@ pub async fn create(
             changes: audit::diff(&Value::Null, &snapshot(&team)),
             details: json!({ "rule_added": added, "in_background": run.is_some() }),
             client: Some(client),
-            ..AuditEvent::new(tenant, AuditActor::from(actor), "team.created")
+            ..AuditEvent::new(tenant, AuditActor::from(actor), Action::TeamCreated)
         };
         audit::record(&mut tx, &event).await?;
         tx.commit().await?;
@@ -179,7 +180,7 @@ pub async fn update(
     update: TeamUpdate,
     client: &ClientInfo,
 ) -> Result<Team, ServiceError> {
-    audit::refusal_recorded(pool, actor, "team.updated", None, client, async move {
+    audit::refusal_recorded(pool, actor, Action::TeamUpdated, None, client, async move {
         actor.require(Permission::TeamsManage)?;
         let valid = update.form.validate().map_err(ServiceError::Validation)?;
         let tenant = actor.tenant_id;
@@ -244,7 +245,7 @@ pub async fn update(
                 "in_background": run.is_some(),
             }),
             client: Some(client),
-            ..AuditEvent::new(tenant, AuditActor::from(actor), "team.updated")
+            ..AuditEvent::new(tenant, AuditActor::from(actor), Action::TeamUpdated)
         };
         audit::record(&mut tx, &event).await?;
         tx.commit().await?;
@@ -278,7 +279,7 @@ pub async fn delete(
     id: Uuid,
     client: &ClientInfo,
 ) -> Result<(), ServiceError> {
-    audit::refusal_recorded(pool, actor, "team.deleted", None, client, async move {
+    audit::refusal_recorded(pool, actor, Action::TeamDeleted, None, client, async move {
         actor.require(Permission::TeamsManage)?;
         let tenant = actor.tenant_id;
         let mut tx = tenancy::begin(pool, tenant).await?;
@@ -302,7 +303,7 @@ pub async fn delete(
             target: Some(Target { kind: "team", id, name: &team.name }),
             details: json!({ "members_removed": removed }),
             client: Some(client),
-            ..AuditEvent::new(tenant, AuditActor::from(actor), "team.deleted")
+            ..AuditEvent::new(tenant, AuditActor::from(actor), Action::TeamDeleted)
         };
         audit::record(&mut tx, &event).await?;
         tx.commit().await?;
@@ -319,7 +320,7 @@ pub async fn add_member(
     user: Uuid,
     client: &ClientInfo,
 ) -> Result<(), ServiceError> {
-    audit::refusal_recorded(pool, actor, "team.member_added", None, client, async move {
+    audit::refusal_recorded(pool, actor, Action::TeamMemberAdded, None, client, async move {
         actor.require(Permission::TeamsManage)?;
         actor.require_sees(user)?;
         let tenant = actor.tenant_id;
@@ -338,7 +339,7 @@ pub async fn add_member(
         .execute(&mut *tx)
         .await?;
         members_within_ceiling(&mut tx, tenant, id).await?;
-        record_member(&mut tx, actor, &team, "team.member_added", user, &username, client).await?;
+        record_member(&mut tx, actor, &team, Action::TeamMemberAdded, user, &username, client).await?;
         tx.commit().await?;
         Ok(())
     })
@@ -353,7 +354,7 @@ pub async fn remove_member(
     user: Uuid,
     client: &ClientInfo,
 ) -> Result<(), ServiceError> {
-    audit::refusal_recorded(pool, actor, "team.member_removed", None, client, async move {
+    audit::refusal_recorded(pool, actor, Action::TeamMemberRemoved, None, client, async move {
         actor.require(Permission::TeamsManage)?;
         actor.require_sees(user)?;
         let tenant = actor.tenant_id;
@@ -384,7 +385,7 @@ pub async fn remove_member(
         .bind(user)
         .execute(&mut *tx)
         .await?;
-        record_member(&mut tx, actor, &team, "team.member_removed", user, &username, client)
+        record_member(&mut tx, actor, &team, Action::TeamMemberRemoved, user, &username, client)
             .await?;
         tx.commit().await?;
         Ok(())
@@ -396,7 +397,7 @@ async fn record_member(
     conn: &mut PgConnection,
     actor: &Actor,
     team: &Team,
-    action: &str,
+    action: Action,
     user: Uuid,
     username: &str,
     client: &ClientInfo,

@@ -5,6 +5,7 @@
 
 use serde_json::json;
 use shared::account::UserRef;
+use shared::audit::Action;
 use shared::team::{Match, RuleField, RulePreview, Rules};
 use sqlx::{PgConnection, Postgres, QueryBuilder};
 use uuid::Uuid;
@@ -195,7 +196,7 @@ pub async fn apply_for_user(
         if added + removed == 0 {
             continue;
         }
-        let action = if added > 0 { "team.member_added" } else { "team.member_removed" };
+        let action = if added > 0 { Action::TeamMemberAdded } else { Action::TeamMemberRemoved };
         let event = AuditEvent {
             target: Some(Target { kind: "team", id: team, name: &name }),
             details: json!({ "user": username, "user_id": user, "rule": rules.0.describe() }),

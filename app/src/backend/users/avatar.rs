@@ -4,6 +4,7 @@
 use image::{DynamicImage, ImageFormat, ImageReader, Limits, imageops::FilterType};
 use serde_json::json;
 use shared::Permission;
+use shared::audit::Action;
 use sqlx::PgPool;
 use std::io::Cursor;
 use uuid::Uuid;
@@ -39,7 +40,7 @@ pub async fn set(
     upload: Vec<u8>,
     client: &ClientInfo,
 ) -> Result<(), ServiceError> {
-    audit::refusal_recorded(pool, actor, "user.avatar_changed", Some(Subject::User(id)), client, async move {
+    audit::refusal_recorded(pool, actor, Action::UserAvatarChanged, Some(Subject::User(id)), client, async move {
         actor.require(Permission::UsersUpdate)?;
         actor.require_sees(id)?;
         if upload.len() > MAX_BYTES {
@@ -79,7 +80,7 @@ pub async fn set(
             changes: json!({"avatar": {"before": user.has_avatar, "after": true}}),
             details: json!({"content_type": avatar.content_type, "bytes": avatar.image.len()}),
             client: Some(client),
-            ..AuditEvent::new(tenant, AuditActor::from(actor), "user.avatar_changed")
+            ..AuditEvent::new(tenant, AuditActor::from(actor), Action::UserAvatarChanged)
         };
         audit::record(&mut tx, &event).await?;
         tx.commit().await?;

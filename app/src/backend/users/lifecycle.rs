@@ -3,6 +3,7 @@
 
 use serde_json::json;
 use shared::account::{TemporaryPassword, User};
+use shared::audit::Action;
 use shared::{Permission, UserStatus};
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -20,14 +21,21 @@ pub async fn suspend(
     id: Uuid,
     client: &ClientInfo,
 ) -> Result<User, ServiceError> {
-    audit::refusal_recorded(pool, actor, "user.suspended", Some(Subject::User(id)), client, async {
-        actor.require(Permission::UsersSuspend)?;
-        actor.require_reaches(id)?;
-        if id == actor.user_id {
-            return Err(ServiceError::Refused("You cannot suspend yourself."));
-        }
-        set_status(pool, actor, id, UserStatus::Suspended, client).await
-    })
+    audit::refusal_recorded(
+        pool,
+        actor,
+        Action::UserSuspended,
+        Some(Subject::User(id)),
+        client,
+        async {
+            actor.require(Permission::UsersSuspend)?;
+            actor.require_reaches(id)?;
+            if id == actor.user_id {
+                return Err(ServiceError::Refused("You cannot suspend yourself."));
+            }
+            set_status(pool, actor, id, UserStatus::Suspended, client).await
+        },
+    )
     .await
 }
 
@@ -41,7 +49,7 @@ pub async fn reactivate(
     audit::refusal_recorded(
         pool,
         actor,
-        "user.reactivated",
+        Action::UserReactivated,
         Some(Subject::User(id)),
         client,
         async {
@@ -82,8 +90,8 @@ async fn set_status(
     };
     let after = load(&mut tx, tenant, id).await?.ok_or(ServiceError::NotFound)?;
     let action = match status {
-        UserStatus::Suspended => "user.suspended",
-        UserStatus::Active => "user.reactivated",
+        UserStatus::Suspended => Action::UserSuspended,
+        UserStatus::Active => Action::UserReactivated,
     };
     let event = AuditEvent {
         target: Some(Target { kind: "user", id, name: &after.username }),
@@ -109,7 +117,7 @@ pub async fn reset_password(
     audit::refusal_recorded(
         pool,
         actor,
-        "user.password_reset",
+        Action::UserPasswordReset,
         Some(Subject::User(id)),
         client,
         async move {
@@ -145,7 +153,7 @@ pub async fn reset_password(
                 }),
                 details: json!({"temporary": true, "sessions_ended": ended}),
                 client: Some(client),
-                ..AuditEvent::new(tenant, AuditActor::from(actor), "user.password_reset")
+                ..AuditEvent::new(tenant, AuditActor::from(actor), Action::UserPasswordReset)
             };
             audit::record(&mut tx, &event).await?;
             tx.commit().await?;

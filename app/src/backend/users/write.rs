@@ -3,6 +3,7 @@
 use chrono::Utc;
 use serde_json::{Map, Value, json};
 use shared::account::{CreatedUser, User, UserEdit};
+use shared::audit::Action;
 use shared::error::Check;
 use shared::user_form::{NewUserForm, PasswordChoice, UserFields};
 use shared::{Permission, TenantSlug, UserType};
@@ -26,7 +27,7 @@ pub async fn create(
     form: NewUserForm,
     client: &ClientInfo,
 ) -> Result<CreatedUser, ServiceError> {
-    audit::refusal_recorded(pool, actor, "user.created", None, client, async move {
+    audit::refusal_recorded(pool, actor, Action::UserCreated, None, client, async move {
         actor.require(Permission::UsersCreate)?;
         let mut new = form.validate(Utc::now()).map_err(ServiceError::Validation)?;
         // A supervisor's new users report to them unless they name someone in their line.
@@ -103,7 +104,7 @@ pub async fn create(
             target: Some(Target { kind: "user", id, name: &user.username }),
             changes,
             client: Some(client),
-            ..AuditEvent::new(tenant, AuditActor::from(actor), "user.created")
+            ..AuditEvent::new(tenant, AuditActor::from(actor), Action::UserCreated)
         };
         audit::record(&mut tx, &event).await?;
         tx.commit().await?;
@@ -123,7 +124,7 @@ pub async fn update(
     client: &ClientInfo,
 ) -> Result<User, ServiceError> {
     let save = save(pool, actor, id, edit, client);
-    audit::refusal_recorded(pool, actor, "user.updated", Some(Subject::User(id)), client, save)
+    audit::refusal_recorded(pool, actor, Action::UserUpdated, Some(Subject::User(id)), client, save)
         .await
 }
 
@@ -235,7 +236,7 @@ async fn save(
             json!({})
         },
         client: Some(client),
-        ..AuditEvent::new(tenant, AuditActor::from(actor), "user.updated")
+        ..AuditEvent::new(tenant, AuditActor::from(actor), Action::UserUpdated)
     };
     audit::record(&mut tx, &event).await?;
     tx.commit().await?;
@@ -254,7 +255,7 @@ pub async fn patch(
     audit::refusal_recorded(
         pool,
         actor,
-        "user.updated",
+        Action::UserUpdated,
         Some(Subject::User(id)),
         client,
         async move {
