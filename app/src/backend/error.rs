@@ -51,15 +51,28 @@ impl ServiceError {
         Self::Validation(ApiError::field(field, code).fields)
     }
 
-    /// A violation of the unique index `constraint` as the field error `code` on `field`; any
-    /// other database error as it is.
-    pub fn unique(err: sqlx::Error, constraint: &str, field: &str, code: &str) -> Self {
-        match err.as_database_error().and_then(|e| e.constraint()) {
-            Some(c) if c == constraint => Self::field(field, code),
-            _ => Self::Database(err),
+    /// A write's error as its caller sees it: a violated unique index of [`UNIQUE_FIELDS`] as
+    /// that field's error, any other database error as it is.
+    pub fn taken(err: sqlx::Error) -> Self {
+        let index = err.as_database_error().and_then(|e| e.constraint()).unwrap_or_default();
+        match UNIQUE_FIELDS.iter().find(|(name, ..)| *name == index) {
+            Some((_, field, code)) => Self::field(field, code),
+            None => Self::Database(err),
         }
     }
 }
+
+/// The unique indexes a form can run into, the field each protects and the error code it
+/// answers with (index names as the migrations give them).
+const UNIQUE_FIELDS: [(&str, &str, &str); 7] = [
+    ("users_email_key", "email", "taken"),
+    ("users_username_key", "username", "taken"),
+    ("users_external_id_key", "external_id", "taken"),
+    ("users_employee_code_key", "employee_code", "taken"),
+    ("roles_name_key", "name", "role_name_taken"),
+    ("teams_name_key", "name", "team_name_taken"),
+    ("tenants_slug_key", "slug", "taken"),
+];
 
 impl ServiceError {
     /// Whether this is an authorization refusal (recorded as `access.refused`): a missing

@@ -71,7 +71,7 @@ pub async fn create(
         )
         .fetch_one(&mut *tx)
         .await
-        .map_err(|e| unique_to_field(e, "tenants_slug_key", "slug"))?;
+        .map_err(ServiceError::taken)?;
 
         tenancy::enter(&mut tx, tenant.id).await?;
         let administrator = roles::seed(&mut tx, tenant.id).await?;
@@ -141,12 +141,4 @@ pub async fn create(
         })
     })
     .await
-}
-
-/// A unique violation of `constraint` becomes a "taken" error on `field`; anything else stays.
-pub fn unique_to_field(err: sqlx::Error, constraint: &str, field: &str) -> ServiceError {
-    match err.as_database_error().and_then(|e| e.constraint()) {
-        Some(name) if name == constraint => ServiceError::field(field, "taken"),
-        _ => err.into(),
-    }
 }

@@ -63,7 +63,7 @@ pub async fn create(
         .bind(&keys)
         .fetch_one(&mut *tx)
         .await
-        .map_err(name_taken)?;
+        .map_err(ServiceError::taken)?;
         let role = one(&mut tx, tenant, id).await?;
         let event = AuditEvent {
             target: Some(Target { kind: "role", id, name: &role.name }),
@@ -120,7 +120,7 @@ pub async fn update(
         .bind(keys(&valid.permissions))
         .execute(&mut *tx)
         .await
-        .map_err(name_taken)?;
+        .map_err(ServiceError::taken)?;
         let after = one(&mut tx, tenant, id).await?;
         let event = AuditEvent {
             target: Some(Target { kind: "role", id, name: &after.name }),
@@ -296,9 +296,4 @@ fn keys(permissions: &Permissions) -> Vec<String> {
 fn snapshot(role: &Role) -> Value {
     let permissions: Vec<&str> = role.permissions.iter().map(|p| p.key()).collect();
     json!({"name": role.name, "description": role.description, "permissions": permissions})
-}
-
-/// Another role of the tenant has the name (any case): a field error, not a 500.
-fn name_taken(err: sqlx::Error) -> ServiceError {
-    ServiceError::unique(err, "roles_name_key", "name", "role_name_taken")
 }

@@ -147,7 +147,7 @@ pub async fn create(
         .bind(valid.rules.as_ref().map(Json))
         .fetch_one(&mut *tx)
         .await
-        .map_err(name_taken)?;
+        .map_err(ServiceError::taken)?;
         let (added, _, run) = match &valid.rules {
             Some(rules) => apply_or_schedule(&mut tx, tenant, id, Some(rules)).await?,
             None => (0, 0, None),
@@ -224,7 +224,7 @@ pub async fn update(
         .bind(valid.rules.as_ref().map(Json))
         .execute(&mut *tx)
         .await
-        .map_err(name_taken)?;
+        .map_err(ServiceError::taken)?;
         let (added, removed, run) = if rules_changed {
             apply_or_schedule(&mut tx, tenant, id, valid.rules.as_ref()).await?
         } else {
@@ -619,9 +619,4 @@ fn snapshot(team: &Team) -> Value {
         "default_role": team.default_role.as_ref().map(|r| &r.name),
         "rules": team.rules.as_ref().map(Rules::describe),
     })
-}
-
-/// Another team of the tenant has the name: a field error, not a 500.
-fn name_taken(err: sqlx::Error) -> ServiceError {
-    ServiceError::unique(err, "teams_name_key", "name", "team_name_taken")
 }

@@ -13,14 +13,6 @@ use uuid::Uuid;
 
 use super::super::{Actor, ServiceError};
 
-/// The unique indexes on users and the field each one protects.
-const UNIQUE: [(&str, &str); 4] = [
-    ("users_email_key", "email"),
-    ("users_username_key", "username"),
-    ("users_external_id_key", "external_id"),
-    ("users_employee_code_key", "employee_code"),
-];
-
 /// Records `taken` on every identifier another user of the tenant already has (ignoring case),
 /// so all of them are reported at once. `except` is the user being edited.
 pub async fn unique(
@@ -61,15 +53,6 @@ pub async fn unique(
         }
     }
     Ok(())
-}
-
-/// A unique violation that slipped past [`unique`] (a concurrent insert) as a field error.
-pub fn unique_violation(err: sqlx::Error) -> ServiceError {
-    let constraint = err.as_database_error().and_then(|e| e.constraint()).unwrap_or_default();
-    match UNIQUE.iter().find(|(name, _)| *name == constraint) {
-        Some((_, field)) => ServiceError::field(field, "taken"),
-        None => err.into(),
-    }
 }
 
 /// Roles given to a user must exist in the tenant, stay within the user type's ceiling, and

@@ -91,7 +91,7 @@ pub async fn create(
         )
         .fetch_one(&mut *tx)
         .await
-        .map_err(checks::unique_violation)?;
+        .map_err(ServiceError::taken)?;
         set_roles(&mut tx, tenant, id, &p.roles).await?;
         teams::apply_for_user(&mut tx, tenant, id, p.username.as_str()).await?;
 
@@ -193,7 +193,7 @@ async fn save(
     )
     .execute(&mut *tx)
     .await
-    .map_err(checks::unique_violation)?;
+    .map_err(ServiceError::taken)?;
     if saved.rows_affected() == 0 {
         return Err(stale());
     }
