@@ -99,6 +99,12 @@ pub const MAX_IDENTIFIER_CHARS: usize = 64;
 pub const MAX_TAGS: usize = 20;
 /// Longest tag.
 pub const MAX_TAG_CHARS: usize = 40;
+/// Largest photo upload, in bytes (2 MiB).
+pub const MAX_AVATAR_BYTES: usize = 2 * 1024 * 1024;
+/// [`MAX_AVATAR_BYTES`] as people read it.
+pub fn max_avatar_size() -> String {
+    format!("{} MiB", MAX_AVATAR_BYTES / (1024 * 1024))
+}
 
 /// An optional free-text attribute: trimmed, empty means none.
 pub fn optional_text(value: Option<&str>) -> Result<Option<String>, &'static str> {

@@ -2,7 +2,9 @@
 
 use leptos::prelude::*;
 use shared::password::{self, PasswordError};
+use shared::profile::{MAX_TAG_CHARS, max_avatar_size};
 use shared::{ApiError, Password};
+use std::borrow::Cow;
 
 /// The error codes for one field, from the last answer.
 pub fn field_codes(result: Option<Result<impl Sized, ApiError>>, field: &str) -> Vec<String> {
@@ -12,9 +14,9 @@ pub fn field_codes(result: Option<Result<impl Sized, ApiError>>, field: &str) ->
     }
 }
 
-/// A sentence for a field error code.
-pub fn describe(code: &str) -> &'static str {
-    match code {
+/// A sentence for a field error code; limits read from `shared`, where they are enforced.
+pub fn describe(code: &str) -> Cow<'static, str> {
+    let fixed = match code {
         "required" => "This field is required.",
         "taken" => "Already used by another user in this organisation.",
         "reserved" => "This name is reserved.",
@@ -25,13 +27,13 @@ pub fn describe(code: &str) -> &'static str {
         "wrong" => "This is not your current password.",
         "unchanged" => "Choose a password different from the current one.",
         "mismatch" => "The two passwords differ.",
-        "too_short" => "Use at least 15 characters.",
+        "too_short" => return format!("Use at least {} characters.", Password::MIN_CHARS).into(),
         "common" => "This password is too common; choose another.",
         "same_as_identity" => "The password cannot be your username or email.",
         "phone_format" => "Use the international form, e.g. +47 912 34 567.",
         "unknown_timezone" => "Choose a timezone from the list.",
         "spaces" => "Spaces are not allowed here.",
-        "tag_too_long" => "Tags are at most 40 characters.",
+        "tag_too_long" => return format!("Tags are at most {MAX_TAG_CHARS} characters.").into(),
         "too_many" => "There are too many entries.",
         "time_format" => "Use hours and minutes, e.g. 09:00.",
         "order" => "Each shift must end after it starts, without overlaps.",
@@ -54,10 +56,11 @@ pub fn describe(code: &str) -> &'static str {
         "service_account" => "Service accounts use the API only.",
         "self" => "You cannot remove your own console access.",
         "immutable" => "This cannot be changed after creation.",
-        "too_large" => "Choose an image of at most 2 MiB.",
+        "too_large" => return format!("Choose an image of at most {}.", max_avatar_size()).into(),
         "not_an_image" => "This is not a PNG, JPEG or WebP image.",
         _ => "Check this field.",
-    }
+    };
+    fixed.into()
 }
 
 /// The messages under a field, announced to screen readers. The live region is a wrapper that is
@@ -103,15 +106,15 @@ pub fn PasswordRules(
         password::check(&Password::new(password.get()), &ids)
     };
     let chars = move || password.get().chars().count();
-    let rule = move |ok: bool, text: &'static str| {
+    let rule = move |ok: bool, text: Cow<'static, str>| {
         view! { <li class:ok=ok><span aria-hidden="true">{if ok { "✓" } else { "•" }}</span>" "{text}</li> }
     };
     view! {
         <ul class="password-rules" aria-live="polite">
-            {move || rule(chars() >= Password::MIN_CHARS, "At least 15 characters")}
-            {move || rule((1..=Password::MAX_CHARS).contains(&chars()), "At most 128 characters")}
-            {move || rule(chars() >= Password::MIN_CHARS && verdict() != Err(PasswordError::Common), "Not a common password")}
-            {move || rule(chars() >= Password::MIN_CHARS && verdict() != Err(PasswordError::SameAsIdentity), "Not your username or email")}
+            {move || rule(chars() >= Password::MIN_CHARS, format!("At least {} characters", Password::MIN_CHARS).into())}
+            {move || rule((1..=Password::MAX_CHARS).contains(&chars()), format!("At most {} characters", Password::MAX_CHARS).into())}
+            {move || rule(chars() >= Password::MIN_CHARS && verdict() != Err(PasswordError::Common), "Not a common password".into())}
+            {move || rule(chars() >= Password::MIN_CHARS && verdict() != Err(PasswordError::SameAsIdentity), "Not your username or email".into())}
         </ul>
     }
 }

@@ -15,7 +15,7 @@ use super::super::{Actor, ServiceError, tenancy};
 use super::load;
 
 /// Largest accepted upload.
-pub const MAX_BYTES: usize = 2 * 1024 * 1024;
+pub const MAX_BYTES: usize = shared::profile::MAX_AVATAR_BYTES;
 /// Widest and tallest accepted image: a compressed upload of 2 MiB can claim far more pixels
 /// than it carries, so its decoded size is bounded apart from its bytes.
 pub const MAX_SIDE: u32 = 8192;

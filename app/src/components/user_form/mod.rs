@@ -44,7 +44,7 @@ pub fn Field(
     name: &'static str,
     label: &'static str,
     feedback: Feedback,
-    #[prop(optional)] hint: Option<&'static str>,
+    #[prop(optional, into)] hint: Option<String>,
     children: Children,
 ) -> impl IntoView {
     view! {

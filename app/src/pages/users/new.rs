@@ -170,7 +170,7 @@ fn CreateForm(me: Me, roles: Vec<RoleOption>) -> impl IntoView {
             <UserFormFields fields feedback context access_header/>
             <fieldset class="card form-section">
                 <legend>"Photo"</legend>
-                <Field name="avatar" label="Photo" feedback hint="Optional. PNG, JPEG or WebP, up to 2 MiB; shown as a square.">
+                <Field name="avatar" label="Photo" feedback hint=format!("Optional. PNG, JPEG or WebP, up to {}; shown as a square.", shared::profile::max_avatar_size())>
                     <input id="user-avatar" type="file" accept="image/png,image/jpeg,image/webp" on:change=pick_photo/>
                 </Field>
             </fieldset>
