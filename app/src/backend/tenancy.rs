@@ -73,11 +73,12 @@ pub async fn begin_all_tenants(
 /// with BYPASSRLS, or the owner of the tables (or a member of it), which may disable the audit
 /// triggers and row-level security it is held to. The server refuses to serve as such a role.
 pub async fn guards_switchable(pool: &PgPool) -> Result<bool, sqlx::Error> {
-    sqlx::query_scalar(
-        "select rolsuper or rolbypassrls
-                or pg_has_role(current_user, (select relowner from pg_class
-                                               where oid = 'users'::regclass), 'USAGE')
-           from pg_roles where rolname = current_user",
+    sqlx::query_scalar!(
+        r#"select (rolsuper or rolbypassrls
+                   or pg_has_role(current_user, (select relowner from pg_class
+                                                  where oid = 'users'::regclass), 'USAGE'))
+                  as "switchable!"
+             from pg_roles where rolname = current_user"#
     )
     .fetch_one(pool)
     .await

@@ -1,13 +1,11 @@
 //! Tenants, for platform superusers: list them with their user counts, and create one with its
 //! system roles and first administrator.
 
-use chrono::{DateTime, Utc};
 use serde_json::json;
 use shared::TenantSlug;
 use shared::audit::Action;
 use shared::tenant::{CreatedTenant, NewTenant, NewTenantForm, Tenant};
 use sqlx::PgPool;
-use uuid::Uuid;
 
 use super::actor::Actor;
 use super::audit::{self, AuditActor, AuditEvent, Target};
@@ -24,26 +22,16 @@ async fn tenants(pool: &PgPool, actor: &Actor) -> Result<Vec<Tenant>, ServiceErr
     actor.require_superuser()?;
     // Every tenant's count: through the one function that may read them all (see
     // migrations/20261201000002_database_roles.sql); tenants itself is not per tenant.
-    type Row = (Uuid, String, String, Option<i64>, DateTime<Utc>);
-    let rows: Vec<Row> = sqlx::query_as(
-        "select t.id, t.slug, t.name, c.users, t.created_at
-           from tenants t left join roster_tenant_user_counts() c on c.tenant_id = t.id
-          where t.slug <> $1
-          order by t.created_at desc, t.slug",
+    let tenants = sqlx::query_as!(
+        Tenant,
+        r#"select t.id, t.slug, t.name, coalesce(c.users, 0) as "user_count!", t.created_at
+             from tenants t left join roster_tenant_user_counts() c on c.tenant_id = t.id
+            where t.slug <> $1
+            order by t.created_at desc, t.slug"#,
+        TenantSlug::PLATFORM
     )
-    .bind(TenantSlug::PLATFORM)
     .fetch_all(pool)
     .await?;
-    let tenants = rows
-        .into_iter()
-        .map(|(id, slug, name, users, created_at)| Tenant {
-            id,
-            slug,
-            name,
-            user_count: users.unwrap_or(0),
-            created_at,
-        })
-        .collect();
     Ok(tenants)
 }
 

@@ -24,29 +24,29 @@ pub async fn unique(
 ) -> Result<(), ServiceError> {
     // The stored lower-cased keys, which their unique indexes hold (see
     // migrations/20261201000003_lookup_keys.sql): lower() of a column would read the tenant.
-    let taken: (bool, bool, bool, bool) = sqlx::query_as(
-        "select coalesce(bool_or(email_key = lower($3)), false),
-                coalesce(bool_or(username_key = lower($4)), false),
-                coalesce(bool_or(external_id_key = lower($5)), false),
-                coalesce(bool_or(employee_code_key = lower($6)), false)
-           from users
-          where tenant_id = $1 and id is distinct from $2
-            and (email_key = lower($3) or username_key = lower($4)
-                 or external_id_key = lower($5) or employee_code_key = lower($6))",
+    let taken = sqlx::query!(
+        r#"select coalesce(bool_or(email_key = lower($3)), false) as "email!",
+                  coalesce(bool_or(username_key = lower($4)), false) as "username!",
+                  coalesce(bool_or(external_id_key = lower($5)), false) as "external_id!",
+                  coalesce(bool_or(employee_code_key = lower($6)), false) as "employee_code!"
+             from users
+            where tenant_id = $1 and id is distinct from $2
+              and (email_key = lower($3) or username_key = lower($4)
+                   or external_id_key = lower($5) or employee_code_key = lower($6))"#,
+        tenant_id,
+        except,
+        profile.email.as_str(),
+        profile.username.as_str(),
+        profile.external_id,
+        profile.employee_code,
     )
-    .bind(tenant_id)
-    .bind(except)
-    .bind(profile.email.as_str())
-    .bind(profile.username.as_str())
-    .bind(&profile.external_id)
-    .bind(&profile.employee_code)
     .fetch_one(conn)
     .await?;
     for (is_taken, field) in [
-        (taken.0, "email"),
-        (taken.1, "username"),
-        (taken.2, "external_id"),
-        (taken.3, "employee_code"),
+        (taken.email, "email"),
+        (taken.username, "username"),
+        (taken.external_id, "external_id"),
+        (taken.employee_code, "employee_code"),
     ] {
         if is_taken {
             check.add(field, "taken");

@@ -97,34 +97,32 @@ async fn picked(pool: &PgPool, actor: &Actor, q: &str) -> Result<Vec<UserRef>, S
     let term = q.trim();
     let (first, last) = term.split_once(' ').map_or((term, ""), |(f, l)| (f, l.trim_start()));
     let mut tx = tenancy::begin(pool, actor.tenant_id).await?;
-    let rows: Vec<(Uuid, String, String, String)> = sqlx::query_as(
-        "with term (t, f, l, top) as (select lower($2), lower($3), lower($4), chr(1114111))
-         select u.id, u.first_name || ' ' || u.last_name as name, u.username, u.email
-           from users u, term
-          where u.tenant_id = $1
-            and ($5::uuid[] is null or u.id = any($5) or u.id = $6)
-            and ((u.last_name_key >= t and u.last_name_key < t || top)
-                 or (u.first_name_key >= t and u.first_name_key < t || top)
-                 or (u.username_key >= t and u.username_key < t || top)
-                 or (u.email_key >= t and u.email_key < t || top)
-                 or (l <> '' and u.first_name_key = f
-                     and u.last_name_key >= l and u.last_name_key < l || top))
-          order by u.last_name_key, u.first_name_key, u.id
-          limit 10",
+    let users = sqlx::query_as!(
+        UserRef,
+        r#"with term (t, f, l, top) as (select lower($2), lower($3), lower($4), chr(1114111))
+           select u.id, u.first_name || ' ' || u.last_name as "name!", u.username, u.email
+             from users u, term
+            where u.tenant_id = $1
+              and ($5::uuid[] is null or u.id = any($5) or u.id = $6)
+              and ((u.last_name_key >= t and u.last_name_key < t || top)
+                   or (u.first_name_key >= t and u.first_name_key < t || top)
+                   or (u.username_key >= t and u.username_key < t || top)
+                   or (u.email_key >= t and u.email_key < t || top)
+                   or (l <> '' and u.first_name_key = f
+                       and u.last_name_key >= l and u.last_name_key < l || top))
+            order by u.last_name_key, u.first_name_key, u.id
+            limit 10"#,
+        actor.tenant_id,
+        term,
+        first,
+        last,
+        actor.line.as_deref(),
+        actor.user_id
     )
-    .bind(actor.tenant_id)
-    .bind(term)
-    .bind(first)
-    .bind(last)
-    .bind(actor.line.as_deref())
-    .bind(actor.user_id)
     .fetch_all(&mut *tx)
     .await?;
     tx.commit().await?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, name, username, email)| UserRef { id, name, username, email })
-        .collect())
+    Ok(users)
 }
 
 /// Loads a user with their manager, roles, teams and effective permissions. Must run in a
