@@ -124,20 +124,11 @@ async fn prepare(
     slug: &str,
     passwords: &Passwords,
 ) -> Result<Tenant, Failure> {
-    let (tenant_id, admin) = tenant_admin(pool, slug).await?;
-    let token = {
-        let mut conn = pool.acquire().await?;
-        let policy = SessionPolicy::default();
-        sessions::create(&mut conn, &policy, tenant_id, admin, &ClientInfo::default()).await?
-    };
-    let admin = format!("{}={}", app::web::cookie_name(false), token.expose());
+    let (tenant_id, token, admin) = admin_session(pool, slug).await?;
     let mut http = Client::connect(addr, admin.clone()).await?;
     let (user, login, password) = bench_user(&mut http, "run").await?;
+    let hash = password_hash(pool, tenant_id, user).await?;
     let mut tx = tenancy::begin(pool, tenant_id).await?;
-    let hash: String = sqlx::query_scalar("select password_hash from users where id = $1")
-        .bind(user)
-        .fetch_one(&mut *tx)
-        .await?;
     let seeded: Uuid = sqlx::query_scalar(
         "select id from users where username not like 'bench.%' order by id
           offset (select count(*) / 2 from users) limit 1",
@@ -148,6 +139,28 @@ async fn prepare(
     // One verification, so the dummy hash and the thread pool are warm like the server's.
     passwords.verify(&password, &hash).await?;
     Ok(Tenant { slug: slug.to_owned(), token, admin, user, login, password, hash, seeded })
+}
+
+/// A session of an administrator of `slug` made for the run: (tenant, token, cookie).
+async fn admin_session(pool: &PgPool, slug: &str) -> Result<(Uuid, SessionToken, String), Failure> {
+    let (tenant_id, admin) = tenant_admin(pool, slug).await?;
+    let mut conn = pool.acquire().await?;
+    let policy = SessionPolicy::default();
+    let token =
+        sessions::create(&mut conn, &policy, tenant_id, admin, &ClientInfo::default()).await?;
+    let cookie = format!("{}={}", app::web::cookie_name(false), token.expose());
+    Ok((tenant_id, token, cookie))
+}
+
+/// The stored hash of a user's password.
+async fn password_hash(pool: &PgPool, tenant_id: Uuid, user: Uuid) -> Result<String, Failure> {
+    let mut tx = tenancy::begin(pool, tenant_id).await?;
+    let hash: String = sqlx::query_scalar("select password_hash from users where id = $1")
+        .bind(user)
+        .fetch_one(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    Ok(hash)
 }
 
 /// Creates an agent with a password of the bench's choosing; (id, login, password).
@@ -253,28 +266,13 @@ async fn load(
     slug: &str,
     passwords: &Passwords,
 ) -> Result<(), Failure> {
-    let (tenant_id, admin) = tenant_admin(pool, slug).await?;
-    let token = {
-        let mut conn = pool.acquire().await?;
-        let policy = SessionPolicy::default();
-        sessions::create(&mut conn, &policy, tenant_id, admin, &ClientInfo::default()).await?
-    };
-    let mut http =
-        Client::connect(addr, format!("{}={}", app::web::cookie_name(false), token.expose()))
-            .await?;
+    let (tenant_id, token, admin) = admin_session(pool, slug).await?;
+    let mut http = Client::connect(addr, admin).await?;
     let mut users = Vec::new();
     for i in 0..CLIENTS {
         users.push(bench_user(&mut http, &format!("load{i}")).await?);
     }
-    let hash = {
-        let mut tx = tenancy::begin(pool, tenant_id).await?;
-        let hash: String = sqlx::query_scalar("select password_hash from users where id = $1")
-            .bind(users[0].0)
-            .fetch_one(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        hash
-    };
+    let hash = password_hash(pool, tenant_id, users[0].0).await?;
     let (done, failed) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
     let started = Instant::now();
     let mut clients = Vec::new();
