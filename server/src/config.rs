@@ -38,8 +38,8 @@ impl DatabaseConfig {
             .await
     }
 
-    /// One connection as the owner of the tables (`ROSTER_OWNER_DATABASE_URL`, or else
-    /// `DATABASE_URL` for an operator who runs a command as the owner).
+    /// A small pool (two connections) as the owner of the tables (`ROSTER_OWNER_DATABASE_URL`,
+    /// or else `DATABASE_URL` for an operator who runs a command as the owner).
     pub async fn connect_owner(&self) -> Result<sqlx::PgPool, sqlx::Error> {
         let url = self.owner_database_url.as_deref().unwrap_or(&self.database_url);
         sqlx::postgres::PgPoolOptions::new().max_connections(2).connect(url).await
