@@ -12,7 +12,7 @@ use shared::audit::Action;
 use shared::auth::{Me, SignInRequest, TenantRef};
 use shared::password::TEMPORARY_PASSWORD_DAYS;
 use shared::{TenantSlug, UserType};
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use super::actor::Actor;
@@ -46,8 +46,9 @@ struct Candidate {
 
 /// Checks the credentials and starts a session.
 ///
-/// Begins and commits its own transactions: it runs before anyone is signed in, and the
-/// throttle's count and a refusal's audit event must stay committed when sign-in fails.
+/// Begins and commits its own transactions, two on success: it runs before anyone is signed
+/// in, and the throttle's count (and a refusal's audit event) must stay committed while the
+/// password is verified and when sign-in fails.
 #[tracing::instrument(skip_all, fields(tenant = %request.tenant))]
 pub async fn sign_in(
     pool: &PgPool,
@@ -63,16 +64,22 @@ pub async fn sign_in(
     // argon2 verification and one audit event (unknown organisations are recorded in the
     // platform's trail, without what was typed).
     let slug = request.tenant.parse::<TenantSlug>().map(String::from).unwrap_or_default();
+    // The first transaction finds who it may be and counts the attempt.
+    let mut tx = pool.begin().await?;
     let ids = sqlx::query!(
-        r#"select (select id from tenants where slug = $1) as "tenant?",
-                  (select id from tenants where slug = $2) as "platform!""#,
+        r#"select tenant as "tenant?", platform as "platform!",
+                  set_config('roster.tenant_id', coalesce(tenant, $3)::text, true) as "entered!"
+             from (select (select id from tenants where slug = $1) as tenant,
+                          (select id from tenants where slug = $2) as platform) ids"#,
         slug,
-        TenantSlug::PLATFORM
+        TenantSlug::PLATFORM,
+        Uuid::nil(),
     )
-    .fetch_one(pool)
+    .fetch_one(&mut *tx)
     .await?;
     let trail = ids.tenant.unwrap_or(ids.platform);
-    let candidate = find_candidate(pool, ids.tenant.unwrap_or(Uuid::nil()), &request.login).await?;
+    let entered = ids.tenant.unwrap_or(Uuid::nil());
+    let candidate = find_candidate(&mut tx, entered, &request.login).await?;
     // One bucket per account, whichever of its identifiers was typed.
     let mut keys = vec![match &candidate {
         Some(user) => Key::user(user.id),
@@ -80,16 +87,19 @@ pub async fn sign_in(
     }];
     keys.extend(client.ip.map(Key::address));
     // Counted before the password is checked; a throttled attempt is refused right here.
-    let counted = match throttle::attempt(pool, &keys, now).await? {
+    let counted = match throttle::attempt(&mut tx, &keys, now).await? {
         Attempt::Counted(counted) => counted,
         Attempt::Refused { retry_after, record } => {
             if let Some(suppressed) = record {
+                tenancy::enter(&mut tx, trail).await?;
                 let failure = Failure { reason: "throttled", suppressed: Some(suppressed) };
-                record_failure(pool, trail, candidate.as_ref(), failure, client).await?;
+                record_failure(&mut tx, trail, candidate.as_ref(), failure, client).await?;
             }
+            tx.commit().await?;
             return Err(ServiceError::Throttled(retry_after));
         }
     };
+    tx.commit().await?;
     let suppressed = (counted.suppressed > 0).then_some(counted.suppressed);
     let password_ok = match candidate.as_ref().and_then(|c| c.hash.as_deref()) {
         Some(hash) => passwords.verify(&request.password, hash).await?,
@@ -103,26 +113,33 @@ pub async fn sign_in(
             (Some(_), Some(_)) => "wrong_password",
         };
         let failure = Failure { reason, suppressed };
-        record_failure(pool, trail, candidate.as_ref(), failure, client).await?;
+        let mut tx = tenancy::begin(pool, trail).await?;
+        record_failure(&mut tx, trail, candidate.as_ref(), failure, client).await?;
+        tx.commit().await?;
         return Err(ServiceError::Unauthenticated);
     };
-    throttle::succeeded(pool, &counted).await?;
 
+    // The second transaction takes the count back and, unless the account is unavailable,
+    // starts the session. The throttle's rows come last: one of them (the address's) is shared
+    // by every sign-in from that address, and its lock is held until the commit.
+    let mut tx = tenancy::begin(pool, tenant_id).await?;
     if let Some((reason, message)) = refusal(user) {
         let failure = Failure { reason, suppressed };
-        record_failure(pool, tenant_id, Some(user), failure, client).await?;
+        record_failure(&mut tx, tenant_id, Some(user), failure, client).await?;
+        throttle::succeeded(&mut tx, &counted).await?;
+        tx.commit().await?;
         return Err(ServiceError::AccountUnavailable(message));
     }
-
-    let mut tx = tenancy::begin(pool, tenant_id).await?;
-    let token = sessions::create(&mut tx, policy, tenant_id, user.id, client).await?;
-    sqlx::query!(
-        "update users set last_login_at = now() where tenant_id = $1 and id = $2",
+    // A session never outlives its user's account ([`sessions::start`]).
+    let account_ends = sqlx::query_scalar!(
+        "update users set last_login_at = now() where tenant_id = $1 and id = $2
+         returning expires_at",
         tenant_id,
         user.id
     )
-    .execute(&mut *tx)
+    .fetch_one(&mut *tx)
     .await?;
+    let token = sessions::start(&mut tx, policy, tenant_id, user.id, account_ends, client).await?;
     let actor = sessions::load_actor(&mut tx, tenant_id, user.id, now)
         .await?
         .ok_or(ServiceError::Unauthenticated)?;
@@ -134,6 +151,7 @@ pub async fn sign_in(
     };
     audit::record(&mut tx, &event).await?;
     let me = me_in(&mut tx, &actor).await?;
+    throttle::succeeded(&mut tx, &counted).await?;
     tx.commit().await?;
     Ok(SignedIn { me, token })
 }
@@ -152,15 +170,15 @@ fn required_fields(request: &SignInRequest) -> Result<(), ServiceError> {
     if fields.is_empty() { Ok(()) } else { Err(ServiceError::Validation(fields)) }
 }
 
+/// The user `login` names in `tenant_id` (which the transaction is entered into), if any.
 async fn find_candidate(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     tenant_id: Uuid,
     login: &str,
 ) -> Result<Option<Candidate>, sqlx::Error> {
-    let mut tx = tenancy::begin(pool, tenant_id).await?;
     // Usernames cannot contain '@' and emails must, so at most one user matches. A temporary
     // password is one its holder must change; it expires TEMPORARY_PASSWORD_DAYS after it was set.
-    let candidate = sqlx::query_as(
+    sqlx::query_as(
         "select id, username, password_hash as hash, status, console_access, user_type,
                 coalesce(expires_at <= now(), false) as expired,
                 coalesce(must_change_password
@@ -172,10 +190,8 @@ async fn find_candidate(
     .bind(tenant_id)
     .bind(login.trim())
     .bind(TEMPORARY_PASSWORD_DAYS)
-    .fetch_optional(&mut *tx)
-    .await?;
-    tx.commit().await?;
-    Ok(candidate)
+    .fetch_optional(conn)
+    .await
 }
 
 /// Why a user with the right password still may not sign in: (reason code, message).
@@ -215,22 +231,21 @@ impl Failure {
     }
 }
 
+/// Records a failed sign-in in `tenant_id`'s trail, in the transaction entered into it.
 async fn record_failure(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     tenant_id: Uuid,
     user: Option<&Candidate>,
     failure: Failure,
     client: &ClientInfo,
 ) -> Result<(), sqlx::Error> {
-    let mut tx = tenancy::begin(pool, tenant_id).await?;
     let event = AuditEvent {
         target: user.map(|u| Target { kind: "user", id: u.id, name: &u.username }),
         details: failure.details(),
         client: Some(client),
         ..AuditEvent::new(tenant_id, AuditActor::Anonymous, Action::SessionSignInFailed)
     };
-    audit::record(&mut tx, &event).await?;
-    tx.commit().await
+    audit::record(conn, &event).await
 }
 
 /// Ends the session behind the token (sign-out); unknown tokens are fine.

@@ -122,11 +122,8 @@ pub async fn create(
     user_id: Uuid,
     client: &ClientInfo,
 ) -> Result<SessionToken, sqlx::Error> {
-    let token = SessionToken::generate();
-    // A session never outlives its user's account: an expiry that passes and is extended later
-    // must not revive it (users::update brings existing sessions forward the same way, and the
-    // share lock orders the two). Read in the tenant `conn` is entered into, as sign-in and
-    // password change are.
+    // Read in the tenant `conn` is entered into, share-locked: users::update brings existing
+    // sessions forward to a changed expiry ([`end_by`]), and the lock orders the two.
     let account_ends: Option<DateTime<Utc>> = sqlx::query_scalar(
         "select expires_at from users where tenant_id = $1 and id = $2 for share",
     )
@@ -135,6 +132,21 @@ pub async fn create(
     .fetch_optional(&mut *conn)
     .await?
     .flatten();
+    start(conn, policy, tenant_id, user_id, account_ends, client).await
+}
+
+/// Starts a session for a user whose account ends at `account_ends`, read in this transaction
+/// under a lock on the user's row (as [`create`] does). A session never outlives its user's
+/// account: an expiry that passes and is extended later must not revive it.
+pub async fn start(
+    conn: &mut PgConnection,
+    policy: &SessionPolicy,
+    tenant_id: Uuid,
+    user_id: Uuid,
+    account_ends: Option<DateTime<Utc>>,
+    client: &ClientInfo,
+) -> Result<SessionToken, sqlx::Error> {
+    let token = SessionToken::generate();
     let latest = Utc::now() + policy.absolute;
     let expires_at = account_ends.map_or(latest, |end| end.min(latest));
     let ip = client.ip.map(sqlx::types::ipnetwork::IpNetwork::from);

@@ -19,7 +19,7 @@
 //! each of which costs an argon2 verification: no request rate grows the trail without bound.
 
 use chrono::{DateTime, Duration, Utc};
-use sqlx::{PgConnection, PgPool};
+use sqlx::PgConnection;
 use uuid::Uuid;
 
 /// The limits for one kind of key.
@@ -141,21 +141,19 @@ impl State {
     }
 }
 
-/// Checks and counts one attempt on `keys` atomically (see the module's documentation). Keys
-/// are locked in one global order (scope, then key), so concurrent attempts cannot deadlock.
+/// Checks and counts one attempt on `keys` atomically, in the caller's transaction, which holds
+/// the keys' row locks until it ends: commit it before the password is verified (see the
+/// module's documentation). Keys are locked in one global order (scope, then key), so
+/// concurrent attempts cannot deadlock.
 pub async fn attempt(
-    pool: &PgPool,
+    conn: &mut PgConnection,
     keys: &[Key],
     now: DateTime<Utc>,
 ) -> Result<Attempt, sqlx::Error> {
     let mut keys = keys.to_vec();
     keys.sort_by(|a, b| (a.scope, &a.key).cmp(&(b.scope, &b.key)));
     keys.dedup();
-    let mut tx = pool.begin().await?;
-    let mut states = Vec::with_capacity(keys.len());
-    for key in &keys {
-        states.push(lock(&mut tx, key, now).await?);
-    }
+    let mut states = lock(conn, &keys, now).await?;
     let waiting = keys
         .iter()
         .zip(&mut states)
@@ -163,8 +161,7 @@ pub async fn attempt(
     if let Some((key, end, state)) = waiting {
         // Charged to the first waiting key only, so each refusal is counted exactly once.
         let record = state.refuse(end);
-        save(&mut tx, key, state, now).await?;
-        tx.commit().await?;
+        save(conn, &[(key, &*state)], now).await?;
         let retry_after = (end - now).num_seconds().max(1).unsigned_abs();
         return Ok(Attempt::Refused { retry_after, record });
     }
@@ -172,85 +169,113 @@ pub async fn attempt(
     for (key, state) in keys.iter().zip(&mut states) {
         suppressed += std::mem::take(&mut state.unrecorded_refusals);
         state.count_failure(key.limits, now);
-        save(&mut tx, key, state, now).await?;
     }
-    tx.commit().await?;
+    save(conn, &keys.iter().zip(&states).collect::<Vec<_>>(), now).await?;
     let keys = keys.into_iter().zip(states).map(|(key, state)| (key, state.blocked_until));
     Ok(Attempt::Counted(Counted { keys: keys.collect(), suppressed }))
 }
 
 /// The password was right: clears the account's counters, and takes back the address's one
 /// attempt (so a success never counts against an address), leaving any wait that another
-/// attempt has set since.
-pub async fn succeeded(pool: &PgPool, counted: &Counted) -> Result<(), sqlx::Error> {
-    for (key, set) in &counted.keys {
-        if key.scope == "account" {
-            sqlx::query("delete from auth_throttle where scope = $1 and key = $2")
-                .bind(key.scope)
-                .bind(&key.key)
-                .execute(pool)
-                .await?;
-        } else {
-            sqlx::query(
-                "update auth_throttle
-                    set consecutive_failures = greatest(consecutive_failures - 1, 0),
-                        window_failures = greatest(window_failures - 1, 0),
-                        blocked_until = case when blocked_until is not distinct from $3
-                                             then null else blocked_until end
-                  where scope = $1 and key = $2",
-            )
-            .bind(key.scope)
-            .bind(&key.key)
-            .bind(set)
-            .execute(pool)
-            .await?;
-        }
-    }
+/// attempt has set since. One statement, in the caller's transaction.
+pub async fn succeeded(conn: &mut PgConnection, counted: &Counted) -> Result<(), sqlx::Error> {
+    let (accounts, addresses): (Vec<_>, Vec<_>) =
+        counted.keys.iter().partition(|(key, _)| key.scope == "account");
+    let accounts: Vec<&str> = accounts.iter().map(|(key, _)| key.key.as_str()).collect();
+    let (addresses, set): (Vec<&str>, Vec<Option<DateTime<Utc>>>) =
+        addresses.iter().map(|(key, set)| (key.key.as_str(), *set)).unzip();
+    sqlx::query(
+        "with accounts as (
+             delete from auth_throttle where scope = 'account' and key = any($1::text[])
+         )
+         update auth_throttle t
+            set consecutive_failures = greatest(consecutive_failures - 1, 0),
+                window_failures = greatest(window_failures - 1, 0),
+                blocked_until = case when blocked_until is not distinct from a.set
+                                     then null else blocked_until end
+           from unnest($2::text[], $3::timestamptz[]) as a(key, set)
+          where t.scope = 'address' and t.key = a.key",
+    )
+    .bind(accounts)
+    .bind(addresses)
+    .bind(set)
+    .execute(conn)
+    .await?;
     Ok(())
 }
 
-/// The key's row, created when missing, locked until the transaction ends.
+/// The keys' rows (in the order of `keys`), created when missing, locked until the transaction
+/// ends; one statement, which takes the locks in the order given.
 async fn lock(
     conn: &mut PgConnection,
-    key: &Key,
+    keys: &[Key],
     now: DateTime<Utc>,
-) -> Result<State, sqlx::Error> {
+) -> Result<Vec<State>, sqlx::Error> {
+    let (scopes, names): (Vec<&str>, Vec<&str>) =
+        keys.iter().map(|key| (key.scope, key.key.as_str())).unzip();
     // The no-op update takes the row lock and returns the row as it is.
-    sqlx::query_as(
+    let rows: Vec<LockedRow> = sqlx::query_as(
         "insert into auth_throttle as t (scope, key, window_started_at, updated_at)
-         values ($1, $2, $3, $3)
+         select scope, key, $3, $3 from unnest($1::text[], $2::text[]) with ordinality
+                                        as k(scope, key, n)
+          order by n
          on conflict (scope, key) do update set updated_at = t.updated_at
-         returning consecutive_failures, window_started_at, window_failures, blocked_until,
-                   unrecorded_refusals, recorded_wait_end",
+         returning scope, key, consecutive_failures, window_started_at, window_failures,
+                   blocked_until, unrecorded_refusals, recorded_wait_end",
     )
-    .bind(key.scope)
-    .bind(&key.key)
+    .bind(scopes)
+    .bind(names)
     .bind(now)
-    .fetch_one(conn)
-    .await
+    .fetch_all(conn)
+    .await?;
+    keys.iter()
+        .map(|key| {
+            rows.iter()
+                .find(|row| row.scope == key.scope && row.key == key.key)
+                .map(|row| row.state.clone())
+                .ok_or(sqlx::Error::RowNotFound)
+        })
+        .collect()
 }
 
+/// A row [`lock`] returns.
+#[derive(sqlx::FromRow)]
+struct LockedRow {
+    scope: String,
+    key: String,
+    #[sqlx(flatten)]
+    state: State,
+}
+
+/// Writes the keys' states back; one statement.
 async fn save(
     conn: &mut PgConnection,
-    key: &Key,
-    state: &State,
+    states: &[(&Key, &State)],
     now: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
+    fn column<T>(states: &[(&Key, &State)], f: impl Fn(&State) -> T) -> Vec<T> {
+        states.iter().map(|(_, state)| f(state)).collect()
+    }
     sqlx::query(
-        "update auth_throttle
-            set consecutive_failures = $3, window_started_at = $4, window_failures = $5,
-                blocked_until = $6, unrecorded_refusals = $7, recorded_wait_end = $8,
-                updated_at = $9
-          where scope = $1 and key = $2",
+        "update auth_throttle t
+            set consecutive_failures = s.consecutive_failures,
+                window_started_at = s.window_started_at, window_failures = s.window_failures,
+                blocked_until = s.blocked_until, unrecorded_refusals = s.unrecorded_refusals,
+                recorded_wait_end = s.recorded_wait_end, updated_at = $9
+           from unnest($1::text[], $2::text[], $3::int[], $4::timestamptz[], $5::int[],
+                       $6::timestamptz[], $7::int[], $8::timestamptz[])
+                as s(scope, key, consecutive_failures, window_started_at, window_failures,
+                     blocked_until, unrecorded_refusals, recorded_wait_end)
+          where t.scope = s.scope and t.key = s.key",
     )
-    .bind(key.scope)
-    .bind(&key.key)
-    .bind(state.consecutive_failures)
-    .bind(state.window_started_at)
-    .bind(state.window_failures)
-    .bind(state.blocked_until)
-    .bind(state.unrecorded_refusals)
-    .bind(state.recorded_wait_end)
+    .bind(states.iter().map(|(key, _)| key.scope).collect::<Vec<_>>())
+    .bind(states.iter().map(|(key, _)| key.key.as_str()).collect::<Vec<_>>())
+    .bind(column(states, |s| s.consecutive_failures))
+    .bind(column(states, |s| s.window_started_at))
+    .bind(column(states, |s| s.window_failures))
+    .bind(column(states, |s| s.blocked_until))
+    .bind(column(states, |s| s.unrecorded_refusals))
+    .bind(column(states, |s| s.recorded_wait_end))
     .bind(now)
     .execute(conn)
     .await?;

@@ -33,7 +33,10 @@ pub async fn change_password(
     client: &ClientInfo,
 ) -> Result<SessionToken, ServiceError> {
     // The same bucket as signing in to this account.
-    let counted = match throttle::attempt(pool, &[Key::user(actor.user_id)], Utc::now()).await? {
+    let mut tx = pool.begin().await?;
+    let attempt = throttle::attempt(&mut tx, &[Key::user(actor.user_id)], Utc::now()).await?;
+    tx.commit().await?;
+    let counted = match attempt {
         Attempt::Counted(counted) => counted,
         Attempt::Refused { retry_after, record } => {
             if let Some(suppressed) = record {
@@ -63,7 +66,8 @@ pub async fn change_password(
         record_failure(pool, actor, failure, client).await?;
         return Err(ServiceError::field("current_password", "wrong"));
     }
-    throttle::succeeded(pool, &counted).await?;
+    // Committed on its own: a new password refused below still took the count back.
+    throttle::succeeded(&mut *pool.acquire().await?, &counted).await?;
     check_new_password(
         &request.new_password,
         &request.current_password,
