@@ -11,7 +11,7 @@
 
 use app::backend::sessions::{self, ClientInfo, SessionPolicy};
 use app::backend::users::directory;
-use app::backend::{Actor, Services, tenancy};
+use app::backend::{Actor, Ctx, Services, context, tenancy};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
 use hyper::client::conn::http1::SendRequest;
@@ -77,13 +77,6 @@ pub async fn bench(
         &ClientInfo::default(),
     )
     .await?;
-    let actor = sessions::resolve(&pool, &SessionPolicy::default(), &token).await?;
-    // The bare SQL runs on this connection, entered into the tenant for the whole run.
-    sqlx::query("select set_config('roster.tenant_id', $1, false)")
-        .bind(tenant_id.to_string())
-        .execute(&mut *conn)
-        .await?;
-
     let services = Services {
         pool: pool.clone(),
         passwords: Default::default(),
@@ -91,9 +84,16 @@ pub async fn bench(
         https: false,
         trusted_proxies: Vec::new(),
     };
+    let actor = sessions::resolve(&services, &token, &ClientInfo::default()).await?;
+    // The bare SQL runs on this connection, entered into the tenant for the whole run.
+    sqlx::query("select set_config('roster.tenant_id', $1, false)")
+        .bind(tenant_id.to_string())
+        .execute(&mut *conn)
+        .await?;
+
     let listener = TcpListener::bind("127.0.0.1:0").await?;
     let addr = listener.local_addr()?;
-    let app = router(AppState { leptos_options: options, services });
+    let app = router(AppState { leptos_options: options, services: services.clone() });
     tokio::spawn(async move {
         let _ =
             axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await;
@@ -105,7 +105,7 @@ pub async fn bench(
         sessions::end(&pool, &token).await?;
         return Ok(());
     }
-    let cases = cases(&pool, &actor, 1_000).await?;
+    let cases = cases(&services, &actor, 1_000).await?;
     // Connected after the cases are ready: the server closes connections left idle.
     let cookie = format!("{}={}", app::web::cookie_name(false), token.expose());
     let mut http = Client::connect(addr, cookie).await?;
@@ -171,8 +171,12 @@ async fn tenant_admin(pool: &PgPool, slug: &str) -> Result<(Uuid, Uuid), Failure
 }
 
 /// Every filter, every sort, deep paging (page `deep_page`), searches and the stat cards.
-pub async fn cases(pool: &PgPool, actor: &Actor, deep_page: usize) -> Result<Vec<Case>, Failure> {
-    let mut tx = tenancy::begin(pool, actor.tenant_id).await?;
+pub async fn cases(
+    services: &Services,
+    actor: &Actor,
+    deep_page: usize,
+) -> Result<Vec<Case>, Failure> {
+    let mut tx = tenancy::begin(&services.pool, actor.tenant_id).await?;
     let role: Uuid = sqlx::query_scalar("select id from roles where system_key = 'auditor'")
         .fetch_one(&mut *tx)
         .await?;
@@ -196,7 +200,8 @@ pub async fn cases(pool: &PgPool, actor: &Actor, deep_page: usize) -> Result<Vec
     // The deep page: walk the cursors forward to it first.
     let mut deep = UserQuery::default();
     for _ in 1..deep_page {
-        let page = directory::list(pool, actor, &deep).await?;
+        let list = async |ctx: &mut Ctx<'_>| directory::list(ctx, &deep).await;
+        let page = context::run_as(services, actor, &ClientInfo::default(), list).await?;
         deep.cursor = Some(page.next_cursor.ok_or("too few pages: seed more users")?);
     }
     cases.push(case(&format!("page {deep_page} (cursor)"), deep));

@@ -9,5 +9,5 @@ use shared::audit::{AuditPage, AuditQuery};
 #[server(endpoint = "audit/list", input = Json)]
 pub async fn list_audit(query: AuditQuery) -> Result<AuditPage, ApiError> {
     use crate::backend::audit::trail;
-    super::context::as_actor(async |conn, actor| trail::list_in(conn, actor, &query).await).await
+    super::context::run(async |ctx| trail::list(ctx, &query).await).await
 }

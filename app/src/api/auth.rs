@@ -32,7 +32,7 @@ pub async fn sign_out() -> Result<(), ApiError> {
     let call = super::context::call().await?;
     let s = &call.services;
     if let Some(token) = &call.token {
-        crate::backend::auth::sign_out(&s.pool, &s.sessions, token, &call.client).await?;
+        crate::backend::auth::sign_out(s, token, &call.client).await?;
     }
     super::context::set_cookie(crate::web::clear_session_cookie(s.https));
     Ok(())

@@ -15,11 +15,10 @@ mod context {
     use leptos::prelude::*;
     use leptos_axum::ResponseOptions;
     use shared::ApiError;
-    use sqlx::PgConnection;
     use std::net::SocketAddr;
 
     use crate::backend::sessions::{self, ClientInfo, SessionToken};
-    use crate::backend::{Actor, ServiceError, Services};
+    use crate::backend::{Actor, Ctx, ServiceError, Services};
 
     /// The request as the backend needs it.
     pub struct Call {
@@ -50,19 +49,18 @@ mod context {
     pub async fn actor() -> Result<(Call, Actor), ApiError> {
         let call = call().await?;
         let token = call.token.as_ref().ok_or(ServiceError::Unauthenticated)?;
-        let actor = sessions::resolve(&call.services.pool, &call.services.sessions, token).await?;
+        let actor = sessions::resolve(&call.services, token, &call.client).await?;
         Ok((call, actor))
     }
 
-    /// Runs `work` as the signed-in actor, in the transaction that resolves it (one BEGIN and
-    /// COMMIT for the whole call: see [`sessions::as_actor`]), or 401.
-    pub async fn as_actor<T>(
-        work: impl AsyncFnOnce(&mut PgConnection, &Actor) -> Result<T, ServiceError>,
+    /// The server functions' runner: `work` as the signed-in actor, in the transaction that
+    /// resolves the session (see [`crate::backend::context`]), or 401.
+    pub async fn run<T>(
+        work: impl AsyncFnOnce(&mut Ctx<'_>) -> Result<T, ServiceError>,
     ) -> Result<T, ApiError> {
         let call = call().await?;
         let token = call.token.as_ref().ok_or(ServiceError::Unauthenticated)?;
-        let services = &call.services;
-        Ok(sessions::as_actor(&services.pool, &services.sessions, token, work).await?)
+        Ok(sessions::as_actor(&call.services, token, &call.client, work).await?)
     }
 
     /// Sends a `Set-Cookie` header with the response.

@@ -20,7 +20,7 @@ use super::audit::{self, AuditActor, AuditEvent, Target};
 use super::password::Passwords;
 use super::sessions::{self, ClientInfo, SessionPolicy, SessionToken};
 use super::throttle::{self, Attempt, Key};
-use super::{ServiceError, tenancy};
+use super::{ServiceError, Services, tenancy};
 
 mod password_change;
 pub use password_change::change_password;
@@ -250,13 +250,13 @@ async fn record_failure(
 
 /// Ends the session behind the token (sign-out); unknown tokens are fine.
 pub async fn sign_out(
-    pool: &PgPool,
-    policy: &SessionPolicy,
+    services: &Services,
     token: &SessionToken,
     client: &ClientInfo,
 ) -> Result<(), ServiceError> {
+    let pool = &services.pool;
     // A session that has already ended still signs out cleanly; only a live one is audited.
-    let actor = sessions::resolve(pool, policy, token).await.ok();
+    let actor = sessions::resolve(services, token, client).await.ok();
     sessions::end(pool, token).await?;
     if let Some(actor) = &actor {
         let mut tx = tenancy::begin(pool, actor.tenant_id).await?;

@@ -7,6 +7,7 @@ pub mod actor;
 pub mod audit;
 pub mod auth;
 pub mod bootstrap;
+pub mod context;
 pub mod error;
 pub mod health;
 pub mod password;
@@ -20,5 +21,6 @@ pub mod throttle;
 pub mod users;
 
 pub use actor::Actor;
+pub use context::Ctx;
 pub use error::ServiceError;
 pub use services::Services;

@@ -14,7 +14,9 @@ use std::net::IpAddr;
 use uuid::Uuid;
 
 use super::ServiceError;
+use super::Services;
 use super::actor::Actor;
+use super::context::Ctx;
 
 /// The columns an [`ActorRow`] is read from, over `users u` joined with `tenants t`.
 macro_rules! actor_columns {
@@ -211,25 +213,27 @@ pub async fn end_all(
 /// past its absolute end, or its user may no longer sign in. Permissions are read fresh on
 /// every request, so role changes apply at once.
 pub async fn resolve(
-    pool: &PgPool,
-    policy: &SessionPolicy,
+    services: &Services,
     token: &SessionToken,
+    client: &ClientInfo,
 ) -> Result<Actor, ServiceError> {
-    as_actor(pool, policy, token, async |_, actor| Ok(actor.clone())).await
+    as_actor(services, token, client, async |ctx| Ok(ctx.actor.clone())).await
 }
 
-/// Runs `work` as the token's actor ([`resolve`]) in the transaction that resolved it, entered
-/// into the actor's tenant: a request's own statements share its BEGIN and COMMIT, and `work`'s
-/// error rolls back what it wrote.
+/// The runner of a session's requests (see [`super::context`]): runs `work` as the token's
+/// actor ([`resolve`]) in the transaction that resolved it, entered into the actor's tenant, so
+/// a request's statements share one BEGIN and one COMMIT; `work`'s error rolls back what it
+/// wrote, and a refusal is recorded once the transaction has ended.
 pub async fn as_actor<T>(
-    pool: &PgPool,
-    policy: &SessionPolicy,
+    services: &Services,
     token: &SessionToken,
-    work: impl AsyncFnOnce(&mut PgConnection, &Actor) -> Result<T, ServiceError>,
+    client: &ClientInfo,
+    work: impl AsyncFnOnce(&mut Ctx<'_>) -> Result<T, ServiceError>,
 ) -> Result<T, ServiceError> {
     let now = Utc::now();
+    let policy = &services.sessions;
     let hash = token.hash();
-    let (mut tx, session) = RequestTransaction::begin(pool, &hash).await?;
+    let (mut tx, session) = RequestTransaction::begin(&services.pool, &hash).await?;
     let session = match session {
         Some(session)
             if session.session_ends_at > now && session.last_seen_at + policy.idle > now =>
@@ -246,27 +250,11 @@ pub async fn as_actor<T>(
             return Err(ServiceError::Unauthenticated);
         }
     };
-    let mut refused = None;
-    let outcome = act(&mut tx.conn, session, &hash, now, work, &mut refused).await;
-    tx.end(if outcome.is_ok() { "commit" } else { "rollback" }).await?;
-    if let Some(actor) = refused {
-        drop(tx); // its connection back to the pool first: the refusal takes one
-        super::audit::record_refusal(pool, &actor, "read", None, &ClientInfo::default()).await?;
-    }
-    outcome
-}
-
-/// The rest of [`as_actor`] once the session is known to be live: its actor, the touch, `work`.
-/// An access refusal leaves the actor in `refused`, to be recorded once the transaction ends.
-async fn act<T>(
-    conn: &mut PgConnection,
-    session: SessionRow,
-    hash: &[u8],
-    now: DateTime<Utc>,
-    work: impl AsyncFnOnce(&mut PgConnection, &Actor) -> Result<T, ServiceError>,
-    refused: &mut Option<Actor>,
-) -> Result<T, ServiceError> {
-    let actor = session.actor.into_actor(conn, now).await?.ok_or(ServiceError::Unauthenticated)?;
+    let actor = session.actor.into_actor(&mut tx.conn, now).await?;
+    let Some(actor) = actor else {
+        tx.end("rollback").await?;
+        return Err(ServiceError::Unauthenticated);
+    };
     // Touch at most once a minute: keeps the idle timeout honest without a write per request.
     if session.last_seen_at < now - chrono::Duration::minutes(1) {
         sqlx::query!(
@@ -275,12 +263,16 @@ async fn act<T>(
             hash,
             now
         )
-        .execute(&mut *conn)
+        .execute(&mut *tx.conn)
         .await?;
     }
-    let outcome = work(conn, &actor).await;
-    if outcome.as_ref().err().is_some_and(ServiceError::is_access_refusal) {
-        *refused = Some(actor);
+    let mut ctx = Ctx::new(&mut tx.conn, &actor, services, client);
+    let outcome = work(&mut ctx).await;
+    let (commit, refusal) = ctx.end(&outcome);
+    tx.end(if commit { "commit" } else { "rollback" }).await?;
+    if let Some(refusal) = refusal {
+        drop(tx); // its connection back to the pool first: the refusal takes one
+        refusal.record(services, &actor, client).await?;
     }
     outcome
 }

@@ -12,7 +12,9 @@ use shared::auth::SignInRequest;
 use shared::user_form::PasswordChoice;
 use sqlx::PgPool;
 
-use crate::support::{all_tenants, client, count, member, services, tenant_with_admin};
+use crate::support::{
+    all_tenants, client, count, member, run, run_from, services, tenant_with_admin,
+};
 use crate::users::new_user;
 
 fn query(pairs: &[(&str, &str)]) -> AuditQuery {
@@ -27,7 +29,7 @@ async fn events(
     actor: &Actor,
     pairs: &[(&str, &str)],
 ) -> Result<AuditPage, ServiceError> {
-    trail::list(pool, actor, &query(pairs)).await
+    run(pool, actor, async |ctx| trail::list(ctx, &query(pairs)).await).await
 }
 
 /// The ids of every event under the filters, following `next_cursor` from page to page.
@@ -37,7 +39,7 @@ async fn walk(pool: &PgPool, actor: &Actor, pairs: &[(&str, &str)]) -> Vec<i64> 
     loop {
         let mut q = query(pairs);
         q.cursor = cursor.take();
-        let page = trail::list(pool, actor, &q).await.unwrap();
+        let page = run(pool, actor, async |ctx| trail::list(ctx, &q).await).await.unwrap();
         seen.extend(page.items.iter().map(|e| e.id));
         match page.next_cursor {
             Some(next) => cursor = Some(next),
@@ -88,20 +90,19 @@ async fn the_database_refuses_to_commit_a_change_without_its_audit_event(pool: P
 
 roster_test! {
 async fn a_failed_change_records_nothing_and_a_refused_one_records_the_refusal(pool: PgPool) {
-    let s = services(&pool);
     let (acme, admin) = tenant_with_admin(&pool, "acme").await;
     let recorded = count(&pool, "audit_events").await;
 
     // Bad input: a field error, no user, no event.
     let mut bad = new_user("ada", "agent");
     bad.fields.email = "not an email".into();
-    let err = users::create(&pool, &s.passwords, &admin, bad, &client("10.0.0.1")).await;
+    let err = run_from(&pool, &admin, &client("10.0.0.1"), async |ctx| users::create(ctx, bad).await).await;
     assert!(matches!(err, Err(ServiceError::Validation(_))), "{err:?}");
     assert_eq!(count(&pool, "audit_events").await, recorded);
 
     // A good one: one user, exactly one event.
     let ada =
-        users::create(&pool, &s.passwords, &admin, new_user("ada", "agent"), &client("10.0.0.1"))
+        run_from(&pool, &admin, &client("10.0.0.1"), async |ctx| users::create(ctx, new_user("ada", "agent")).await)
             .await
             .unwrap()
             .user;
@@ -109,7 +110,7 @@ async fn a_failed_change_records_nothing_and_a_refused_one_records_the_refusal(p
 
     // A read-only member tries to suspend her: 403, she stays active, the refusal is recorded.
     let reader = member(&pool, acme, "rita", "viewer", "read_only").await;
-    let refused = users::suspend(&pool, &reader, ada.id, &client("10.0.0.7")).await;
+    let refused = run_from(&pool, &reader, &client("10.0.0.7"), async |ctx| users::suspend(ctx, ada.id).await).await;
     assert!(matches!(refused, Err(ServiceError::Forbidden)), "{refused:?}");
     let page = events(&pool, &admin, &[("action", "access.refused")]).await.unwrap();
     let [refusal] = page.items.as_slice() else { panic!("one refusal: {:?}", page.items) };
@@ -117,7 +118,7 @@ async fn a_failed_change_records_nothing_and_a_refused_one_records_the_refusal(p
     assert_eq!(refusal.target.as_ref().map(|t| (t.id, t.name.as_str())), Some((ada.id, "ada")));
     assert_eq!(refusal.details["attempted"], "user.suspended");
     assert_eq!(refusal.source_ip.as_deref(), Some("10.0.0.7"));
-    let still = users::get(&pool, &admin, ada.id).await.unwrap();
+    let still = run(&pool, &admin, async |ctx| users::get(ctx, ada.id).await).await.unwrap();
     assert_eq!(still.version, ada.version);
 }
 }
@@ -155,7 +156,6 @@ async fn throttled_sign_ins_are_recorded_without_what_was_typed(pool: PgPool) {
 
 roster_test! {
 async fn the_trail_filters_pages_and_stays_in_its_tenant(pool: PgPool) {
-    let s = services(&pool);
     let (acme, admin) = tenant_with_admin(&pool, "acme").await;
     let (_, globex_admin) = tenant_with_admin(&pool, "globex").await;
     let helper = member(&pool, acme, "hana", "agent", "user_manager").await;
@@ -164,14 +164,14 @@ async fn the_trail_filters_pages_and_stays_in_its_tenant(pool: PgPool) {
     for name in ["ada", "alan", "grace"] {
         let mut form = new_user(name, "agent");
         form.password = PasswordChoice::Generate;
-        created.push(users::create(&pool, &s.passwords, &admin, form, &c).await.unwrap().user);
+        created.push(run_from(&pool, &admin, &c, async |ctx| users::create(ctx, form).await).await.unwrap().user);
     }
     let ada = created[0].id;
-    users::suspend(&pool, &helper, ada, &c).await.unwrap();
-    users::reactivate(&pool, &admin, ada, &c).await.unwrap();
-    users::create(&pool, &s.passwords, &globex_admin, new_user("ada", "agent"), &c).await.unwrap();
+    run_from(&pool, &helper, &c, async |ctx| users::suspend(ctx, ada).await).await.unwrap();
+    run_from(&pool, &admin, &c, async |ctx| users::reactivate(ctx, ada).await).await.unwrap();
+    run_from(&pool, &globex_admin, &c, async |ctx| users::create(ctx, new_user("ada", "agent")).await).await.unwrap();
 
-    let all = trail::list(&pool, &admin, &AuditQuery::default()).await.unwrap();
+    let all = run(&pool, &admin, async |ctx| trail::list(ctx, &AuditQuery::default()).await).await.unwrap();
     assert_eq!(
         actions(&all.items),
         ["user.reactivated", "user.suspended", "user.created", "user.created", "user.created"],
@@ -215,7 +215,7 @@ async fn the_trail_filters_pages_and_stays_in_its_tenant(pool: PgPool) {
     assert_eq!(one_by_one, history.items.iter().map(|e| e.id).collect::<Vec<_>>());
 
     // Only holders of audit.read; bad filters are field errors.
-    let denied = trail::list(&pool, &helper, &AuditQuery::default()).await;
+    let denied = run(&pool, &helper, async |ctx| trail::list(ctx, &AuditQuery::default()).await).await;
     assert!(matches!(denied, Err(ServiceError::Forbidden)));
     let bad = events(&pool, &admin, &[("actor", "ada"), ("action", "user.deleted")]).await;
     let Err(ServiceError::Validation(fields)) = bad else { panic!("{bad:?}") };
@@ -227,18 +227,17 @@ async fn the_trail_filters_pages_and_stays_in_its_tenant(pool: PgPool) {
 
 roster_test! {
 async fn the_export_holds_every_matching_event_as_csv(pool: PgPool) {
-    let s = services(&pool);
     let (_, admin) = tenant_with_admin(&pool, "acme").await;
     let c = client("10.0.0.1");
-    let ada = users::create(&pool, &s.passwords, &admin, new_user("ada", "agent"), &c)
+    let ada = run_from(&pool, &admin, &c, async |ctx| users::create(ctx, new_user("ada", "agent")).await)
         .await
         .unwrap()
         .user;
     // The user agent is the client's to choose: a formula in it must stay text.
     let hostile = ClientInfo { user_agent: Some("=HYPERLINK(\"http://evil\")".into()), ..c };
-    users::suspend(&pool, &admin, ada.id, &hostile).await.unwrap();
+    run_from(&pool, &admin, &hostile, async |ctx| users::suspend(ctx, ada.id).await).await.unwrap();
     let csv =
-        trail::export(&pool, &admin, &query(&[("target", &ada.id.to_string()), ("limit", "1")]))
+        run(&pool, &admin, async |ctx| trail::export(ctx, &query(&[("target", &ada.id.to_string()), ("limit", "1")])).await)
             .await
             .unwrap();
     let mut reader = csv::Reader::from_reader(csv.as_bytes());

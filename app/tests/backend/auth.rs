@@ -37,7 +37,7 @@ async fn signing_in_by_username_or_email_starts_a_session(pool: PgPool) {
         let signed = sign_in(&s, &request("Acme", login, GOOD), "10.0.0.1").await.unwrap();
         assert_eq!(signed.me.id, ada);
         assert_eq!(signed.me.tenant.slug, "acme");
-        let actor = sessions::resolve(&pool, &s.sessions, &signed.token).await.unwrap();
+        let actor = sessions::resolve(&s, &signed.token, &client("10.0.0.9")).await.unwrap();
         assert_eq!(actor.user_id, ada);
         assert!(!actor.superuser);
     }
@@ -147,7 +147,7 @@ async fn suspension_ends_a_live_session_at_its_next_request(pool: PgPool) {
         .execute(&mut conn)
         .await
         .unwrap();
-    let next = sessions::resolve(&pool, &s.sessions, &signed.token).await;
+    let next = sessions::resolve(&s, &signed.token, &client("10.0.0.9")).await;
     assert!(matches!(next, Err(ServiceError::Unauthenticated)));
     // And ending all sessions removes them outright.
     sqlx::query!("update users set status = 'active' where id = $1", ada)
@@ -157,9 +157,9 @@ async fn suspension_ends_a_live_session_at_its_next_request(pool: PgPool) {
     let mut tx = app::backend::tenancy::begin(&pool, acme).await.unwrap();
     assert_eq!(sessions::end_all(&mut tx, acme, ada).await.unwrap(), 1);
     tx.commit().await.unwrap();
-    assert!(sessions::resolve(&pool, &s.sessions, &signed.token).await.is_err());
+    assert!(sessions::resolve(&s, &signed.token, &client("10.0.0.9")).await.is_err());
     let forged = SessionToken::from_client("not-a-real-token");
-    assert!(sessions::resolve(&pool, &s.sessions, &forged).await.is_err());
+    assert!(sessions::resolve(&s, &forged, &client("10.0.0.9")).await.is_err());
 }
 }
 
@@ -174,7 +174,7 @@ async fn a_superuser_creates_a_tenant_whose_admin_must_change_the_temporary_pass
         .await
         .unwrap();
     assert!(root.me.must_change_password);
-    let root_actor = sessions::resolve(&pool, &s.sessions, &root.token).await.unwrap();
+    let root_actor = sessions::resolve(&s, &root.token, &client("10.0.0.9")).await.unwrap();
     let form = NewTenantForm {
         slug: "northwind".into(),
         name: "Northwind Traders".into(),
@@ -202,8 +202,8 @@ async fn a_superuser_creates_a_tenant_whose_admin_must_change_the_temporary_pass
     )
     .await
     .unwrap();
-    assert!(sessions::resolve(&pool, &s.sessions, &root.token).await.is_err(), "old session ended");
-    let root_actor = sessions::resolve(&pool, &s.sessions, &token).await.unwrap();
+    assert!(sessions::resolve(&s, &root.token, &client("10.0.0.9")).await.is_err(), "old session ended");
+    let root_actor = sessions::resolve(&s, &token, &client("10.0.0.9")).await.unwrap();
     assert!(root_actor.superuser && !root_actor.must_change_password);
 
     let created =
@@ -228,7 +228,7 @@ async fn a_superuser_creates_a_tenant_whose_admin_must_change_the_temporary_pass
     .unwrap();
     assert!(nancy.me.must_change_password);
     assert_eq!(nancy.me.permissions.len(), Permission::ALL.len(), "tenant admins hold everything");
-    let nancy_actor = sessions::resolve(&pool, &s.sessions, &nancy.token).await.unwrap();
+    let nancy_actor = sessions::resolve(&s, &nancy.token, &client("10.0.0.9")).await.unwrap();
     assert!(matches!(
         nancy_actor.require(Permission::UsersRead),
         Err(ServiceError::PasswordChangeRequired)
@@ -263,7 +263,7 @@ async fn a_new_password_must_pass_the_policy_and_the_current_one_must_be_right(p
     let s = services(&pool);
     acme_with_ada(&pool).await;
     let signed = sign_in(&s, &request("acme", "ada", GOOD), "10.0.0.9").await.unwrap();
-    let actor = sessions::resolve(&pool, &s.sessions, &signed.token).await.unwrap();
+    let actor = sessions::resolve(&s, &signed.token, &client("10.0.0.9")).await.unwrap();
     let attempt = |current: &str, new: &str| ChangePasswordRequest {
         current_password: Password::new(current),
         new_password: Password::new(new),
@@ -292,7 +292,7 @@ async fn a_new_password_must_pass_the_policy_and_the_current_one_must_be_right(p
         );
     }
     // Nothing changed: the old password still works and the session is alive.
-    assert!(sessions::resolve(&pool, &s.sessions, &signed.token).await.is_ok());
+    assert!(sessions::resolve(&s, &signed.token, &client("10.0.0.9")).await.is_ok());
     sign_in(&s, &request("acme", "ada", GOOD), "10.0.0.9").await.unwrap();
 }
 }
@@ -315,7 +315,7 @@ async fn a_request_keeps_its_session_alive_and_an_idle_one_ends(pool: PgPool) {
         .execute(&mut conn)
         .await
         .unwrap();
-    sessions::resolve(&pool, &s.sessions, &signed.token).await.unwrap();
+    sessions::resolve(&s, &signed.token, &client("10.0.0.9")).await.unwrap();
     assert!(idle_for(&mut conn).await < 10.0);
     // Past the idle timeout: the session is refused and gone.
     let idle = format!(
@@ -323,7 +323,7 @@ async fn a_request_keeps_its_session_alive_and_an_idle_one_ends(pool: PgPool) {
         s.sessions.idle.num_seconds() + 1
     );
     sqlx::query(&idle).execute(&mut conn).await.unwrap();
-    let refused = sessions::resolve(&pool, &s.sessions, &signed.token).await;
+    let refused = sessions::resolve(&s, &signed.token, &client("10.0.0.9")).await;
     assert!(matches!(refused, Err(ServiceError::Unauthenticated)), "{refused:?}");
     let left: i64 =
         sqlx::query_scalar("select count(*) from sessions").fetch_one(&mut conn).await.unwrap();
@@ -347,8 +347,9 @@ async fn a_request_commits_or_rolls_back_whole_and_a_dropped_one_leaves_no_trans
     acme_with_ada(&pool).await;
     let signed = sign_in(&s, &request("acme", "ada", GOOD), "10.0.0.9").await.unwrap();
     let request = async |agent: &'static str, fail: bool| {
-        sessions::as_actor(&pool, &s.sessions, &signed.token, async |conn, _| {
-            sqlx::query("update sessions set user_agent = $1").bind(agent).execute(conn).await?;
+        sessions::as_actor(&s, &signed.token, &client("10.0.0.9"), async |ctx| {
+            let update = sqlx::query("update sessions set user_agent = $1").bind(agent);
+            update.execute(&mut *ctx.conn).await?;
             if fail { Err(ServiceError::Forbidden) } else { Ok(()) }
         })
         .await
@@ -360,8 +361,9 @@ async fn a_request_commits_or_rolls_back_whole_and_a_dropped_one_leaves_no_trans
     assert!(matches!(request("refused", true).await, Err(ServiceError::Forbidden)));
     assert_eq!(agent(&mut watcher).await, "kept");
 
-    let dropped = sessions::as_actor(&pool, &s.sessions, &signed.token, async |conn, _| {
-        sqlx::query("update sessions set user_agent = 'dropped'").execute(conn).await?;
+    let from = client("10.0.0.9");
+    let dropped = sessions::as_actor(&s, &signed.token, &from, async |ctx| {
+        sqlx::query("update sessions set user_agent = 'dropped'").execute(&mut *ctx.conn).await?;
         std::future::pending::<Result<(), ServiceError>>().await
     });
     let timeout = tokio::time::timeout(Duration::from_millis(200), dropped).await;

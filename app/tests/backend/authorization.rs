@@ -76,7 +76,7 @@ async fn every_type_and_system_role_gets_exactly_its_permissions_and_only_in_its
             }
             assert_eq!(signed.me.tenant.slug, "acme");
 
-            let actor = sessions::resolve(&pool, &s.sessions, &signed.token).await.unwrap();
+            let actor = sessions::resolve(&s, &signed.token, &client("10.0.0.9")).await.unwrap();
             for p in Permission::ALL {
                 assert_eq!(actor.require(p).is_ok(), expected.contains(&p), "{login} / {p}");
             }

@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use app::backend::Actor;
 
-use crate::support::{all_tenants, member, role_id, tenant_with_admin};
+use crate::support::{all_tenants, member, role_id, run, tenant_with_admin};
 
 /// One fixture user: names, username, type, status, days since the last sign-in (none: never),
 /// days until expiry (negative: expired), employee code.
@@ -111,7 +111,7 @@ fn set(names: &[&str]) -> BTreeSet<String> {
 }
 
 async fn list(pool: &PgPool, actor: &Actor, query: &UserQuery) -> UserPage {
-    directory::list(pool, actor, query).await.unwrap()
+    run(pool, actor, async |ctx| directory::list(ctx, query).await).await.unwrap()
 }
 
 /// The usernames a query finds (one page is enough for the fixture).
@@ -166,7 +166,7 @@ async fn search_matches_any_field_anywhere_and_short_terms_at_the_start(pool: Pg
     for (term, expected) in cases {
         assert_eq!(found(&pool, &f.admin, q(&[("q", term)])).await, set(expected), "{term}");
     }
-    let stats = directory::stats(&pool, &f.admin, &q(&[("q", "garc")])).await.unwrap();
+    let stats = run(&pool, &f.admin, async |ctx| directory::stats(ctx, &q(&[("q", "garc")])).await).await.unwrap();
     assert_eq!(
         stats,
         UserStats { total: 3, active: 2, suspended: 0, expired: 1, never_signed_in: 1 }
@@ -322,12 +322,12 @@ async fn a_cursor_of_another_sort_or_a_forged_one_is_a_field_error(pool: PgPool)
     let cursor = first.next_cursor.unwrap();
     for (sort, cursor) in [("email", cursor.as_str()), ("name", "eyJzb3J0IjoibmFtZSJ9")] {
         let query = UserQuery { cursor: Some(cursor.to_owned()), ..q(&[("sort", sort)]) };
-        match directory::list(&pool, &f.admin, &query).await {
+        match run(&pool, &f.admin, async |ctx| directory::list(ctx, &query).await).await {
             Err(ServiceError::Validation(fields)) => assert!(fields.contains_key("cursor")),
             other => panic!("expected a cursor error, got {other:?}"),
         }
     }
-    match directory::list(&pool, &f.admin, &q(&[("status", "gone"), ("sort", "pay")])).await {
+    match run(&pool, &f.admin, async |ctx| directory::list(ctx, &q(&[("status", "gone"), ("sort", "pay")])).await).await {
         Err(ServiceError::Validation(fields)) => {
             assert_eq!(fields.keys().collect::<Vec<_>>(), ["sort", "status"]);
         }
@@ -343,8 +343,8 @@ async fn stat_cards_follow_the_filters_and_equal_a_real_count(pool: PgPool) {
     let stats = |pairs: &[(&str, &str)]| {
         let (pool, admin, query) = (pool.clone(), f.admin.clone(), q(pairs));
         async move {
-            let stats = directory::stats(&pool, &admin, &query).await?;
-            assert_eq!(directory::list(&pool, &admin, &query).await?.stats, stats, "{query:?}");
+            let stats = run(&pool, &admin, async |ctx| directory::stats(ctx, &query).await).await?;
+            assert_eq!(run(&pool, &admin, async |ctx| directory::list(ctx, &query).await).await?.stats, stats, "{query:?}");
             Ok::<_, ServiceError>(stats)
         }
     };
@@ -449,7 +449,7 @@ async fn nobody_sees_another_tenants_users(pool: PgPool) {
     for (key, id) in [("role", globex.helpdesk), ("team", globex.night_shift)] {
         let query = q(&[(key, id.to_string().as_str())]);
         assert!(list(&pool, &acme.admin, &query).await.items.is_empty());
-        let stats = directory::stats(&pool, &acme.admin, &query).await.unwrap();
+        let stats = run(&pool, &acme.admin, async |ctx| directory::stats(ctx, &query).await).await.unwrap();
         assert_eq!(stats, UserStats::default());
     }
     let found = list(&pool, &acme.admin, &q(&[("q", "globex")])).await;
@@ -462,8 +462,8 @@ async fn reading_the_directory_needs_users_read(pool: PgPool) {
     let f = fixture(&pool, "acme").await;
     let nobody = member(&pool, f.admin.tenant_id, "nobody", "agent", "no-such-role").await;
     let query = q(&[]);
-    assert!(matches!(directory::list(&pool, &nobody, &query).await, Err(ServiceError::Forbidden)));
-    assert!(matches!(directory::stats(&pool, &nobody, &query).await, Err(ServiceError::Forbidden)));
+    assert!(matches!(run(&pool, &nobody, async |ctx| directory::list(ctx, &query).await).await, Err(ServiceError::Forbidden)));
+    assert!(matches!(run(&pool, &nobody, async |ctx| directory::stats(ctx, &query).await).await, Err(ServiceError::Forbidden)));
     let reader = member(&pool, f.admin.tenant_id, "reader", "viewer", "read_only").await;
     assert_eq!(list(&pool, &reader, &query).await.total, 13);
 }

@@ -15,7 +15,9 @@ use shared::user_form::PasswordChoice;
 use shared::{Password, Permission};
 use sqlx::PgPool;
 
-use crate::support::{actor, all_tenants, client, count, member, tenant_with_admin, user};
+use crate::support::{
+    actor, all_tenants, client, count, member, run, run_from, tenant_with_admin, user,
+};
 use crate::users::new_user;
 
 /// A custom role holding exactly `permissions`; returns its id.
@@ -68,7 +70,7 @@ async fn holds(pool: &PgPool, tenant: Uuid, id: Uuid) -> Vec<Permission> {
 /// The `access.refused` events of the tenant (newest first), as (actor, attempted).
 async fn refusals(pool: &PgPool, admin: &Actor) -> Vec<(Option<Uuid>, String)> {
     let query = AuditQuery { action: Some("access.refused".into()), ..AuditQuery::default() };
-    trail::list(pool, admin, &query)
+    run(pool, admin, async |ctx| trail::list(ctx, &query).await)
         .await
         .unwrap()
         .items
@@ -118,14 +120,13 @@ async fn a_user_manager_cannot_create_a_tenant_admin(pool: PgPool) {
     let mut form = new_user("backdoor", "tenant_admin");
     form.password = PasswordChoice::Set { password: Password::new("a passphrase I chose myself") };
     form.must_change_password = false;
-    let s = crate::support::services(&pool);
-    let created = users::create(&pool, &s.passwords, &manager, form, &client("10.0.0.1")).await;
+    let created = run_from(&pool, &manager, &client("10.0.0.1"), async |ctx| users::create(ctx, form).await).await;
     refused_on(created, "user_type");
     assert_eq!(count(&pool, "users").await, before);
     assert_eq!(refusals(&pool, &admin).await, [(Some(manager.user_id), "user.created".into())]);
     // Types that grant nothing by themselves stay open to them.
     let agent =
-        users::create(&pool, &s.passwords, &manager, new_user("ok", "agent"), &client("x")).await;
+        run_from(&pool, &manager, &client("x"), async |ctx| users::create(ctx, new_user("ok", "agent")).await).await;
     assert!(agent.is_ok(), "{agent:?}");
 }
 }
@@ -175,7 +176,6 @@ roster_test! {
 async fn a_save_cannot_gain_a_stronger_teams_role_through_its_rule(pool: PgPool) {
     let (acme, admin) = tenant_with_admin(&pool, "acme").await;
     let c = client("10.0.0.1");
-    let s = crate::support::services(&pool);
     let power = custom_role(&pool, acme, "Power", &POWER).await;
     let form = TeamForm {
         name: "Ops".into(),
@@ -188,32 +188,32 @@ async fn a_save_cannot_gain_a_stronger_teams_role_through_its_rule(pool: PgPool)
     let had = holds(&pool, acme, uma.user_id).await;
 
     // Their own department.
-    let me = users::get(&pool, &uma, uma.user_id).await.unwrap();
-    let refused = users::update(&pool, &uma, me.id, moved_to(&me, "Ops"), &c).await;
+    let me = run(&pool, &uma, async |ctx| users::get(ctx, uma.user_id).await).await.unwrap();
+    let refused = run_from(&pool, &uma, &c, async |ctx| users::update(ctx, me.id, moved_to(&me, "Ops")).await).await;
     refused_on(refused, "department");
     assert_eq!(holds(&pool, acme, uma.user_id).await, had);
-    assert_eq!(users::get(&pool, &admin, me.id).await.unwrap().version, me.version);
+    assert_eq!(run(&pool, &admin, async |ctx| users::get(ctx, me.id).await).await.unwrap().version, me.version);
 
     // Someone else's.
-    let ada = users::create(&pool, &s.passwords, &admin, new_user("ada", "agent"), &c)
+    let ada = run_from(&pool, &admin, &c, async |ctx| users::create(ctx, new_user("ada", "agent")).await)
         .await
         .unwrap()
         .user;
-    let refused = users::update(&pool, &uma, ada.id, moved_to(&ada, "Ops"), &c).await;
+    let refused = run_from(&pool, &uma, &c, async |ctx| users::update(ctx, ada.id, moved_to(&ada, "Ops")).await).await;
     refused_on(refused, "department");
 
     // A new user the rule would pick up.
     let mut form = new_user("newbie", "agent");
     form.fields.department = Some("Ops".into());
     let before = count(&pool, "users").await;
-    refused_on(users::create(&pool, &s.passwords, &uma, form, &c).await, "department");
+    refused_on(run_from(&pool, &uma, &c, async |ctx| users::create(ctx, form).await).await, "department");
     assert_eq!(count(&pool, "users").await, before);
 
     assert!(teams::members(&pool, &admin, team.id).await.unwrap().is_empty());
     assert_eq!(refusals(&pool, &admin).await.len(), 3);
 
     // The administrator, who holds it all, may.
-    users::update(&pool, &admin, ada.id, moved_to(&ada, "Ops"), &c).await.unwrap();
+    run_from(&pool, &admin, &c, async |ctx| users::update(ctx, ada.id, moved_to(&ada, "Ops")).await).await.unwrap();
     assert_eq!(teams::members(&pool, &admin, team.id).await.unwrap().len(), 1);
 }
 }
@@ -228,13 +228,7 @@ roster_test! {
 async fn outranked_refusals_are_recorded(pool: PgPool) {
     let (acme, admin) = tenant_with_admin(&pool, "acme").await;
     let helpdesk = member(&pool, acme, "hal", "agent", "helpdesk").await;
-    let refused = users::reset_password(
-        &pool,
-        &crate::support::services(&pool).passwords,
-        &helpdesk,
-        admin.user_id,
-        &client("x"),
-    )
+    let refused = run_from(&pool, &helpdesk, &client("x"), async |ctx| users::reset_password(ctx, admin.user_id).await)
     .await;
     assert!(refused.is_err(), "{refused:?}");
     assert_eq!(
@@ -248,7 +242,6 @@ roster_test! {
 async fn a_supervisor_sees_nobody_outside_their_line_in_teams_or_the_trail(pool: PgPool) {
     let (acme, admin) = tenant_with_admin(&pool, "acme").await;
     let c = client("10.0.0.1");
-    let s = crate::support::services(&pool);
     let lead = custom_role(
         &pool,
         acme,
@@ -265,10 +258,10 @@ async fn a_supervisor_sees_nobody_outside_their_line_in_teams_or_the_trail(pool:
     let mut form = new_user("rex", "agent");
     form.fields.manager_id = Some(sue.user_id);
     form.fields.department = Some("Ops".into());
-    let rex = users::create(&pool, &s.passwords, &admin, form, &c).await.unwrap().user;
+    let rex = run_from(&pool, &admin, &c, async |ctx| users::create(ctx, form).await).await.unwrap().user;
     let mut form = new_user("otto", "agent");
     form.fields.department = Some("Ops".into());
-    let otto = users::create(&pool, &s.passwords, &admin, form, &c).await.unwrap().user;
+    let otto = run_from(&pool, &admin, &c, async |ctx| users::create(ctx, form).await).await.unwrap().user;
     let sue = actor(&pool, acme, sue.user_id).await; // her line now holds rex
     let team = TeamForm { name: "Ops".into(), ..TeamForm::default() };
     let team = teams::create(&pool, &admin, team, &c).await.unwrap();
@@ -291,9 +284,9 @@ async fn a_supervisor_sees_nobody_outside_their_line_in_teams_or_the_trail(pool:
     }
 
     let outsider = AuditQuery { subject: Some(otto.id.to_string()), ..AuditQuery::default() };
-    let history = trail::list(&pool, &sue, &outsider).await;
+    let history = run(&pool, &sue, async |ctx| trail::list(ctx, &outsider).await).await;
     assert!(matches!(history, Err(ServiceError::NotFound)), "{history:?}");
-    let everything = trail::list(&pool, &sue, &AuditQuery::default()).await.unwrap();
+    let everything = run(&pool, &sue, async |ctx| trail::list(ctx, &AuditQuery::default()).await).await.unwrap();
     assert!(
         everything.items.iter().all(|e| e.target.as_ref().is_none_or(|t| t.id != otto.id)),
         "{:?}",
@@ -336,9 +329,8 @@ async fn only_superusers_exist_in_the_platform_tenant(pool: PgPool) {
     let stray = user(&pool, platform, "stray", "agent", None).await.unwrap();
     assert!(!actor(&pool, platform, stray).await.superuser);
     // And no such user can be made through Roster.
-    let s = crate::support::services(&pool);
     let made =
-        users::create(&pool, &s.passwords, &root, new_user("helper", "agent"), &client("x")).await;
+        run_from(&pool, &root, &client("x"), async |ctx| users::create(ctx, new_user("helper", "agent")).await).await;
     assert!(made.is_err(), "{made:?}");
 }
 }
@@ -351,7 +343,7 @@ async fn revoking_console_access_ends_sessions_for_good(pool: PgPool) {
     let mut form = new_user("ada", "agent");
     form.password = PasswordChoice::Set { password: Password::new("a passphrase of her own") };
     form.must_change_password = false;
-    let ada = users::create(&pool, &s.passwords, &admin, form, &c).await.unwrap().user;
+    let ada = run_from(&pool, &admin, &c, async |ctx| users::create(ctx, form).await).await.unwrap().user;
     let request = shared::auth::SignInRequest {
         tenant: "acme".into(),
         login: "ada".into(),
@@ -359,17 +351,17 @@ async fn revoking_console_access_ends_sessions_for_good(pool: PgPool) {
     };
     let signed =
         app::backend::auth::sign_in(&pool, &s.passwords, &s.sessions, &request, &c).await.unwrap();
-    assert!(app::backend::sessions::resolve(&pool, &s.sessions, &signed.token).await.is_ok());
+    assert!(app::backend::sessions::resolve(&s, &signed.token, &client("10.0.0.9")).await.is_ok());
 
     let access = |user: &User, on: bool| {
         let mut fields = user.fields();
         fields.console_access = on;
         UserEdit { version: user.version, fields }
     };
-    let cut = users::update(&pool, &admin, ada.id, access(&ada, false), &c).await.unwrap();
+    let cut = run_from(&pool, &admin, &c, async |ctx| users::update(ctx, ada.id, access(&ada, false)).await).await.unwrap();
     assert_eq!(count(&pool, "sessions").await, 0, "{acme}");
-    users::update(&pool, &admin, ada.id, access(&cut, true), &c).await.unwrap();
-    let revived = app::backend::sessions::resolve(&pool, &s.sessions, &signed.token).await;
+    run_from(&pool, &admin, &c, async |ctx| users::update(ctx, ada.id, access(&cut, true)).await).await.unwrap();
+    let revived = app::backend::sessions::resolve(&s, &signed.token, &client("10.0.0.9")).await;
     assert!(revived.is_err(), "the old cookie works again: {revived:?}");
 }
 }
@@ -377,7 +369,6 @@ async fn revoking_console_access_ends_sessions_for_good(pool: PgPool) {
 roster_test! {
 async fn an_assignment_racing_a_role_edit_is_checked_against_the_edited_role(pool: PgPool) {
     let (acme, admin) = tenant_with_admin(&pool, "acme").await;
-    let s = crate::support::services(&pool);
     let uma = member(&pool, acme, "uma", "agent", "user_manager").await;
     let desk = custom_role(&pool, acme, "Desk", &[Permission::UsersRead]).await;
     for round in 0..3 {
@@ -394,9 +385,9 @@ async fn an_assignment_racing_a_role_edit_is_checked_against_the_edited_role(poo
         .unwrap();
         let mut form = new_user(&format!("raced{round}"), "agent");
         form.fields.roles = vec![desk];
-        let (pool2, uma2, passwords) = (pool.clone(), uma.clone(), s.passwords.clone());
+        let (pool2, uma2) = (pool.clone(), uma.clone());
         let assignment = tokio::spawn(async move {
-            users::create(&pool2, &passwords, &uma2, form, &client("10.0.0.1")).await
+            run_from(&pool2, &uma2, &client("10.0.0.1"), async |ctx| users::create(ctx, form).await).await
         });
         tokio::time::sleep(std::time::Duration::from_millis(300)).await;
         assert!(

@@ -10,7 +10,7 @@ use shared::user_form::PasswordChoice;
 use shared::{Password, Uuid};
 use sqlx::PgPool;
 
-use crate::support::{actor, client, role_id, services, tenant_with_admin};
+use crate::support::{actor, client, role_id, run, run_from, tenant_with_admin};
 use crate::users::new_user;
 
 /// Creates `name` (an agent unless given) reporting to `manager`, as `by`.
@@ -25,8 +25,10 @@ async fn report(
     form.fields.manager_id = manager;
     form.password = PasswordChoice::Set { password: Password::new("a passphrase of their own") };
     form.must_change_password = false;
-    let s = services(pool);
-    users::create(pool, &s.passwords, by, form, &client("10.0.0.1")).await.unwrap().user
+    run_from(pool, by, &client("10.0.0.1"), async |ctx| users::create(ctx, form).await)
+        .await
+        .unwrap()
+        .user
 }
 
 fn ids(users: &[shared::account::UserRef]) -> Vec<&str> {
@@ -40,16 +42,16 @@ async fn each_user_shows_their_managers_up_to_the_top_and_their_direct_reports(p
     let cto = report(&pool, &admin, "cto", "supervisor", Some(ceo.id)).await;
     let dev = report(&pool, &admin, "dev", "agent", Some(cto.id)).await;
     report(&pool, &admin, "ops", "agent", Some(cto.id)).await;
-    let dev = users::get(&pool, &admin, dev.id).await.unwrap();
+    let dev = run(&pool, &admin, async |ctx| users::get(ctx, dev.id).await).await.unwrap();
     assert_eq!(ids(&dev.chain), ["cto", "ceo"]);
     assert!(dev.reports.is_empty());
-    let cto = users::get(&pool, &admin, cto.id).await.unwrap();
+    let cto = run(&pool, &admin, async |ctx| users::get(ctx, cto.id).await).await.unwrap();
     assert_eq!(ids(&cto.chain), ["ceo"]);
     // Both are named Grace Hopper: the order between them is their ids'.
     let mut reports = ids(&cto.reports);
     reports.sort_unstable();
     assert_eq!(reports, ["dev", "ops"]);
-    assert!(users::get(&pool, &admin, ceo.id).await.unwrap().chain.is_empty());
+    assert!(run(&pool, &admin, async |ctx| users::get(ctx, ceo.id).await).await.unwrap().chain.is_empty());
 }
 }
 
@@ -66,8 +68,8 @@ async fn concurrent_manager_edits_never_close_a_cycle(pool: PgPool) {
     };
     let c = client("10.0.0.1");
     let (first, second) = tokio::join!(
-        users::update(&pool, &admin, a.id, edit(&a, b.id), &c),
-        users::update(&pool, &admin, b.id, edit(&b, a.id), &c),
+        run_from(&pool, &admin, &c, async |ctx| users::update(ctx, a.id, edit(&a, b.id)).await),
+        run_from(&pool, &admin, &c, async |ctx| users::update(ctx, b.id, edit(&b, a.id)).await),
     );
     let refused = [&first, &second]
         .iter()
@@ -90,62 +92,61 @@ async fn a_supervisor_sees_and_acts_only_on_their_reporting_line(pool: PgPool) {
     form.fields.roles = vec![role_id(&pool, acme, "user_manager").await];
     form.password = PasswordChoice::Set { password: Password::new("a passphrase of their own") };
     form.must_change_password = false;
-    let s = services(&pool);
     let c = client("10.0.0.1");
-    let sam = users::create(&pool, &s.passwords, &admin, form, &c).await.unwrap().user;
+    let sam = run_from(&pool, &admin, &c, async |ctx| users::create(ctx, form).await).await.unwrap().user;
     let ada = report(&pool, &admin, "ada", "agent", Some(sam.id)).await;
     let bob = report(&pool, &admin, "bob", "agent", Some(ada.id)).await;
     let cy = report(&pool, &admin, "cy", "agent", None).await;
     let sam = actor(&pool, acme, sam.id).await;
 
     // The directory and its counts: only the line, in SQL (the counters cover the whole tenant).
-    let page = directory::list(&pool, &sam, &UserQuery::default()).await.unwrap();
+    let page = run(&pool, &sam, async |ctx| directory::list(ctx, &UserQuery::default()).await).await.unwrap();
     let mut names: Vec<&str> = page.items.iter().map(|u| u.username.as_str()).collect();
     names.sort_unstable();
     assert_eq!((names, page.total), (vec!["ada", "bob"], 2));
-    let stats = directory::stats(&pool, &sam, &UserQuery::default()).await.unwrap();
+    let stats = run(&pool, &sam, async |ctx| directory::stats(ctx, &UserQuery::default()).await).await.unwrap();
     assert_eq!((stats.total, stats.active), (2, 2));
-    let searched = directory::list(&pool, &sam, &UserQuery::from_pairs(&[("q", "cy")])).await;
+    let searched = run(&pool, &sam, async |ctx| directory::list(ctx, &UserQuery::from_pairs(&[("q", "cy")])).await).await;
     assert!(searched.unwrap().items.is_empty());
 
     // Pages: their line and themselves; anyone else is not there.
-    assert!(users::get(&pool, &sam, bob.id).await.is_ok());
-    assert!(users::get(&pool, &sam, sam.user_id).await.is_ok());
-    assert!(matches!(users::get(&pool, &sam, cy.id).await, Err(ServiceError::NotFound)));
-    assert!(matches!(users::access(&pool, &sam, cy.id).await, Err(ServiceError::NotFound)));
-    let picked = users::pick(&pool, &sam, "").await.unwrap();
+    assert!(run(&pool, &sam, async |ctx| users::get(ctx, bob.id).await).await.is_ok());
+    assert!(run(&pool, &sam, async |ctx| users::get(ctx, sam.user_id).await).await.is_ok());
+    assert!(matches!(run(&pool, &sam, async |ctx| users::get(ctx, cy.id).await).await, Err(ServiceError::NotFound)));
+    assert!(matches!(run(&pool, &sam, async |ctx| users::access(ctx, cy.id).await).await, Err(ServiceError::NotFound)));
+    let picked = run(&pool, &sam, async |ctx| users::pick(ctx, "").await).await.unwrap();
     let mut picked: Vec<&str> = picked.iter().map(|u| u.username.as_str()).collect();
     picked.sort_unstable();
     assert_eq!(picked, ["ada", "bob", "sam"]);
 
     // Every action: the line yes, anyone else 404, with nothing changed.
-    assert!(users::suspend(&pool, &sam, bob.id, &c).await.is_ok());
-    assert!(users::reactivate(&pool, &sam, bob.id, &c).await.is_ok());
-    assert!(matches!(users::suspend(&pool, &sam, cy.id, &c).await, Err(ServiceError::NotFound)));
-    assert!(matches!(users::reactivate(&pool, &sam, cy.id, &c).await, Err(ServiceError::NotFound)));
-    let reset = users::reset_password(&pool, &s.passwords, &sam, cy.id, &c).await;
+    assert!(run_from(&pool, &sam, &c, async |ctx| users::suspend(ctx, bob.id).await).await.is_ok());
+    assert!(run_from(&pool, &sam, &c, async |ctx| users::reactivate(ctx, bob.id).await).await.is_ok());
+    assert!(matches!(run_from(&pool, &sam, &c, async |ctx| users::suspend(ctx, cy.id).await).await, Err(ServiceError::NotFound)));
+    assert!(matches!(run_from(&pool, &sam, &c, async |ctx| users::reactivate(ctx, cy.id).await).await, Err(ServiceError::NotFound)));
+    let reset = run_from(&pool, &sam, &c, async |ctx| users::reset_password(ctx, cy.id).await).await;
     assert!(matches!(reset, Err(ServiceError::NotFound)));
     let edit = UserEdit { version: cy.version, fields: cy.fields() };
     assert!(matches!(
-        users::update(&pool, &sam, cy.id, edit, &c).await,
+        run_from(&pool, &sam, &c, async |ctx| users::update(ctx, cy.id, edit).await).await,
         Err(ServiceError::NotFound)
     ));
-    assert_eq!(users::get(&pool, &admin, cy.id).await.unwrap().version, cy.version);
+    assert_eq!(run(&pool, &admin, async |ctx| users::get(ctx, cy.id).await).await.unwrap().version, cy.version);
 
     // Whom they create or edit stays in the line: by default they report to the supervisor.
     let new = report(&pool, &sam, "dee", "agent", None).await;
     assert_eq!(new.manager.map(|m| m.id), Some(sam.user_id));
     let mut outside = new_user("eve", "agent");
     outside.fields.manager_id = Some(cy.id);
-    let refused = users::create(&pool, &s.passwords, &sam, outside, &c).await;
+    let refused = run_from(&pool, &sam, &c, async |ctx| users::create(ctx, outside).await).await;
     assert!(
         matches!(refused, Err(ServiceError::Validation(f)) if f["manager_id"] == ["outside_your_line"])
     );
     let mut away = bob.fields();
     away.manager_id = None;
-    let bob = users::get(&pool, &admin, bob.id).await.unwrap();
+    let bob = run(&pool, &admin, async |ctx| users::get(ctx, bob.id).await).await.unwrap();
     let moved =
-        users::update(&pool, &sam, bob.id, UserEdit { version: bob.version, fields: away }, &c)
+        run_from(&pool, &sam, &c, async |ctx| users::update(ctx, bob.id, UserEdit { version: bob.version, fields: away }).await)
             .await;
     assert!(
         matches!(moved, Err(ServiceError::Validation(f)) if f["manager_id"] == ["outside_your_line"])

@@ -8,7 +8,7 @@ use shared::user_form::PasswordChoice;
 use shared::{Password, UserStatus};
 use sqlx::PgPool;
 
-use crate::support::{all_tenants, client, member, services, tenant_with_admin};
+use crate::support::{all_tenants, client, member, run, run_from, services, tenant_with_admin};
 use crate::users::new_user;
 
 const PASSPHRASE: &str = "a long and unusual passphrase";
@@ -23,7 +23,10 @@ async fn signed_in_user(
     form.password = PasswordChoice::Set { password: Password::new(PASSPHRASE) };
     form.must_change_password = false;
     let user =
-        users::create(&s.pool, &s.passwords, admin, form, &client("10.0.0.1")).await.unwrap().user;
+        run_from(&s.pool, admin, &client("10.0.0.1"), async |ctx| users::create(ctx, form).await)
+            .await
+            .unwrap()
+            .user;
     (user.id, sign_in_as(s, name, PASSPHRASE).await.unwrap())
 }
 
@@ -41,11 +44,11 @@ async fn suspension_ends_live_sessions_and_reactivation_lets_them_back(pool: PgP
     let s = services(&pool);
     let (_, admin) = tenant_with_admin(&pool, "acme").await;
     let (id, session) = signed_in_user(&s, &admin, "grace").await;
-    assert!(sessions::resolve(&pool, &s.sessions, &session.token).await.is_ok());
+    assert!(sessions::resolve(&s, &session.token, &client("10.0.0.9")).await.is_ok());
 
-    let suspended = users::suspend(&pool, &admin, id, &client("10.0.0.1")).await.unwrap();
+    let suspended = run_from(&pool, &admin, &client("10.0.0.1"), async |ctx| users::suspend(ctx, id).await).await.unwrap();
     assert_eq!((suspended.status, suspended.state_label()), (UserStatus::Suspended, "Suspended"));
-    let next = sessions::resolve(&pool, &s.sessions, &session.token).await;
+    let next = sessions::resolve(&s, &session.token, &client("10.0.0.9")).await;
     assert!(matches!(next, Err(ServiceError::Unauthenticated)), "the live session ended");
     assert!(matches!(
         sign_in_as(&s, "grace", PASSPHRASE).await,
@@ -53,7 +56,7 @@ async fn suspension_ends_live_sessions_and_reactivation_lets_them_back(pool: PgP
     ));
 
     // Suspending again changes nothing and records nothing.
-    let again = users::suspend(&pool, &admin, id, &client("10.0.0.1")).await.unwrap();
+    let again = run_from(&pool, &admin, &client("10.0.0.1"), async |ctx| users::suspend(ctx, id).await).await.unwrap();
     assert_eq!(again.version, suspended.version);
     let actions = sqlx::query_scalar!(
         r#"select action as "action!" from audit_events where target_id = $1 and action like 'user.%' order by id"#,
@@ -64,7 +67,7 @@ async fn suspension_ends_live_sessions_and_reactivation_lets_them_back(pool: PgP
     .unwrap();
     assert_eq!(actions, ["user.created", "user.suspended"]);
 
-    users::reactivate(&pool, &admin, id, &client("10.0.0.1")).await.unwrap();
+    run_from(&pool, &admin, &client("10.0.0.1"), async |ctx| users::reactivate(ctx, id).await).await.unwrap();
     assert!(sign_in_as(&s, "grace", PASSPHRASE).await.is_ok());
 }
 }
@@ -88,10 +91,10 @@ async fn an_expired_user_cannot_sign_in_and_shows_as_expired(pool: PgPool) {
     .execute(&mut all_tenants(&pool).await)
     .await
     .unwrap();
-    let user = users::get(&pool, &admin, id).await.unwrap();
+    let user = run(&pool, &admin, async |ctx| users::get(ctx, id).await).await.unwrap();
     assert!(user.expired);
     assert_eq!(user.state_label(), "Expired");
-    assert!(sessions::resolve(&pool, &s.sessions, &session.token).await.is_err());
+    assert!(sessions::resolve(&s, &session.token, &client("10.0.0.9")).await.is_err());
     assert!(matches!(
         sign_in_as(&s, "grace", PASSPHRASE).await,
         Err(ServiceError::AccountUnavailable(_))
@@ -100,7 +103,7 @@ async fn an_expired_user_cannot_sign_in_and_shows_as_expired(pool: PgPool) {
     let mut fields = user.fields();
     fields.branch = Some("Oslo".into());
     let edit = shared::account::UserEdit { version: user.version, fields };
-    assert!(users::update(&pool, &admin, id, edit, &client("10.0.0.1")).await.is_ok());
+    assert!(run_from(&pool, &admin, &client("10.0.0.1"), async |ctx| users::update(ctx, id, edit).await).await.is_ok());
 }
 }
 
@@ -112,18 +115,18 @@ async fn an_extended_expiry_does_not_revive_the_sessions_it_ended(pool: PgPool) 
     let (_, admin) = tenant_with_admin(&pool, "acme").await;
     let (id, session) = signed_in_user(&s, &admin, "grace").await;
     let expire_at = async |at: chrono::DateTime<chrono::Utc>| {
-        let user = users::get(&pool, &admin, id).await.unwrap();
+        let user = run(&pool, &admin, async |ctx| users::get(ctx, id).await).await.unwrap();
         let mut fields = user.fields();
         fields.expires_at = Some(at.to_rfc3339());
         let edit = shared::account::UserEdit { version: user.version, fields };
-        users::update(&pool, &admin, id, edit, &client("10.0.0.1")).await.unwrap();
+        run_from(&pool, &admin, &client("10.0.0.1"), async |ctx| users::update(ctx, id, edit).await).await.unwrap();
     };
     expire_at(chrono::Utc::now() + chrono::Duration::seconds(2)).await;
-    assert!(sessions::resolve(&pool, &s.sessions, &session.token).await.is_ok());
+    assert!(sessions::resolve(&s, &session.token, &client("10.0.0.9")).await.is_ok());
     tokio::time::sleep(std::time::Duration::from_millis(2500)).await;
     // Expired now, and no request came meanwhile; then the account is extended.
     expire_at(chrono::Utc::now() + chrono::Duration::days(30)).await;
-    let revived = sessions::resolve(&pool, &s.sessions, &session.token).await;
+    let revived = sessions::resolve(&s, &session.token, &client("10.0.0.9")).await;
     assert!(matches!(revived, Err(ServiceError::Unauthenticated)), "revived: {revived:?}");
     assert!(sign_in_as(&s, "grace", PASSPHRASE).await.is_ok());
 }
@@ -135,8 +138,8 @@ async fn a_reset_password_is_temporary_and_ends_every_session(pool: PgPool) {
     let (_, admin) = tenant_with_admin(&pool, "acme").await;
     let (id, session) = signed_in_user(&s, &admin, "grace").await;
     let reset =
-        users::reset_password(&pool, &s.passwords, &admin, id, &client("10.0.0.1")).await.unwrap();
-    assert!(sessions::resolve(&pool, &s.sessions, &session.token).await.is_err());
+        run_from(&pool, &admin, &client("10.0.0.1"), async |ctx| users::reset_password(ctx, id).await).await.unwrap();
+    assert!(sessions::resolve(&s, &session.token, &client("10.0.0.9")).await.is_err());
     assert!(matches!(
         sign_in_as(&s, "grace", PASSPHRASE).await,
         Err(ServiceError::Unauthenticated)
@@ -165,25 +168,25 @@ async fn other_tenants_users_are_not_found_and_nobody_acts_above_their_rank(pool
     let (id, _) = signed_in_user(&s, &admin, "grace").await;
     let c = client("10.0.0.1");
 
-    assert!(matches!(users::get(&pool, &outsider, id).await, Err(ServiceError::NotFound)));
-    assert!(matches!(users::suspend(&pool, &outsider, id, &c).await, Err(ServiceError::NotFound)));
+    assert!(matches!(run(&pool, &outsider, async |ctx| users::get(ctx, id).await).await, Err(ServiceError::NotFound)));
+    assert!(matches!(run_from(&pool, &outsider, &c, async |ctx| users::suspend(ctx, id).await).await, Err(ServiceError::NotFound)));
     assert!(matches!(
-        users::reactivate(&pool, &outsider, id, &c).await,
+        run_from(&pool, &outsider, &c, async |ctx| users::reactivate(ctx, id).await).await,
         Err(ServiceError::NotFound)
     ));
-    let reset = users::reset_password(&pool, &s.passwords, &outsider, id, &c).await;
+    let reset = run_from(&pool, &outsider, &c, async |ctx| users::reset_password(ctx, id).await).await;
     assert!(matches!(reset, Err(ServiceError::NotFound)));
 
     assert!(matches!(
-        users::suspend(&pool, &admin, admin.user_id, &c).await,
+        run_from(&pool, &admin, &c, async |ctx| users::suspend(ctx, admin.user_id).await).await,
         Err(ServiceError::Refused(_))
     ));
     let helpdesk = member(&pool, tenant, "helpdesk", "agent", "helpdesk").await;
-    let reset = users::reset_password(&pool, &s.passwords, &helpdesk, admin.user_id, &c).await;
+    let reset = run_from(&pool, &helpdesk, &c, async |ctx| users::reset_password(ctx, admin.user_id).await).await;
     assert!(matches!(reset, Err(ServiceError::Denied(_))), "a helpdesk cannot take over an admin");
-    assert!(users::reset_password(&pool, &s.passwords, &helpdesk, id, &c).await.is_ok());
+    assert!(run_from(&pool, &helpdesk, &c, async |ctx| users::reset_password(ctx, id).await).await.is_ok());
     let viewer = member(&pool, tenant, "viewer", "viewer", "read_only").await;
-    assert!(matches!(users::suspend(&pool, &viewer, id, &c).await, Err(ServiceError::Forbidden)));
-    assert!(users::get(&pool, &viewer, id).await.is_ok());
+    assert!(matches!(run_from(&pool, &viewer, &c, async |ctx| users::suspend(ctx, id).await).await, Err(ServiceError::Forbidden)));
+    assert!(run(&pool, &viewer, async |ctx| users::get(ctx, id).await).await.is_ok());
 }
 }

@@ -9,7 +9,9 @@ use shared::user_form::PasswordChoice;
 use shared::{Password, Permission, Uuid};
 use sqlx::PgPool;
 
-use crate::support::{actor, all_tenants, client, member, role_id, services, tenant_with_admin};
+use crate::support::{
+    actor, all_tenants, client, member, role_id, run, run_from, tenant_with_admin,
+};
 use crate::users::new_user;
 
 fn form(name: &str, permissions: &[Permission]) -> RoleForm {
@@ -33,8 +35,9 @@ async fn holder(pool: &PgPool, admin: &Actor, name: &str, user_type: &str, role:
     user.fields.roles = vec![role];
     user.password = PasswordChoice::Set { password: Password::new("a passphrase of their own") };
     user.must_change_password = false;
-    let s = services(pool);
-    let created = users::create(pool, &s.passwords, admin, user, &client("10.0.0.1")).await;
+    let created =
+        run_from(pool, admin, &client("10.0.0.1"), async |ctx| users::create(ctx, user).await)
+            .await;
     actor(pool, admin.tenant_id, created.unwrap().user.id).await
 }
 
@@ -73,11 +76,7 @@ async fn a_custom_role_is_created_edited_and_deleted_and_its_holders_follow(pool
     assert!(actor(&pool, acme, ada.user_id).await.permissions.is_empty());
     assert!(matches!(roles::get(&pool, &admin, role.id).await, Err(ServiceError::NotFound)));
 
-    let trail = app::backend::audit::trail::list(
-        &pool,
-        &admin,
-        &AuditQuery { target: Some(role.id.to_string()), ..AuditQuery::default() },
-    )
+    let trail = run(&pool, &admin, async |ctx| app::backend::audit::trail::list(ctx, &AuditQuery { target: Some(role.id.to_string()), ..AuditQuery::default() }).await)
     .await
     .unwrap();
     let actions: Vec<&str> = trail.items.iter().map(|e| e.action.as_str()).collect();
@@ -142,11 +141,7 @@ async fn roles_stay_within_ceilings_and_the_editors_own_permissions(pool: PgPool
     let manager = member(&pool, acme, "uma", "agent", "user_manager").await;
     let forbidden = roles::delete(&pool, &manager, reader.id, &c).await;
     assert!(matches!(forbidden, Err(ServiceError::Forbidden)), "{forbidden:?}");
-    let refusals = app::backend::audit::trail::list(
-        &pool,
-        &admin,
-        &AuditQuery { action: Some("access.refused".into()), ..AuditQuery::default() },
-    )
+    let refusals = run(&pool, &admin, async |ctx| app::backend::audit::trail::list(ctx, &AuditQuery { action: Some("access.refused".into()), ..AuditQuery::default() }).await)
     .await
     .unwrap();
     assert_eq!(refusals.items[0].target.as_ref().map(|t| t.name.as_str()), Some("Reader"));
@@ -184,7 +179,7 @@ async fn access_names_every_grant_and_what_the_ceiling_holds_back(pool: PgPool) 
     .await
     .unwrap();
 
-    let access = users::access(&pool, &admin, ada.user_id).await.unwrap();
+    let access = run(&pool, &admin, async |ctx| users::access(ctx, ada.user_id).await).await.unwrap();
     let of = |p: Permission| access.permissions.iter().find(|a| a.permission == p).unwrap();
     assert!(of(Permission::UsersRead).held);
     assert_eq!(access.explain(Permission::UsersResetPassword), "Yes, through role Desk.");
@@ -202,7 +197,7 @@ async fn access_names_every_grant_and_what_the_ceiling_holds_back(pool: PgPool) 
     assert_eq!(held, session.permissions.iter().copied().collect::<Vec<_>>());
 
     let (_, globex_admin) = tenant_with_admin(&pool, "globex").await;
-    let elsewhere = users::access(&pool, &globex_admin, ada.user_id).await;
+    let elsewhere = run(&pool, &globex_admin, async |ctx| users::access(ctx, ada.user_id).await).await;
     assert!(matches!(elsewhere, Err(ServiceError::NotFound)), "{elsewhere:?}");
 }
 }

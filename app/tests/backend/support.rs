@@ -2,7 +2,7 @@
 
 use app::backend::password::Passwords;
 use app::backend::sessions::{ClientInfo, SessionPolicy};
-use app::backend::{Actor, Services, roles, sessions, tenancy};
+use app::backend::{Actor, Ctx, ServiceError, Services, context, roles, sessions, tenancy};
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{Connection as _, PgConnection, PgPool};
 use uuid::Uuid;
@@ -44,6 +44,26 @@ pub fn services(pool: &PgPool) -> Services {
         https: false,
         trusted_proxies: Vec::new(),
     }
+}
+
+/// Runs a use case as `actor`, as a front door would (one transaction, a refusal recorded), from
+/// a test's address.
+pub async fn run<T>(
+    pool: &PgPool,
+    actor: &Actor,
+    work: impl AsyncFnOnce(&mut Ctx<'_>) -> Result<T, ServiceError>,
+) -> Result<T, ServiceError> {
+    run_from(pool, actor, &client("10.0.0.9"), work).await
+}
+
+/// [`run`] from `client`.
+pub async fn run_from<T>(
+    pool: &PgPool,
+    actor: &Actor,
+    client: &ClientInfo,
+    work: impl AsyncFnOnce(&mut Ctx<'_>) -> Result<T, ServiceError>,
+) -> Result<T, ServiceError> {
+    context::run_as(&services(pool), actor, client, work).await
 }
 
 pub fn client(ip: &str) -> ClientInfo {

@@ -11,7 +11,7 @@ use shared::team::{
 use shared::{Permission, Uuid};
 use sqlx::PgPool;
 
-use crate::support::{all_tenants, client, member, role_id, services, tenant_with_admin};
+use crate::support::{all_tenants, client, member, role_id, run, run_from, tenant_with_admin};
 use crate::users::new_user;
 
 fn rule(mode: Match, conditions: &[(RuleField, RuleOp, &[&str])]) -> Option<Rules> {
@@ -30,8 +30,10 @@ async fn person(pool: &PgPool, admin: &Actor, name: &str, department: &str, tags
     let mut form = new_user(name, "agent");
     form.fields.department = Some(department.into());
     form.fields.tags = tags.iter().map(|t| (*t).to_owned()).collect();
-    let s = services(pool);
-    users::create(pool, &s.passwords, admin, form, &client("10.0.0.1")).await.unwrap().user
+    run_from(pool, admin, &client("10.0.0.1"), async |ctx| users::create(ctx, form).await)
+        .await
+        .unwrap()
+        .user
 }
 
 /// The team's members as (username, source), by username.
@@ -78,9 +80,9 @@ async fn rules_add_and_remove_members_on_save_and_on_rule_change(pool: PgPool) {
         fields.department = Some(department.into());
         shared::account::UserEdit { version: user.version, fields }
     };
-    let cy = users::update(&pool, &admin, cy.id, edit(&cy, "Marketing"), &c).await.unwrap();
+    let cy = run_from(&pool, &admin, &c, async |ctx| users::update(ctx, cy.id, edit(&cy, "Marketing")).await).await.unwrap();
     assert!(cy.teams.is_empty());
-    let cy = users::update(&pool, &admin, cy.id, edit(&cy, "SALES"), &c).await.unwrap();
+    let cy = run_from(&pool, &admin, &c, async |ctx| users::update(ctx, cy.id, edit(&cy, "SALES")).await).await.unwrap();
     assert_eq!(cy.teams.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(), ["Sales"]);
     let added = person(&pool, &admin, "dee", "Sales", &[]).await;
     assert_eq!(added.teams.len(), 1, "a new user joins at creation");
@@ -112,11 +114,7 @@ async fn rules_add_and_remove_members_on_save_and_on_rule_change(pool: PgPool) {
     let refused = teams::remove_member(&pool, &admin, team.id, ada_id, &c).await;
     assert!(matches!(refused, Err(ServiceError::Refused(_))), "{refused:?}");
     teams::remove_member(&pool, &admin, team.id, bob.id, &c).await.unwrap();
-    let trail = app::backend::audit::trail::list(
-        &pool,
-        &admin,
-        &AuditQuery { action: Some("team".into()), limit: Some(100), ..AuditQuery::default() },
-    )
+    let trail = run(&pool, &admin, async |ctx| app::backend::audit::trail::list(ctx, &AuditQuery { action: Some("team".into()), limit: Some(100), ..AuditQuery::default() }).await)
     .await
     .unwrap();
     let system: Vec<_> = trail.items.iter().filter(|e| e.actor.id.is_none()).collect();
@@ -137,8 +135,7 @@ async fn a_default_role_stays_within_the_members_ceilings_and_the_editors_permis
     let c = client("10.0.0.1");
     let mut viewer = new_user("vic", "viewer");
     viewer.fields.department = Some("Audit".into());
-    let s = services(&pool);
-    users::create(&pool, &s.passwords, &admin, viewer, &c).await.unwrap();
+    run_from(&pool, &admin, &c, async |ctx| users::create(ctx, viewer).await).await.unwrap();
     let audit = rule(Match::All, &[(RuleField::Department, RuleOp::Eq, &["Audit"])]);
     // A viewer may not hold what user managers do.
     let form = TeamForm {

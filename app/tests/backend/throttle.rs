@@ -166,7 +166,7 @@ async fn a_wrong_current_password_is_throttled_and_audited(pool: PgPool) {
     let s = services(&pool);
     acme_with_ada(&pool).await;
     let signed = sign_in(&s, &request("ada", GOOD), "10.1.0.6").await.unwrap();
-    let actor = sessions::resolve(&pool, &s.sessions, &signed.token).await.unwrap();
+    let actor = sessions::resolve(&s, &signed.token, &client("10.0.0.9")).await.unwrap();
     let change = |current: &str| ChangePasswordRequest {
         current_password: Password::new(current),
         new_password: Password::new("a brand new passphrase"),

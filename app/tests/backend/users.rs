@@ -10,7 +10,9 @@ use shared::user_form::{NewUserForm, PasswordChoice, UserFields};
 use shared::{Password, Permission};
 use sqlx::PgPool;
 
-use crate::support::{all_tenants, client, count, member, role_id, services, tenant_with_admin};
+use crate::support::{
+    all_tenants, client, count, member, role_id, run, run_from, services, tenant_with_admin,
+};
 
 pub fn new_user(username: &str, user_type: &str) -> NewUserForm {
     NewUserForm {
@@ -52,7 +54,7 @@ async fn a_created_user_signs_in_with_the_temporary_password_and_must_change_it(
     form.fields.department = Some("Support".into());
     form.fields.phone = Some("+47 912 34 567".into());
     let created =
-        users::create(&pool, &s.passwords, &admin, form, &client("10.0.0.1")).await.unwrap();
+        run_from(&pool, &admin, &client("10.0.0.1"), async |ctx| users::create(ctx, form).await).await.unwrap();
     let user = &created.user;
     let temporary = created.temporary_password.clone().expect("a generated password is returned");
     assert_eq!((user.username.as_str(), user.timezone.as_str()), ("grace", "UTC"));
@@ -88,7 +90,6 @@ async fn a_created_user_signs_in_with_the_temporary_password_and_must_change_it(
 
 roster_test! {
 async fn bad_input_reports_every_field_and_changes_nothing(pool: PgPool) {
-    let s = services(&pool);
     let (_, admin) = tenant_with_admin(&pool, "acme").await;
     let (users_before, audit_before) =
         (count(&pool, "users").await, count(&pool, "audit_events").await);
@@ -98,7 +99,7 @@ async fn bad_input_reports_every_field_and_changes_nothing(pool: PgPool) {
     form.fields.expires_at = Some("2001-01-01".into());
     form.password = PasswordChoice::Set { password: Password::new("password") };
     let err =
-        users::create(&pool, &s.passwords, &admin, form, &client("10.0.0.1")).await.unwrap_err();
+        run_from(&pool, &admin, &client("10.0.0.1"), async |ctx| users::create(ctx, form).await).await.unwrap_err();
     assert_eq!(
         field_codes(err),
         pairs(&[
@@ -117,20 +118,19 @@ async fn bad_input_reports_every_field_and_changes_nothing(pool: PgPool) {
 
 roster_test! {
 async fn identifiers_are_unique_per_tenant_ignoring_case(pool: PgPool) {
-    let s = services(&pool);
     let (_, acme) = tenant_with_admin(&pool, "acme").await;
     let (_, globex) = tenant_with_admin(&pool, "globex").await;
     let mut first = new_user("grace", "agent");
     first.fields.external_id = Some("HR-1".into());
     first.fields.employee_code = Some("E1".into());
-    users::create(&pool, &s.passwords, &acme, first.clone(), &client("10.0.0.1")).await.unwrap();
+    run_from(&pool, &acme, &client("10.0.0.1"), async |ctx| users::create(ctx, first.clone()).await).await.unwrap();
 
     let mut again = new_user("GRACE", "agent");
     again.fields.email = "Grace@Acme.Test".into();
     again.fields.external_id = Some("hr-1".into());
     again.fields.employee_code = Some("e1".into());
     let err =
-        users::create(&pool, &s.passwords, &acme, again, &client("10.0.0.1")).await.unwrap_err();
+        run_from(&pool, &acme, &client("10.0.0.1"), async |ctx| users::create(ctx, again).await).await.unwrap_err();
     assert_eq!(
         field_codes(err),
         pairs(&[
@@ -141,13 +141,12 @@ async fn identifiers_are_unique_per_tenant_ignoring_case(pool: PgPool) {
         ])
     );
     // The same person in another tenant is someone else entirely.
-    users::create(&pool, &s.passwords, &globex, first, &client("10.0.0.1")).await.unwrap();
+    run_from(&pool, &globex, &client("10.0.0.1"), async |ctx| users::create(ctx, first).await).await.unwrap();
 }
 }
 
 roster_test! {
 async fn roles_stay_within_the_type_ceiling_and_the_actors_own_permissions(pool: PgPool) {
-    let s = services(&pool);
     let (tenant, admin) = tenant_with_admin(&pool, "acme").await;
     let manager = member(&pool, tenant, "manager", "supervisor", "user_manager").await;
     let administrator = role_id(&pool, tenant, "administrator").await;
@@ -156,12 +155,12 @@ async fn roles_stay_within_the_type_ceiling_and_the_actors_own_permissions(pool:
     let mut viewer = new_user("viewer", "viewer");
     viewer.fields.roles = vec![user_manager];
     let err =
-        users::create(&pool, &s.passwords, &admin, viewer, &client("10.0.0.1")).await.unwrap_err();
+        run_from(&pool, &admin, &client("10.0.0.1"), async |ctx| users::create(ctx, viewer).await).await.unwrap_err();
     assert_eq!(field_codes(err), pairs(&[("roles", "above_ceiling")]));
 
     let mut escalation = new_user("crony", "tenant_admin");
     escalation.fields.roles = vec![administrator];
-    let err = users::create(&pool, &s.passwords, &manager, escalation, &client("10.0.0.1"))
+    let err = run_from(&pool, &manager, &client("10.0.0.1"), async |ctx| users::create(ctx, escalation).await)
         .await
         .unwrap_err();
     assert_eq!(field_codes(err), pairs(&[("roles", "beyond_yours")]));
@@ -169,17 +168,16 @@ async fn roles_stay_within_the_type_ceiling_and_the_actors_own_permissions(pool:
     let mut unknown = new_user("ghost", "agent");
     unknown.fields.roles = vec![shared::Uuid::from_u128(42)];
     let err =
-        users::create(&pool, &s.passwords, &admin, unknown, &client("10.0.0.1")).await.unwrap_err();
+        run_from(&pool, &admin, &client("10.0.0.1"), async |ctx| users::create(ctx, unknown).await).await.unwrap_err();
     assert_eq!(field_codes(err), pairs(&[("roles", "unknown")]));
 }
 }
 
 roster_test! {
 async fn two_edits_of_one_version_one_wins_and_nothing_is_lost(pool: PgPool) {
-    let s = services(&pool);
     let (_, admin) = tenant_with_admin(&pool, "acme").await;
     let user =
-        users::create(&pool, &s.passwords, &admin, new_user("grace", "agent"), &client("10.0.0.1"))
+        run_from(&pool, &admin, &client("10.0.0.1"), async |ctx| users::create(ctx, new_user("grace", "agent")).await)
             .await
             .unwrap()
             .user;
@@ -190,15 +188,15 @@ async fn two_edits_of_one_version_one_wins_and_nothing_is_lost(pool: PgPool) {
     };
     let (c1, c2) = (client("10.0.0.1"), client("10.0.0.2"));
     let (a, b) = tokio::join!(
-        users::update(&pool, &admin, user.id, edit("Sales"), &c1),
-        users::update(&pool, &admin, user.id, edit("Legal"), &c2),
+        run_from(&pool, &admin, &c1, async |ctx| users::update(ctx, user.id, edit("Sales")).await),
+        run_from(&pool, &admin, &c2, async |ctx| users::update(ctx, user.id, edit("Legal")).await),
     );
     let winner = match (&a, &b) {
         (Ok(_), Err(ServiceError::Conflict(_))) => "Sales",
         (Err(ServiceError::Conflict(_)), Ok(_)) => "Legal",
         other => panic!("exactly one edit must win: {other:?}"),
     };
-    let stored = users::get(&pool, &admin, user.id).await.unwrap();
+    let stored = run(&pool, &admin, async |ctx| users::get(ctx, user.id).await).await.unwrap();
     assert_eq!((stored.department.as_deref(), stored.version), (Some(winner), 2));
     let updates = sqlx::query_scalar!(
         r#"select count(*) as "n!" from audit_events where target_id = $1 and action = 'user.updated'"#,
@@ -211,20 +209,19 @@ async fn two_edits_of_one_version_one_wins_and_nothing_is_lost(pool: PgPool) {
 
     // Saving unchanged fields records nothing and keeps the version.
     let same = UserEdit { version: stored.version, fields: stored.fields() };
-    let unchanged = users::update(&pool, &admin, user.id, same, &client("10.0.0.1")).await.unwrap();
+    let unchanged = run_from(&pool, &admin, &client("10.0.0.1"), async |ctx| users::update(ctx, user.id, same).await).await.unwrap();
     assert_eq!(unchanged.version, 2);
 }
 }
 
 roster_test! {
 async fn the_manager_chain_never_closes_a_cycle(pool: PgPool) {
-    let s = services(&pool);
     let (_, admin) = tenant_with_admin(&pool, "acme").await;
     let c = client("10.0.0.1");
     let create = |name: &str, manager| {
         let mut form = new_user(name, "agent");
         form.fields.manager_id = manager;
-        users::create(&pool, &s.passwords, &admin, form, &c)
+        run_from(&pool, &admin, &c, async |ctx| users::create(ctx, form).await)
     };
     let top = create("top", None).await.unwrap().user;
     let middle = create("middle", Some(top.id)).await.unwrap().user;
@@ -234,49 +231,42 @@ async fn the_manager_chain_never_closes_a_cycle(pool: PgPool) {
     let mut fields = top.fields();
     fields.manager_id = Some(bottom.id);
     let edit = UserEdit { version: top.version, fields: fields.clone() };
-    let err = users::update(&pool, &admin, top.id, edit, &client("10.0.0.1")).await.unwrap_err();
+    let err = run_from(&pool, &admin, &client("10.0.0.1"), async |ctx| users::update(ctx, top.id, edit).await).await.unwrap_err();
     assert_eq!(field_codes(err), pairs(&[("manager_id", "cycle")]));
     fields.manager_id = Some(top.id);
     let edit = UserEdit { version: top.version, fields };
-    let err = users::update(&pool, &admin, top.id, edit, &client("10.0.0.1")).await.unwrap_err();
+    let err = run_from(&pool, &admin, &client("10.0.0.1"), async |ctx| users::update(ctx, top.id, edit).await).await.unwrap_err();
     assert_eq!(field_codes(err), pairs(&[("manager_id", "cycle")]));
 }
 }
 
 roster_test! {
 async fn a_patch_changes_only_what_it_names_and_never_the_user_type(pool: PgPool) {
-    let s = services(&pool);
     let (_, admin) = tenant_with_admin(&pool, "acme").await;
     let mut form = new_user("grace", "agent");
     form.fields.position = Some("Engineer".into());
     let user =
-        users::create(&pool, &s.passwords, &admin, form, &client("10.0.0.1")).await.unwrap().user;
+        run_from(&pool, &admin, &client("10.0.0.1"), async |ctx| users::create(ctx, form).await).await.unwrap().user;
 
     let c = client("10.0.0.1");
     let err =
-        users::patch(&pool, &admin, user.id, json!({"version": 1, "user_type": "viewer"}), &c)
+        run_from(&pool, &admin, &c, async |ctx| users::patch(ctx, user.id, json!({"version": 1, "user_type": "viewer"})).await)
             .await;
     assert_eq!(field_codes(err.unwrap_err()), pairs(&[("user_type", "immutable")]));
     let err =
-        users::patch(&pool, &admin, user.id, json!({"version": 1, "status": "suspended"}), &c)
+        run_from(&pool, &admin, &c, async |ctx| users::patch(ctx, user.id, json!({"version": 1, "status": "suspended"})).await)
             .await;
     assert_eq!(field_codes(err.unwrap_err()), pairs(&[("status", "unknown_field")]));
-    let err = users::patch(&pool, &admin, user.id, json!({"department": "Sales"}), &c).await;
+    let err = run_from(&pool, &admin, &c, async |ctx| users::patch(ctx, user.id, json!({"department": "Sales"})).await).await;
     assert_eq!(field_codes(err.unwrap_err()), pairs(&[("version", "required")]));
 
-    let patched = users::patch(
-        &pool,
-        &admin,
-        user.id,
-        json!({"version": 1, "department": "Sales", "position": null}),
-        &c,
-    )
+    let patched = run_from(&pool, &admin, &c, async |ctx| users::patch(ctx, user.id, json!({"version": 1, "department": "Sales", "position": null})).await)
     .await
     .unwrap();
     assert_eq!((patched.department.as_deref(), patched.position.as_deref()), (Some("Sales"), None));
     assert_eq!((patched.first_name.as_str(), patched.version), ("Grace", 2));
     let stale =
-        users::patch(&pool, &admin, user.id, json!({"version": 1, "branch": "Oslo"}), &c).await;
+        run_from(&pool, &admin, &c, async |ctx| users::patch(ctx, user.id, json!({"version": 1, "branch": "Oslo"})).await).await;
     assert!(matches!(stale, Err(ServiceError::Conflict(_))));
 }
 }
@@ -285,13 +275,13 @@ roster_test! {
 async fn an_admin_cannot_remove_their_own_administrative_permissions(pool: PgPool) {
     let (tenant, _) = tenant_with_admin(&pool, "acme").await;
     let manager = member(&pool, tenant, "boss", "supervisor", "administrator").await;
-    let me = users::get(&pool, &manager, manager.user_id).await.unwrap();
+    let me = run(&pool, &manager, async |ctx| users::get(ctx, manager.user_id).await).await.unwrap();
     let mut fields = me.fields();
     fields.roles.clear();
     let edit = UserEdit { version: me.version, fields };
-    let refused = users::update(&pool, &manager, me.id, edit, &client("10.0.0.1")).await;
+    let refused = run_from(&pool, &manager, &client("10.0.0.1"), async |ctx| users::update(ctx, me.id, edit).await).await;
     assert!(matches!(refused, Err(ServiceError::Refused(_))), "{refused:?}");
-    assert_eq!(users::get(&pool, &manager, me.id).await.unwrap().roles.len(), 1);
+    assert_eq!(run(&pool, &manager, async |ctx| users::get(ctx, me.id).await).await.unwrap().roles.len(), 1);
 }
 }
 
@@ -305,7 +295,7 @@ async fn the_picker_finds_people_by_the_start_of_what_names_them(pool: PgPool) {
     }
     let picked = async |q: &str| -> Vec<String> {
         let mut names: Vec<String> =
-            users::pick(&pool, &admin, q).await.unwrap().into_iter().map(|u| u.username).collect();
+            run(&pool, &admin, async |ctx| users::pick(ctx, q).await).await.unwrap().into_iter().map(|u| u.username).collect();
         names.sort_unstable();
         names
     };

@@ -1,39 +1,34 @@
 //! `/audit`: the trail, a page at a time or exported as CSV.
 
+use app::backend::Ctx;
 use app::backend::audit::trail;
-use app::backend::{Actor, sessions};
 use axum::Json;
-use axum::extract::State;
 use axum::http::header;
 use axum::response::IntoResponse;
 use shared::audit::{AuditPage, AuditQuery};
-use sqlx::PgConnection;
 
 use super::RestResult;
-use super::extract::{Authenticated, QueryString, Token};
-use crate::state::AppState;
+use super::extract::{Caller, QueryString};
 
 pub async fn list(
-    State(state): State<AppState>,
-    Token(token): Token,
+    caller: Caller,
     QueryString(query): QueryString<AuditQuery>,
 ) -> RestResult<Json<AuditPage>> {
-    let s = &state.services;
-    let read =
-        async |conn: &mut PgConnection, actor: &Actor| trail::list_in(conn, actor, &query).await;
-    Ok(Json(sessions::as_actor(&s.pool, &s.sessions, &token, read).await?))
+    Ok(Json(caller.run(async |ctx| trail::list(ctx, &query).await).await?))
 }
 
 /// The events the query matches (up to [`trail::MAX_EXPORT`]), as a CSV download.
 pub async fn export(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
+    caller: Caller,
     QueryString(query): QueryString<AuditQuery>,
 ) -> RestResult<impl IntoResponse> {
-    let csv = trail::export(&state.services.pool, &actor, &query).await?;
+    let export = async |ctx: &mut Ctx<'_>| {
+        Ok((ctx.actor.tenant_slug.clone(), trail::export(ctx, &query).await?))
+    };
+    let (tenant, csv) = caller.run(export).await?;
     let name = format!(
         "attachment; filename=\"audit-{}-{}.csv\"",
-        actor.tenant_slug,
+        tenant,
         chrono::Utc::now().format("%Y%m%d-%H%M%S")
     );
     Ok((

@@ -31,7 +31,7 @@ pub async fn sign_out(
 ) -> RestResult<impl IntoResponse> {
     let s = &state.services;
     if let Some(token) = token {
-        auth::sign_out(&s.pool, &s.sessions, &token, &client).await?;
+        auth::sign_out(s, &token, &client).await?;
     }
     let cookie = app::web::clear_session_cookie(s.https);
     Ok((StatusCode::NO_CONTENT, AppendHeaders([(header::SET_COOKIE, cookie)])))

@@ -1,7 +1,7 @@
 //! Extractors: the signed-in actor and the client's details.
 
 use app::backend::sessions::{self, ClientInfo, SessionToken};
-use app::backend::{Actor, ServiceError};
+use app::backend::{Actor, Ctx, ServiceError, Services};
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts};
 use axum::http::request::Parts;
 use std::net::SocketAddr;
@@ -55,6 +55,37 @@ impl FromRequestParts<AppState> for Token {
     }
 }
 
+/// The JSON API's runner: who calls (the services, the session token, where from), to run a
+/// use case as the session's actor in one transaction ([`sessions::as_actor`]). 401 without
+/// a token; an unknown or ended session is 401 when the use case runs.
+pub struct Caller {
+    services: Services,
+    token: SessionToken,
+    client: ClientInfo,
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = RestError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let Token(token) = Token::from_request_parts(parts, state).await?;
+        let Client(client) = Client::from_request_parts(parts, state).await?;
+        Ok(Self { services: state.services.clone(), token, client })
+    }
+}
+
+impl Caller {
+    pub async fn run<T>(
+        &self,
+        work: impl AsyncFnOnce(&mut Ctx<'_>) -> Result<T, ServiceError>,
+    ) -> Result<T, RestError> {
+        Ok(sessions::as_actor(&self.services, &self.token, &self.client, work).await?)
+    }
+}
+
 /// The signed-in actor; 401 without a valid session.
 pub struct Authenticated(pub Actor);
 
@@ -66,8 +97,8 @@ impl FromRequestParts<AppState> for Authenticated {
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         let Token(token) = Token::from_request_parts(parts, state).await?;
-        let services = &state.services;
-        Ok(Self(sessions::resolve(&services.pool, &services.sessions, &token).await?))
+        let Client(client) = Client::from_request_parts(parts, state).await?;
+        Ok(Self(sessions::resolve(&state.services, &token, &client).await?))
     }
 }
 

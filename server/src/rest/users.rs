@@ -1,9 +1,8 @@
 //! `/users`: creating, reading, editing, suspending, reactivating and resetting users.
 
-use app::backend::{Actor, sessions, users};
+use app::backend::users;
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
@@ -11,65 +10,42 @@ use shared::account::{CreatedUser, TemporaryPassword, User};
 use shared::directory::{UserPage, UserQuery, UserStats};
 use shared::user_form::NewUserForm;
 use shared::{ApiError, ErrorCode, Uuid};
-use sqlx::PgConnection;
 
-use super::extract::{Authenticated, Client, JsonBody, PathId, QueryString, Token};
+use super::extract::{Caller, JsonBody, PathId, QueryString};
 use super::{RestError, RestResult};
-use crate::state::AppState;
 
-// The directory's two reads run in the transaction that resolves the actor: one BEGIN and one
-// COMMIT per request, as these are the most frequent requests of all.
 pub async fn list(
-    State(state): State<AppState>,
-    Token(token): Token,
+    caller: Caller,
     QueryString(query): QueryString<UserQuery>,
 ) -> RestResult<Json<UserPage>> {
-    let s = &state.services;
-    let read = async |conn: &mut PgConnection, actor: &Actor| {
-        users::directory::list_in(conn, actor, &query).await
-    };
-    Ok(Json(sessions::as_actor(&s.pool, &s.sessions, &token, read).await?))
+    Ok(Json(caller.run(async |ctx| users::directory::list(ctx, &query).await).await?))
 }
 
 pub async fn stats(
-    State(state): State<AppState>,
-    Token(token): Token,
+    caller: Caller,
     QueryString(query): QueryString<UserQuery>,
 ) -> RestResult<Json<UserStats>> {
-    let s = &state.services;
-    let read = async |conn: &mut PgConnection, actor: &Actor| {
-        users::directory::stats_in(conn, actor, &query).await
-    };
-    Ok(Json(sessions::as_actor(&s.pool, &s.sessions, &token, read).await?))
+    Ok(Json(caller.run(async |ctx| users::directory::stats(ctx, &query).await).await?))
 }
 
 pub async fn create(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    Client(client): Client,
+    caller: Caller,
     JsonBody(form): JsonBody<NewUserForm>,
 ) -> RestResult<(StatusCode, Json<CreatedUser>)> {
-    let s = &state.services;
-    let created = users::create(&s.pool, &s.passwords, &actor, form, &client).await?;
+    let created = caller.run(async |ctx| users::create(ctx, form).await).await?;
     Ok((StatusCode::CREATED, Json(created)))
 }
 
-pub async fn get(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    PathId(id): PathId<Uuid>,
-) -> RestResult<Json<User>> {
-    Ok(Json(users::get(&state.services.pool, &actor, id).await?))
+pub async fn get(caller: Caller, PathId(id): PathId<Uuid>) -> RestResult<Json<User>> {
+    Ok(Json(caller.run(async |ctx| users::get(ctx, id).await).await?))
 }
 
 pub async fn patch(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    Client(client): Client,
+    caller: Caller,
     PathId(id): PathId<Uuid>,
     JsonBody(body): JsonBody<Value>,
 ) -> RestResult<Json<User>> {
-    Ok(Json(users::patch(&state.services.pool, &actor, id, body, &client).await?))
+    Ok(Json(caller.run(async |ctx| users::patch(ctx, id, body).await).await?))
 }
 
 /// Users are never deleted.
@@ -80,53 +56,34 @@ pub async fn delete() -> RestError {
     ))
 }
 
-pub async fn suspend(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    Client(client): Client,
-    PathId(id): PathId<Uuid>,
-) -> RestResult<Json<User>> {
-    Ok(Json(users::suspend(&state.services.pool, &actor, id, &client).await?))
+pub async fn suspend(caller: Caller, PathId(id): PathId<Uuid>) -> RestResult<Json<User>> {
+    Ok(Json(caller.run(async |ctx| users::suspend(ctx, id).await).await?))
 }
 
-pub async fn reactivate(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    Client(client): Client,
-    PathId(id): PathId<Uuid>,
-) -> RestResult<Json<User>> {
-    Ok(Json(users::reactivate(&state.services.pool, &actor, id, &client).await?))
+pub async fn reactivate(caller: Caller, PathId(id): PathId<Uuid>) -> RestResult<Json<User>> {
+    Ok(Json(caller.run(async |ctx| users::reactivate(ctx, id).await).await?))
 }
 
 pub async fn reset_password(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    Client(client): Client,
+    caller: Caller,
     PathId(id): PathId<Uuid>,
 ) -> RestResult<Json<TemporaryPassword>> {
-    let s = &state.services;
-    Ok(Json(users::reset_password(&s.pool, &s.passwords, &actor, id, &client).await?))
+    Ok(Json(caller.run(async |ctx| users::reset_password(ctx, id).await).await?))
 }
 
 /// Replaces the avatar with the image in the body (PNG, JPEG or WebP, at most 2 MiB).
 pub async fn put_avatar(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    Client(client): Client,
+    caller: Caller,
     PathId(id): PathId<Uuid>,
     body: Bytes,
 ) -> RestResult<StatusCode> {
-    users::avatar::set(&state.services.pool, &actor, id, body.to_vec(), &client).await?;
+    caller.run(async |ctx| users::avatar::set(ctx, id, body.to_vec()).await).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// The stored 256 px avatar.
-pub async fn get_avatar(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    PathId(id): PathId<Uuid>,
-) -> RestResult<Response> {
-    let avatar = users::avatar::get(&state.services.pool, &actor, id).await?;
+pub async fn get_avatar(caller: Caller, PathId(id): PathId<Uuid>) -> RestResult<Response> {
+    let avatar = caller.run(async |ctx| users::avatar::get(ctx, id).await).await?;
     let headers = [
         (header::CONTENT_TYPE, avatar.content_type),
         (header::CACHE_CONTROL, "private, max-age=86400".to_owned()),
@@ -135,9 +92,8 @@ pub async fn get_avatar(
 }
 
 pub async fn access(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
+    caller: Caller,
     PathId(id): PathId<Uuid>,
 ) -> RestResult<Json<shared::access::UserAccess>> {
-    Ok(Json(users::access(&state.services.pool, &actor, id).await?))
+    Ok(Json(caller.run(async |ctx| users::access(ctx, id).await).await?))
 }

@@ -8,7 +8,7 @@ use serde_json::Value;
 use server::bench;
 use sqlx::PgPool;
 
-use super::{GOOD, add_user, app, cookie_for, send};
+use super::{GOOD, add_user, app, cookie_for, send, services};
 
 async fn get_json(pool: &PgPool, uri: &str, cookie: Option<&str>) -> (StatusCode, Value) {
     let mut request = Request::get(uri).header(header::HOST, "roster.test");
@@ -161,7 +161,7 @@ async fn every_directory_statement_reads_an_index_not_the_whole_table(pool: PgPo
     let after: Vec<String> = sqlx::query_scalar(schema).fetch_all(&pool).await.unwrap();
     assert_eq!(before, after, "the seed rebuilt every index and key as it was");
     let actor = bench::admin_actor(&pool, "big").await.unwrap();
-    let cases = bench::cases(&pool, &actor, 100).await.unwrap();
+    let cases = bench::cases(&services(pool.clone()), &actor, 100).await.unwrap();
     let mut conn = pool.acquire().await.unwrap().detach();
     // Statistics as after a load; a sequential scan only where no index can answer.
     sqlx::query("analyze").execute(&mut conn).await.unwrap();

@@ -32,14 +32,18 @@ fn app(pool: PgPool) -> Router {
 /// The router on a pool of its own.
 fn router_on(pool: PgPool) -> Router {
     let leptos_options = LeptosOptions::builder().output_name("roster").build();
-    let services = Services {
+    router(AppState { leptos_options, services: services(pool) })
+}
+
+/// The backend's services on `pool`, as the server makes them.
+fn services(pool: PgPool) -> Services {
+    Services {
         pool,
         passwords: Passwords::default(),
         sessions: SessionPolicy::default(),
         https: false,
         trusted_proxies: Vec::new(),
-    };
-    router(AppState { leptos_options, services })
+    }
 }
 
 async fn send(

@@ -10,39 +10,25 @@ use shared::audit::{
     ActorKind, AuditActor, AuditEntry, AuditFilter, AuditPage, AuditQuery, AuditTarget, FieldChange,
 };
 use sqlx::types::Json;
-use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
+use sqlx::{PgConnection, Postgres, QueryBuilder};
 use uuid::Uuid;
 
-use crate::backend::{Actor, ServiceError, audit, tenancy};
+use crate::backend::{Actor, Ctx, ServiceError};
 
 /// The most events one export holds; a longer trail is exported a date range at a time.
 pub const MAX_EXPORT: usize = 100_000;
 
 /// A page of the actor's tenant's trail.
-pub async fn list(
-    pool: &PgPool,
-    actor: &Actor,
-    query: &AuditQuery,
-) -> Result<AuditPage, ServiceError> {
-    audit::read_refusal_recorded(pool, actor, "audit.read", None, async {
-        tenancy::within(pool, actor.tenant_id, async |conn| list_in(conn, actor, query).await).await
-    })
-    .await
-}
-
-/// [`list`] on a connection already entered into the actor's tenant.
-pub async fn list_in(
-    conn: &mut PgConnection,
-    actor: &Actor,
-    query: &AuditQuery,
-) -> Result<AuditPage, ServiceError> {
+pub async fn list(ctx: &mut Ctx<'_>, query: &AuditQuery) -> Result<AuditPage, ServiceError> {
+    ctx.reading("audit.read", None);
+    let actor = ctx.actor;
     actor.require(Permission::AuditRead)?;
     let filter = query.check().map_err(ServiceError::Validation)?;
     let line = line(actor, &filter)?;
     let after = filter.cursor.as_deref().map(decode_cursor).transpose()?;
     let limit = filter.limit as usize;
     let walk = Walk { tenant_id: actor.tenant_id, filter: &filter, line: line.as_deref(), after };
-    let mut rows = fetch(conn, &walk, limit + 1).await?;
+    let mut rows = fetch(ctx.conn, &walk, limit + 1).await?;
     let next_cursor = if rows.len() > limit {
         rows.truncate(limit);
         rows.last().map(|r| encode_cursor(r.occurred_at, r.id))
@@ -54,20 +40,9 @@ pub async fn list_in(
 
 /// Every event matching the query (its cursor and limit aside), as CSV: one line per event,
 /// the changes as `field: before → after` lines in one cell.
-pub async fn export(
-    pool: &PgPool,
-    actor: &Actor,
-    query: &AuditQuery,
-) -> Result<String, ServiceError> {
-    audit::read_refusal_recorded(pool, actor, "audit.read", None, export_csv(pool, actor, query))
-        .await
-}
-
-async fn export_csv(
-    pool: &PgPool,
-    actor: &Actor,
-    query: &AuditQuery,
-) -> Result<String, ServiceError> {
+pub async fn export(ctx: &mut Ctx<'_>, query: &AuditQuery) -> Result<String, ServiceError> {
+    ctx.reading("audit.read", None);
+    let actor = ctx.actor;
     actor.require(Permission::AuditRead)?;
     let filter = AuditQuery { cursor: None, limit: None, ..query.clone() }
         .check()
@@ -75,8 +50,7 @@ async fn export_csv(
     let line = line(actor, &filter)?;
     let walk =
         Walk { tenant_id: actor.tenant_id, filter: &filter, line: line.as_deref(), after: None };
-    let read = async |conn: &mut PgConnection| fetch(conn, &walk, MAX_EXPORT).await;
-    let rows = tenancy::within(pool, actor.tenant_id, read).await?;
+    let rows = fetch(ctx.conn, &walk, MAX_EXPORT).await?;
     let mut csv = csv::Writer::from_writer(Vec::new());
     let internal = |e: csv::Error| ServiceError::Internal(e.to_string());
     csv.write_record([

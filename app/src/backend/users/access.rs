@@ -4,11 +4,11 @@
 use shared::Permission;
 use shared::access::{Grant, UserAccess};
 use shared::{Permissions, UserType};
-use sqlx::{PgConnection, PgPool};
+use sqlx::PgConnection;
 use uuid::Uuid;
 
-use crate::backend::audit::{self, Subject};
-use crate::backend::{Actor, ServiceError, tenancy};
+use crate::backend::audit::Subject;
+use crate::backend::{Ctx, ServiceError};
 
 #[derive(sqlx::FromRow)]
 struct Source {
@@ -20,14 +20,11 @@ struct Source {
 }
 
 /// Every permission of the catalogue for one user of the actor's tenant, with its grants.
-pub async fn access(pool: &PgPool, actor: &Actor, id: Uuid) -> Result<UserAccess, ServiceError> {
-    audit::read_refusal_recorded(pool, actor, "users.read", Some(Subject::User(id)), async {
-        actor.require(Permission::UsersRead)?;
-        actor.require_sees(id)?;
-        let tenant = actor.tenant_id;
-        tenancy::within(pool, tenant, async |conn| load(conn, tenant, id).await).await
-    })
-    .await
+pub async fn access(ctx: &mut Ctx<'_>, id: Uuid) -> Result<UserAccess, ServiceError> {
+    ctx.reading("users.read", Some(Subject::User(id)));
+    ctx.actor.require(Permission::UsersRead)?;
+    ctx.actor.require_sees(id)?;
+    load(ctx.conn, ctx.actor.tenant_id, id).await
 }
 
 async fn load(conn: &mut PgConnection, tenant: Uuid, id: Uuid) -> Result<UserAccess, ServiceError> {

@@ -5,13 +5,11 @@ use image::{DynamicImage, ImageFormat, ImageReader, Limits, imageops::FilterType
 use serde_json::json;
 use shared::Permission;
 use shared::audit::Action;
-use sqlx::PgPool;
 use std::io::Cursor;
 use uuid::Uuid;
 
 use super::super::audit::{self, AuditActor, AuditEvent, Subject, Target};
-use super::super::sessions::ClientInfo;
-use super::super::{Actor, ServiceError, tenancy};
+use super::super::{Ctx, ServiceError};
 use super::load;
 
 /// Largest accepted upload.
@@ -33,81 +31,69 @@ pub struct Avatar {
 }
 
 /// Replaces a user's avatar.
-pub async fn set(
-    pool: &PgPool,
-    actor: &Actor,
-    id: Uuid,
-    upload: Vec<u8>,
-    client: &ClientInfo,
-) -> Result<(), ServiceError> {
-    audit::refusal_recorded(pool, actor, Action::UserAvatarChanged, Some(Subject::User(id)), client, async move {
-        actor.require(Permission::UsersUpdate)?;
-        actor.require_sees(id)?;
-        if upload.len() > MAX_BYTES {
-            return Err(ServiceError::field("avatar", "too_large"));
-        }
-        let permit =
-            DECODING.acquire().await.map_err(|e| ServiceError::Internal(e.to_string()))?;
-        let avatar = tokio::task::spawn_blocking(move || square(&upload))
-            .await
-            .map_err(|e| ServiceError::Internal(e.to_string()))??;
-        drop(permit);
-        let tenant = actor.tenant_id;
-        let mut tx = tenancy::begin(pool, tenant).await?;
-        let user = load(&mut tx, tenant, id).await?.ok_or(ServiceError::NotFound)?;
-        actor.require_outranks(&user.permissions)?;
-        sqlx::query!(
-            "insert into user_avatars (tenant_id, user_id, content_type, image) values ($1, $2, $3, $4)
-             on conflict (tenant_id, user_id)
-             do update set content_type = excluded.content_type, image = excluded.image, updated_at = now()",
-            tenant,
-            id,
-            avatar.content_type,
-            avatar.image
-        )
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query!(
-            "update users set avatar_updated_at = now(), version = version + 1, updated_at = now()
-              where tenant_id = $1 and id = $2",
-            tenant,
-            id
-        )
-        .execute(&mut *tx)
-        .await?;
-        let event = AuditEvent {
-            target: Some(Target { kind: "user", id, name: &user.username }),
-            changes: json!({"avatar": {"before": user.has_avatar, "after": true}}),
-            details: json!({"content_type": avatar.content_type, "bytes": avatar.image.len()}),
-            client: Some(client),
-            ..AuditEvent::new(tenant, AuditActor::from(actor), Action::UserAvatarChanged)
-        };
-        audit::record(&mut tx, &event).await?;
-        tx.commit().await?;
-        Ok(())
-    })
-    .await
+pub async fn set(ctx: &mut Ctx<'_>, id: Uuid, upload: Vec<u8>) -> Result<(), ServiceError> {
+    ctx.attempting(Action::UserAvatarChanged, Some(Subject::User(id)));
+    let (actor, client) = (ctx.actor, ctx.client);
+    actor.require(Permission::UsersUpdate)?;
+    actor.require_sees(id)?;
+    if upload.len() > MAX_BYTES {
+        return Err(ServiceError::field("avatar", "too_large"));
+    }
+    let permit = DECODING.acquire().await.map_err(|e| ServiceError::Internal(e.to_string()))?;
+    let avatar = tokio::task::spawn_blocking(move || square(&upload))
+        .await
+        .map_err(|e| ServiceError::Internal(e.to_string()))??;
+    drop(permit);
+    let tenant = actor.tenant_id;
+    let conn = &mut *ctx.conn;
+    let user = load(&mut *conn, tenant, id).await?.ok_or(ServiceError::NotFound)?;
+    actor.require_outranks(&user.permissions)?;
+    sqlx::query!(
+        "insert into user_avatars (tenant_id, user_id, content_type, image) values ($1, $2, $3, $4)
+         on conflict (tenant_id, user_id)
+         do update set content_type = excluded.content_type, image = excluded.image, updated_at = now()",
+        tenant,
+        id,
+        avatar.content_type,
+        avatar.image
+    )
+    .execute(&mut *conn)
+    .await?;
+    sqlx::query!(
+        "update users set avatar_updated_at = now(), version = version + 1, updated_at = now()
+          where tenant_id = $1 and id = $2",
+        tenant,
+        id
+    )
+    .execute(&mut *conn)
+    .await?;
+    let event = AuditEvent {
+        target: Some(Target { kind: "user", id, name: &user.username }),
+        changes: json!({"avatar": {"before": user.has_avatar, "after": true}}),
+        details: json!({"content_type": avatar.content_type, "bytes": avatar.image.len()}),
+        client: Some(client),
+        ..AuditEvent::new(tenant, AuditActor::from(actor), Action::UserAvatarChanged)
+    };
+    audit::record(conn, &event).await?;
+    Ok(())
 }
 
 /// A user's avatar, if they have one.
-pub async fn get(pool: &PgPool, actor: &Actor, id: Uuid) -> Result<Avatar, ServiceError> {
-    audit::read_refusal_recorded(pool, actor, "users.read", Some(Subject::User(id)), async {
-        actor.require(Permission::UsersRead)?;
-        actor.require_sees(id)?;
-        let mut tx = tenancy::begin(pool, actor.tenant_id).await?;
-        let avatar = sqlx::query_as!(
-            Avatar,
-            "select content_type, image from user_avatars where tenant_id = $1 and user_id = $2",
-            actor.tenant_id,
-            id
-        )
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or(ServiceError::NotFound)?;
-        tx.commit().await?;
-        Ok(avatar)
-    })
-    .await
+pub async fn get(ctx: &mut Ctx<'_>, id: Uuid) -> Result<Avatar, ServiceError> {
+    ctx.reading("users.read", Some(Subject::User(id)));
+    let actor = ctx.actor;
+    actor.require(Permission::UsersRead)?;
+    actor.require_sees(id)?;
+    let avatar = sqlx::query_as!(
+        Avatar,
+        "select content_type, image from user_avatars where tenant_id = $1 and user_id = $2",
+        actor.tenant_id,
+        id
+    )
+    .fetch_optional(&mut *ctx.conn)
+    .await?
+    .ok_or(ServiceError::NotFound)?;
+    Ok(avatar)
 }
 
 /// Decodes an upload (by its bytes, not its name or declared type), crops the centred square and

@@ -17,42 +17,32 @@ use serde_json::{Value, json};
 use shared::account::{RoleOption, RoleRef, TeamRef, User, UserRef};
 use shared::profile::WorkingHours;
 use shared::{Permission, permission};
+use sqlx::PgConnection;
 use sqlx::types::Json;
-use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
-use super::audit::{self, Subject};
-use super::{Actor, ServiceError, sessions, tenancy};
+use super::audit::Subject;
+use super::{Ctx, ServiceError, sessions};
 
 /// One user of the actor's tenant.
-pub async fn get(pool: &PgPool, actor: &Actor, id: Uuid) -> Result<User, ServiceError> {
-    audit::read_refusal_recorded(pool, actor, "users.read", Some(Subject::User(id)), async {
-        actor.require(Permission::UsersRead)?;
-        actor.require_sees(id)?;
-        let mut tx = tenancy::begin(pool, actor.tenant_id).await?;
-        let user = load(&mut tx, actor.tenant_id, id).await?.ok_or(ServiceError::NotFound)?;
-        tx.commit().await?;
-        Ok(user)
-    })
-    .await
+pub async fn get(ctx: &mut Ctx<'_>, id: Uuid) -> Result<User, ServiceError> {
+    ctx.reading("users.read", Some(Subject::User(id)));
+    ctx.actor.require(Permission::UsersRead)?;
+    ctx.actor.require_sees(id)?;
+    load(ctx.conn, ctx.actor.tenant_id, id).await?.ok_or(ServiceError::NotFound)
 }
 
 /// The tenant's roles, for the role picker of the user form.
-pub async fn role_options(pool: &PgPool, actor: &Actor) -> Result<Vec<RoleOption>, ServiceError> {
-    audit::read_refusal_recorded(pool, actor, "users.read", None, roles_of(pool, actor)).await
-}
-
-async fn roles_of(pool: &PgPool, actor: &Actor) -> Result<Vec<RoleOption>, ServiceError> {
-    actor.require(Permission::UsersRead)?;
-    let mut tx = tenancy::begin(pool, actor.tenant_id).await?;
+pub async fn role_options(ctx: &mut Ctx<'_>) -> Result<Vec<RoleOption>, ServiceError> {
+    ctx.reading("users.read", None);
+    ctx.actor.require(Permission::UsersRead)?;
     let rows = sqlx::query!(
         "select id, name, description, permissions, is_system from roles
           where tenant_id = $1 order by is_system desc, lower(name)",
-        actor.tenant_id
+        ctx.actor.tenant_id
     )
-    .fetch_all(&mut *tx)
+    .fetch_all(&mut *ctx.conn)
     .await?;
-    tx.commit().await?;
     Ok(rows
         .into_iter()
         .map(|r| RoleOption {
@@ -66,37 +56,29 @@ async fn roles_of(pool: &PgPool, actor: &Actor) -> Result<Vec<RoleOption>, Servi
 }
 
 /// The tenant's teams by name, for the directory's team filter.
-pub async fn team_options(pool: &PgPool, actor: &Actor) -> Result<Vec<TeamRef>, ServiceError> {
-    audit::read_refusal_recorded(pool, actor, "users.read", None, teams_of(pool, actor)).await
-}
-
-async fn teams_of(pool: &PgPool, actor: &Actor) -> Result<Vec<TeamRef>, ServiceError> {
-    actor.require(Permission::UsersRead)?;
-    let mut tx = tenancy::begin(pool, actor.tenant_id).await?;
+pub async fn team_options(ctx: &mut Ctx<'_>) -> Result<Vec<TeamRef>, ServiceError> {
+    ctx.reading("users.read", None);
+    ctx.actor.require(Permission::UsersRead)?;
     let teams = sqlx::query_as::<_, (Uuid, String)>(
         "select id, name from teams where tenant_id = $1 order by lower(name)",
     )
-    .bind(actor.tenant_id)
-    .fetch_all(&mut *tx)
+    .bind(ctx.actor.tenant_id)
+    .fetch_all(&mut *ctx.conn)
     .await?;
-    tx.commit().await?;
     Ok(teams.into_iter().map(|(id, name)| TeamRef { id, name }).collect())
 }
 
 /// Up to ten users whose name, username or email starts with `q` (the manager picker): for a
 /// supervisor, only themselves and their reporting line.
-pub async fn pick(pool: &PgPool, actor: &Actor, q: &str) -> Result<Vec<UserRef>, ServiceError> {
-    audit::read_refusal_recorded(pool, actor, "users.read", None, picked(pool, actor, q)).await
-}
-
-async fn picked(pool: &PgPool, actor: &Actor, q: &str) -> Result<Vec<UserRef>, ServiceError> {
+pub async fn pick(ctx: &mut Ctx<'_>, q: &str) -> Result<Vec<UserRef>, ServiceError> {
+    ctx.reading("users.read", None);
+    let actor = ctx.actor;
     actor.require(Permission::UsersRead)?;
     // Prefixes as ranges of the stored lower-cased keys, which their indexes hold (lower() or
     // LIKE on a column would read the whole tenant under row-level security): the start of a
     // last name, first name, username or email, or of "first last".
     let term = q.trim();
     let (first, last) = term.split_once(' ').map_or((term, ""), |(f, l)| (f, l.trim_start()));
-    let mut tx = tenancy::begin(pool, actor.tenant_id).await?;
     let users = sqlx::query_as!(
         UserRef,
         r#"with term (t, f, l, top) as (select lower($2), lower($3), lower($4), chr(1114111))
@@ -119,9 +101,8 @@ async fn picked(pool: &PgPool, actor: &Actor, q: &str) -> Result<Vec<UserRef>, S
         actor.line.as_deref(),
         actor.user_id
     )
-    .fetch_all(&mut *tx)
+    .fetch_all(&mut *ctx.conn)
     .await?;
-    tx.commit().await?;
     Ok(users)
 }
 

@@ -7,139 +7,118 @@ use shared::audit::Action;
 use shared::error::Check;
 use shared::user_form::{NewUserForm, PasswordChoice, UserFields};
 use shared::{Permission, TenantSlug, UserType};
-use sqlx::PgPool;
 use sqlx::types::Json;
 use uuid::Uuid;
 
 use super::super::audit::{self, AuditActor, AuditEvent, Subject, Target};
-use super::super::password::{self, Passwords};
-use super::super::sessions::{self, ClientInfo};
-use super::super::{Actor, ServiceError, teams, tenancy};
+use super::super::password;
+use super::super::sessions;
+use super::super::{Ctx, ServiceError, teams};
 use super::{checks, load, snapshot};
 
 /// Creates a user with their roles, in one transaction with its audit event. A generated
 /// temporary password is returned once; only its hash is stored.
 #[tracing::instrument(skip_all)]
-pub async fn create(
-    pool: &PgPool,
-    passwords: &Passwords,
-    actor: &Actor,
-    form: NewUserForm,
-    client: &ClientInfo,
-) -> Result<CreatedUser, ServiceError> {
-    audit::refusal_recorded(pool, actor, Action::UserCreated, None, client, async move {
-        actor.require(Permission::UsersCreate)?;
-        let mut new = form.validate(Utc::now()).map_err(ServiceError::Validation)?;
-        // A supervisor's new users report to them unless they name someone in their line.
-        if actor.line.is_some() && new.profile.manager_id.is_none() {
-            new.profile.manager_id = Some(actor.user_id);
+pub async fn create(ctx: &mut Ctx<'_>, form: NewUserForm) -> Result<CreatedUser, ServiceError> {
+    ctx.attempting(Action::UserCreated, None);
+    let (actor, client) = (ctx.actor, ctx.client);
+    actor.require(Permission::UsersCreate)?;
+    let mut new = form.validate(Utc::now()).map_err(ServiceError::Validation)?;
+    // A supervisor's new users report to them unless they name someone in their line.
+    if actor.line.is_some() && new.profile.manager_id.is_none() {
+        new.profile.manager_id = Some(actor.user_id);
+    }
+    let (clear, temporary) = match new.password {
+        PasswordChoice::Generate => {
+            let temporary = password::generate_temporary();
+            (temporary.clone(), Some(temporary))
         }
-        let (clear, temporary) = match new.password {
-            PasswordChoice::Generate => {
-                let temporary = password::generate_temporary();
-                (temporary.clone(), Some(temporary))
-            }
-            PasswordChoice::Set { password } => (password, None),
-        };
-        let hash = passwords.hash(&clear).await?;
+        PasswordChoice::Set { password } => (password, None),
+    };
+    let hash = ctx.services.passwords.hash(&clear).await?;
 
-        let p = &new.profile;
-        let tenant = actor.tenant_id;
-        let mut tx = tenancy::begin(pool, tenant).await?;
-        let mut check = Check::default();
-        checks::unique(&mut tx, &mut check, tenant, p, None).await?;
-        checks::roles(&mut tx, &mut check, actor, new.user_type, &p.roles, &p.roles).await?;
-        checks::manager(&mut tx, &mut check, tenant, None, p.manager_id).await?;
-        checks::in_line(&mut check, actor, p.manager_id);
-        if actor.tenant_slug == TenantSlug::PLATFORM && new.user_type != UserType::TenantAdmin {
-            // The platform tenant holds its superusers and nobody else.
-            check.add("user_type", "platform_superusers_only");
-        }
-        check.finish(()).map_err(ServiceError::Validation)?;
+    let p = &new.profile;
+    let tenant = actor.tenant_id;
+    let conn = &mut *ctx.conn;
+    let mut check = Check::default();
+    checks::unique(&mut *conn, &mut check, tenant, p, None).await?;
+    checks::roles(&mut *conn, &mut check, actor, new.user_type, &p.roles, &p.roles).await?;
+    checks::manager(&mut *conn, &mut check, tenant, None, p.manager_id).await?;
+    checks::in_line(&mut check, actor, p.manager_id);
+    if actor.tenant_slug == TenantSlug::PLATFORM && new.user_type != UserType::TenantAdmin {
+        // The platform tenant holds its superusers and nobody else.
+        check.add("user_type", "platform_superusers_only");
+    }
+    check.finish(()).map_err(ServiceError::Validation)?;
 
-        let id = sqlx::query_scalar!(
-            "insert into users (tenant_id, first_name, last_name, email, username, phone, external_id,
-                                employee_code, timezone, position, department, location, branch, tags,
-                                manager_id, working_hours, user_type, status, console_access, expires_at,
-                                password_hash, must_change_password, password_changed_at)
-             values ($1, $2, $3, $4, $5, $6, $7, $8,
-                     coalesce($9, (select timezone from tenants where id = $1)),
-                     $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, now())
-             returning id",
-            tenant,
-            p.first_name,
-            p.last_name,
-            p.email.as_str(),
-            p.username.as_str(),
-            p.phone.as_ref().map(|x| x.as_str()),
-            p.external_id,
-            p.employee_code,
-            p.timezone.as_ref().map(|x| x.as_str()),
-            p.position,
-            p.department,
-            p.location,
-            p.branch,
-            &p.tags,
-            p.manager_id,
-            (!p.working_hours.is_empty()).then(|| Json(&p.working_hours)) as _,
-            new.user_type.as_str(),
-            new.status.as_str(),
-            p.console_access,
-            p.expires_at,
-            hash,
-            new.must_change_password,
-        )
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(ServiceError::taken)?;
-        set_roles(&mut tx, tenant, id, &p.roles).await?;
-        teams::apply_for_user(&mut tx, tenant, id, p.username.as_str()).await?;
-
-        let user = load(&mut tx, tenant, id).await?.ok_or(ServiceError::NotFound)?;
-        checks::gains_yours(&mut tx, actor, None, &user).await?;
-        let mut changes = audit::diff(&Value::Null, &snapshot(&user));
-        let how = if temporary.is_some() { "temporary password generated" } else { "password set" };
-        changes["password"] = json!({"before": null, "after": how});
-        let event = AuditEvent {
-            target: Some(Target { kind: "user", id, name: &user.username }),
-            changes,
-            client: Some(client),
-            ..AuditEvent::new(tenant, AuditActor::from(actor), Action::UserCreated)
-        };
-        audit::record(&mut tx, &event).await?;
-        tx.commit().await?;
-        Ok(CreatedUser { user, temporary_password: temporary })
-    })
+    let id = sqlx::query_scalar!(
+        "insert into users (tenant_id, first_name, last_name, email, username, phone, external_id,
+                            employee_code, timezone, position, department, location, branch, tags,
+                            manager_id, working_hours, user_type, status, console_access, expires_at,
+                            password_hash, must_change_password, password_changed_at)
+         values ($1, $2, $3, $4, $5, $6, $7, $8,
+                 coalesce($9, (select timezone from tenants where id = $1)),
+                 $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, now())
+         returning id",
+        tenant,
+        p.first_name,
+        p.last_name,
+        p.email.as_str(),
+        p.username.as_str(),
+        p.phone.as_ref().map(|x| x.as_str()),
+        p.external_id,
+        p.employee_code,
+        p.timezone.as_ref().map(|x| x.as_str()),
+        p.position,
+        p.department,
+        p.location,
+        p.branch,
+        &p.tags,
+        p.manager_id,
+        (!p.working_hours.is_empty()).then(|| Json(&p.working_hours)) as _,
+        new.user_type.as_str(),
+        new.status.as_str(),
+        p.console_access,
+        p.expires_at,
+        hash,
+        new.must_change_password,
+    )
+    .fetch_one(&mut *conn)
     .await
+    .map_err(ServiceError::taken)?;
+    set_roles(&mut *conn, tenant, id, &p.roles).await?;
+    teams::apply_for_user(&mut *conn, tenant, id, p.username.as_str()).await?;
+
+    let user = load(&mut *conn, tenant, id).await?.ok_or(ServiceError::NotFound)?;
+    checks::gains_yours(&mut *conn, actor, None, &user).await?;
+    let mut changes = audit::diff(&Value::Null, &snapshot(&user));
+    let how = if temporary.is_some() { "temporary password generated" } else { "password set" };
+    changes["password"] = json!({"before": null, "after": how});
+    let event = AuditEvent {
+        target: Some(Target { kind: "user", id, name: &user.username }),
+        changes,
+        client: Some(client),
+        ..AuditEvent::new(tenant, AuditActor::from(actor), Action::UserCreated)
+    };
+    audit::record(conn, &event).await?;
+    Ok(CreatedUser { user, temporary_password: temporary })
 }
 
 /// Saves the edit form. The version must be the stored one (else 409, nothing saved); an edit
 /// that changes nothing records nothing.
 #[tracing::instrument(skip_all, fields(user = %id))]
-pub async fn update(
-    pool: &PgPool,
-    actor: &Actor,
-    id: Uuid,
-    edit: UserEdit,
-    client: &ClientInfo,
-) -> Result<User, ServiceError> {
-    let save = save(pool, actor, id, edit, client);
-    audit::refusal_recorded(pool, actor, Action::UserUpdated, Some(Subject::User(id)), client, save)
-        .await
+pub async fn update(ctx: &mut Ctx<'_>, id: Uuid, edit: UserEdit) -> Result<User, ServiceError> {
+    ctx.attempting(Action::UserUpdated, Some(Subject::User(id)));
+    save(ctx, id, edit).await
 }
 
-async fn save(
-    pool: &PgPool,
-    actor: &Actor,
-    id: Uuid,
-    edit: UserEdit,
-    client: &ClientInfo,
-) -> Result<User, ServiceError> {
+async fn save(ctx: &mut Ctx<'_>, id: Uuid, edit: UserEdit) -> Result<User, ServiceError> {
+    let (actor, client) = (ctx.actor, ctx.client);
     actor.require(Permission::UsersUpdate)?;
     actor.require_sees(id)?;
     let tenant = actor.tenant_id;
-    let mut tx = tenancy::begin(pool, tenant).await?;
-    let before = load(&mut tx, tenant, id).await?.ok_or(ServiceError::NotFound)?;
+    let conn = &mut *ctx.conn;
+    let before = load(&mut *conn, tenant, id).await?.ok_or(ServiceError::NotFound)?;
     actor.require_outranks(&before.permissions)?;
     if edit.version != before.version {
         return Err(stale());
@@ -147,12 +126,12 @@ async fn save(
     let p =
         edit.fields.validate(Utc::now(), before.expires_at).map_err(ServiceError::Validation)?;
     let mut check = Check::default();
-    checks::unique(&mut tx, &mut check, tenant, &p, Some(id)).await?;
+    checks::unique(&mut *conn, &mut check, tenant, &p, Some(id)).await?;
     let added: Vec<Uuid> =
         p.roles.iter().copied().filter(|r| !before.roles.iter().any(|h| h.id == *r)).collect();
-    checks::roles(&mut tx, &mut check, actor, before.user_type, &p.roles, &added).await?;
+    checks::roles(&mut *conn, &mut check, actor, before.user_type, &p.roles, &added).await?;
     if p.manager_id != before.manager.as_ref().map(|m| m.id) {
-        checks::manager(&mut tx, &mut check, tenant, Some(id), p.manager_id).await?;
+        checks::manager(&mut *conn, &mut check, tenant, Some(id), p.manager_id).await?;
         checks::in_line(&mut check, actor, p.manager_id);
     }
     if p.console_access && before.user_type == UserType::Service {
@@ -191,27 +170,27 @@ async fn save(
         p.console_access,
         p.expires_at,
     )
-    .execute(&mut *tx)
+    .execute(&mut *conn)
     .await
     .map_err(ServiceError::taken)?;
     if saved.rows_affected() == 0 {
         return Err(stale());
     }
-    set_roles(&mut tx, tenant, id, &p.roles).await?;
-    teams::apply_for_user(&mut tx, tenant, id, p.username.as_str()).await?;
+    set_roles(&mut *conn, tenant, id, &p.roles).await?;
+    teams::apply_for_user(&mut *conn, tenant, id, p.username.as_str()).await?;
 
-    let after = load(&mut tx, tenant, id).await?.ok_or(ServiceError::NotFound)?;
-    checks::gains_yours(&mut tx, actor, Some(&before), &after).await?;
+    let after = load(&mut *conn, tenant, id).await?.ok_or(ServiceError::NotFound)?;
+    checks::gains_yours(&mut *conn, actor, Some(&before), &after).await?;
     // Whoever can no longer sign in loses the sessions they have: restoring the access later
     // must not revive them.
     let shut_out = |u: &User| !u.console_access || u.expired;
     let sessions_ended = if shut_out(&after) && !shut_out(&before) {
-        sessions::end_all(&mut tx, tenant, id).await?
+        sessions::end_all(&mut *conn, tenant, id).await?
     } else {
         // The others end with the account: extending an expiry once it has passed does not
         // revive them either.
         if let Some(at) = after.expires_at {
-            sessions::end_by(&mut tx, tenant, id, at).await?;
+            sessions::end_by(&mut *conn, tenant, id, at).await?;
         }
         0
     };
@@ -225,7 +204,8 @@ async fn save(
     }
     let changes = audit::diff(&snapshot(&before), &snapshot(&after));
     if changes.as_object().is_none_or(|c| c.is_empty()) {
-        return Ok(before); // nothing changed: the transaction rolls back, the version stays
+        ctx.discard(); // nothing changed: the transaction rolls back, the version stays
+        return Ok(before);
     }
     let event = AuditEvent {
         target: Some(Target { kind: "user", id, name: &after.username }),
@@ -238,41 +218,22 @@ async fn save(
         client: Some(client),
         ..AuditEvent::new(tenant, AuditActor::from(actor), Action::UserUpdated)
     };
-    audit::record(&mut tx, &event).await?;
-    tx.commit().await?;
+    audit::record(conn, &event).await?;
     Ok(after)
 }
 
 /// `PATCH /api/v1/users/{id}` with only the changed fields: they are laid over the stored user
 /// and saved like the edit form. `user_type` cannot change; fields not in the form are refused.
-pub async fn patch(
-    pool: &PgPool,
-    actor: &Actor,
-    id: Uuid,
-    body: Value,
-    client: &ClientInfo,
-) -> Result<User, ServiceError> {
-    audit::refusal_recorded(
-        pool,
-        actor,
-        Action::UserUpdated,
-        Some(Subject::User(id)),
-        client,
-        async move {
-            actor.require(Permission::UsersUpdate)?;
-            actor.require_sees(id)?;
-            let (version, changed) = patch_parts(body)?;
-            // What the edit starts from; users.update needs no users.read (the save answers
-            // with the whole user anyway).
-            let read = async |conn: &mut sqlx::PgConnection| load(conn, actor.tenant_id, id).await;
-            let current = tenancy::within(pool, actor.tenant_id, read)
-                .await?
-                .ok_or(ServiceError::NotFound)?;
-            let fields = merge_patch(&current.fields(), changed)?;
-            save(pool, actor, id, UserEdit { version, fields }, client).await
-        },
-    )
-    .await
+pub async fn patch(ctx: &mut Ctx<'_>, id: Uuid, body: Value) -> Result<User, ServiceError> {
+    ctx.attempting(Action::UserUpdated, Some(Subject::User(id)));
+    ctx.actor.require(Permission::UsersUpdate)?;
+    ctx.actor.require_sees(id)?;
+    let (version, changed) = patch_parts(body)?;
+    // What the edit starts from; users.update needs no users.read (the save answers with the
+    // whole user anyway).
+    let current = load(ctx.conn, ctx.actor.tenant_id, id).await?.ok_or(ServiceError::NotFound)?;
+    let fields = merge_patch(&current.fields(), changed)?;
+    save(ctx, id, UserEdit { version, fields }).await
 }
 
 /// A PATCH body's version and changed fields, checked before the user is loaded: an object,

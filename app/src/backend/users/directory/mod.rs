@@ -12,55 +12,31 @@ mod stats;
 
 use shared::Permission;
 use shared::directory::{Directory, UserPage, UserQuery, UserStats};
+use sqlx::PgConnection;
 use sqlx::types::Json;
-use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use self::cursor::Cursor;
 use self::page::{Page, fetch_page, page_query};
 use self::stats::{fetch_stats, stats_query};
-use crate::backend::{Actor, ServiceError, tenancy};
+use crate::backend::{Ctx, ServiceError};
 
 /// A page of the actor's tenant's users.
-pub async fn list(
-    pool: &PgPool,
-    actor: &Actor,
-    query: &UserQuery,
-) -> Result<UserPage, ServiceError> {
-    tenancy::within(pool, actor.tenant_id, async |conn| list_in(conn, actor, query).await).await
-}
-
-/// [`list`] on a connection already entered into the actor's tenant.
-pub async fn list_in(
-    conn: &mut PgConnection,
-    actor: &Actor,
-    query: &UserQuery,
-) -> Result<UserPage, ServiceError> {
-    actor.require(Permission::UsersRead)?;
+pub async fn list(ctx: &mut Ctx<'_>, query: &UserQuery) -> Result<UserPage, ServiceError> {
+    ctx.reading("users.read", None);
+    ctx.actor.require(Permission::UsersRead)?;
     let (mut directory, cursor) = checked(query)?;
-    directory.filters.within = actor.line.clone();
-    page_with_total(conn, actor.tenant_id, &directory, cursor.as_ref()).await
+    directory.filters.within = ctx.actor.line.clone();
+    page_with_total(ctx.conn, ctx.actor.tenant_id, &directory, cursor.as_ref()).await
 }
 
 /// The stat cards under the query's filters (its status, cursor and sort aside).
-pub async fn stats(
-    pool: &PgPool,
-    actor: &Actor,
-    query: &UserQuery,
-) -> Result<UserStats, ServiceError> {
-    tenancy::within(pool, actor.tenant_id, async |conn| stats_in(conn, actor, query).await).await
-}
-
-/// [`stats`] on a connection already entered into the actor's tenant.
-pub async fn stats_in(
-    conn: &mut PgConnection,
-    actor: &Actor,
-    query: &UserQuery,
-) -> Result<UserStats, ServiceError> {
-    actor.require(Permission::UsersRead)?;
+pub async fn stats(ctx: &mut Ctx<'_>, query: &UserQuery) -> Result<UserStats, ServiceError> {
+    ctx.reading("users.read", None);
+    ctx.actor.require(Permission::UsersRead)?;
     let (mut directory, _) = checked(query)?;
-    directory.filters.within = actor.line.clone();
-    fetch_stats(conn, actor.tenant_id, &directory.filters).await
+    directory.filters.within = ctx.actor.line.clone();
+    fetch_stats(ctx.conn, ctx.actor.tenant_id, &directory.filters).await
 }
 
 /// The checked query and its decoded cursor.

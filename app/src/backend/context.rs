@@ -1,0 +1,116 @@
+//! The request context: what every use case works with, and the runner that gives it one.
+//!
+//! A use case is `async fn(&mut Ctx<'_>, input) -> Result<Output, ServiceError>`. It neither
+//! begins nor commits: [`Ctx::conn`] is the request's one transaction, already entered into the
+//! actor's tenant (row-level security shows it no other tenant's rows). Its runner commits when
+//! it succeeds and rolls back when it fails; when it was refused for want of standing
+//! ([`ServiceError::is_access_refusal`]), the runner records `access.refused` in a transaction
+//! of its own, naming what the use case said it was attempting ([`Ctx::attempting`]).
+//!
+//! There is one runner per front door: [`super::sessions::as_actor`] for a session's requests
+//! (server functions and the JSON API; it resolves the session in the transaction's first round
+//! trip), and [`run_as`] for an actor already known (background work, tests, the benchmark).
+//! Signing in, creating a tenant and the background rule runs keep explicit transactions and
+//! say so where they are defined.
+
+use shared::audit::Action;
+use sqlx::PgConnection;
+
+use super::audit::{self, Subject};
+use super::sessions::ClientInfo;
+use super::{Actor, ServiceError, Services, tenancy};
+
+/// What a use case works with.
+pub struct Ctx<'a> {
+    /// The request's transaction, entered into the actor's tenant.
+    pub conn: &'a mut PgConnection,
+    pub actor: &'a Actor,
+    pub services: &'a Services,
+    /// Where the request came from, for the audit trail.
+    pub client: &'a ClientInfo,
+    attempted: Attempted,
+    discarded: bool,
+}
+
+/// What a refusal is recorded as: the action (or, for reads, the permission) and its subject.
+#[derive(Clone, Copy, Debug)]
+struct Attempted {
+    what: &'static str,
+    subject: Option<Subject>,
+}
+
+impl<'a> Ctx<'a> {
+    pub fn new(
+        conn: &'a mut PgConnection,
+        actor: &'a Actor,
+        services: &'a Services,
+        client: &'a ClientInfo,
+    ) -> Self {
+        let attempted = Attempted { what: "read", subject: None };
+        Self { conn, actor, services, client, attempted, discarded: false }
+    }
+
+    /// Names the change this use case makes, for the refusal the runner records if it is
+    /// refused (by default a refusal is recorded as a `read`).
+    pub fn attempting(&mut self, action: Action, subject: Option<Subject>) {
+        self.attempted = Attempted { what: action.key(), subject };
+    }
+
+    /// Names the permission a read needs, for the refusal the runner records if it is refused.
+    pub fn reading(&mut self, permission: &'static str, subject: Option<Subject>) {
+        self.attempted = Attempted { what: permission, subject };
+    }
+
+    /// Says that what the use case wrote must not be kept although it succeeds (an edit that
+    /// turned out to change nothing): the runner rolls the transaction back.
+    pub fn discard(&mut self) {
+        self.discarded = true;
+    }
+
+    /// How the transaction ends after `outcome`: whether it commits, and the refusal to record
+    /// once it has ended (taken out of the context, which borrows the transaction).
+    pub(crate) fn end<T>(&self, outcome: &Result<T, ServiceError>) -> (bool, Option<Refusal>) {
+        let refused = outcome.as_ref().err().is_some_and(ServiceError::is_access_refusal);
+        (outcome.is_ok() && !self.discarded, refused.then_some(Refusal(self.attempted)))
+    }
+}
+
+/// A refusal to record once the request's transaction has ended ([`Ctx::refusal`]).
+#[derive(Debug)]
+pub(crate) struct Refusal(Attempted);
+
+impl Refusal {
+    /// Records `access.refused` in a transaction of its own.
+    pub(crate) async fn record(
+        self,
+        services: &Services,
+        actor: &Actor,
+        client: &ClientInfo,
+    ) -> Result<(), ServiceError> {
+        let Attempted { what, subject } = self.0;
+        audit::record_refusal(&services.pool, actor, what, subject, client).await
+    }
+}
+
+/// Runs `work` as `actor`, who is already known, in one transaction entered into the actor's
+/// tenant (see the module's documentation).
+pub async fn run_as<T>(
+    services: &Services,
+    actor: &Actor,
+    client: &ClientInfo,
+    work: impl AsyncFnOnce(&mut Ctx<'_>) -> Result<T, ServiceError>,
+) -> Result<T, ServiceError> {
+    let mut tx = tenancy::begin(&services.pool, actor.tenant_id).await?;
+    let mut ctx = Ctx::new(&mut tx, actor, services, client);
+    let outcome = work(&mut ctx).await;
+    let (commit, refusal) = ctx.end(&outcome);
+    if commit {
+        tx.commit().await?;
+    } else {
+        tx.rollback().await?;
+    }
+    if let Some(refusal) = refusal {
+        refusal.record(services, actor, client).await?;
+    }
+    outcome
+}
