@@ -8,34 +8,29 @@ use shared::{ApiError, Uuid};
 /// The tenant's roles with their member counts.
 #[server(endpoint = "roles/list")]
 pub async fn list_roles() -> Result<Vec<Role>, ApiError> {
-    let (call, actor) = super::context::actor().await?;
-    Ok(crate::backend::roles::list(&call.services.pool, &actor).await?)
+    super::context::run(async |ctx| crate::backend::roles::list(ctx).await).await
 }
 
 /// One role.
 #[server(endpoint = "roles/get")]
 pub async fn get_role(id: Uuid) -> Result<Role, ApiError> {
-    let (call, actor) = super::context::actor().await?;
-    Ok(crate::backend::roles::get(&call.services.pool, &actor, id).await?)
+    super::context::run(async |ctx| crate::backend::roles::get(ctx, id).await).await
 }
 
 /// Creates a custom role.
 #[server(endpoint = "roles/create", input = Json)]
 pub async fn create_role(form: RoleForm) -> Result<Role, ApiError> {
-    let (call, actor) = super::context::actor().await?;
-    Ok(crate::backend::roles::create(&call.services.pool, &actor, form, &call.client).await?)
+    super::context::run(async |ctx| crate::backend::roles::create(ctx, form).await).await
 }
 
 /// Saves a custom role (409 when someone else saved first).
 #[server(endpoint = "roles/update", input = Json)]
 pub async fn update_role(id: Uuid, update: RoleUpdate) -> Result<Role, ApiError> {
-    let (call, actor) = super::context::actor().await?;
-    Ok(crate::backend::roles::update(&call.services.pool, &actor, id, update, &call.client).await?)
+    super::context::run(async |ctx| crate::backend::roles::update(ctx, id, update).await).await
 }
 
 /// Deletes a custom role and its assignments.
 #[server(endpoint = "roles/delete")]
 pub async fn delete_role(id: Uuid) -> Result<DeletedRole, ApiError> {
-    let (call, actor) = super::context::actor().await?;
-    Ok(crate::backend::roles::delete(&call.services.pool, &actor, id, &call.client).await?)
+    super::context::run(async |ctx| crate::backend::roles::delete(ctx, id).await).await
 }

@@ -451,8 +451,8 @@ async fn a_change_reaching_many_needs_outranking_each_of_them(pool: PgPool) {
             permissions: vec!["users.read".into()],
         },
     };
-    refused(roles::update(&pool, &rita, viewer, narrowed.clone(), &c).await.map(drop));
-    refused(roles::delete(&pool, &rita, viewer, &c).await.map(drop));
+    refused(run_from(&pool, &rita, &c, async |ctx| roles::update(ctx, viewer, narrowed.clone()).await).await.map(drop));
+    refused(run_from(&pool, &rita, &c, async |ctx| roles::delete(ctx, viewer).await).await.map(drop));
     assert_eq!(holds(&pool, acme, uma.user_id).await, uma_had);
     let kept = teams::get(&pool, &admin, team.id).await.unwrap();
     assert_eq!((kept.version, kept.default_role.map(|r| r.id)), (team.version, Some(viewer)));
@@ -462,7 +462,7 @@ async fn a_change_reaching_many_needs_outranking_each_of_them(pool: PgPool) {
 
     // Without uma in the team, they outrank everyone it reaches: nobody.
     teams::remove_member(&pool, &admin, team.id, uma.user_id, &c).await.unwrap();
-    roles::update(&pool, &rita, viewer, narrowed, &c).await.unwrap();
+    run_from(&pool, &rita, &c, async |ctx| roles::update(ctx, viewer, narrowed).await).await.unwrap();
     let team = teams::get(&pool, &admin, team.id).await.unwrap();
     let without_role = TeamUpdate { version: team.version, ..without_role };
     teams::update(&pool, &tim, team.id, without_role, &c).await.unwrap();

@@ -46,14 +46,14 @@ async fn a_custom_role_is_created_edited_and_deleted_and_its_holders_follow(pool
     let (acme, admin) = tenant_with_admin(&pool, "acme").await;
     let c = client("10.0.0.1");
     let desk = form("Password desk", &[Permission::UsersRead, Permission::UsersResetPassword]);
-    let role = roles::create(&pool, &admin, desk, &c).await.unwrap();
+    let role = run_from(&pool, &admin, &c, async |ctx| roles::create(ctx, desk).await).await.unwrap();
     assert_eq!((role.is_system, role.members, role.version), (false, 0, 1));
-    let again = roles::create(&pool, &admin, form("PASSWORD DESK", &[]), &c).await;
+    let again = run_from(&pool, &admin, &c, async |ctx| roles::create(ctx, form("PASSWORD DESK", &[])).await).await;
     assert_eq!(field_error(again, "name"), "role_name_taken");
 
     let ada = holder(&pool, &admin, "ada", "agent", role.id).await;
     assert!(ada.permissions.contains(&Permission::UsersResetPassword));
-    let listed = roles::list(&pool, &admin).await.unwrap();
+    let listed = run(&pool, &admin, async |ctx| roles::list(ctx).await).await.unwrap();
     assert!(listed[..5].iter().all(|r| r.is_system), "system roles first");
     let listed = listed.iter().find(|r| r.id == role.id).unwrap();
     assert_eq!(listed.members, 1);
@@ -63,18 +63,18 @@ async fn a_custom_role_is_created_edited_and_deleted_and_its_holders_follow(pool
         version: role.version,
         form: form("Account desk", &[Permission::UsersRead, Permission::UsersSuspend]),
     };
-    let edited = roles::update(&pool, &admin, role.id, edit.clone(), &c).await.unwrap();
+    let edited = run_from(&pool, &admin, &c, async |ctx| roles::update(ctx, role.id, edit.clone()).await).await.unwrap();
     assert_eq!((edited.name.as_str(), edited.version, edited.members), ("Account desk", 2, 1));
     let next = actor(&pool, acme, ada.user_id).await;
     assert!(next.permissions.contains(&Permission::UsersSuspend));
     assert!(!next.permissions.contains(&Permission::UsersResetPassword));
-    let stale = roles::update(&pool, &admin, role.id, edit, &c).await;
+    let stale = run_from(&pool, &admin, &c, async |ctx| roles::update(ctx, role.id, edit).await).await;
     assert!(matches!(stale, Err(ServiceError::Conflict(_))), "{stale:?}");
 
-    let deleted = roles::delete(&pool, &admin, role.id, &c).await.unwrap();
+    let deleted = run_from(&pool, &admin, &c, async |ctx| roles::delete(ctx, role.id).await).await.unwrap();
     assert_eq!((deleted.assignments_removed, deleted.teams_cleared), (1, 0));
     assert!(actor(&pool, acme, ada.user_id).await.permissions.is_empty());
-    assert!(matches!(roles::get(&pool, &admin, role.id).await, Err(ServiceError::NotFound)));
+    assert!(matches!(run(&pool, &admin, async |ctx| roles::get(ctx, role.id).await).await, Err(ServiceError::NotFound)));
 
     let trail = run(&pool, &admin, async |ctx| app::backend::audit::trail::list(ctx, &AuditQuery { target: Some(role.id.to_string()), ..AuditQuery::default() }).await)
     .await
@@ -94,7 +94,7 @@ roster_test! {
 async fn roles_stay_within_ceilings_and_the_editors_own_permissions(pool: PgPool) {
     let (acme, admin) = tenant_with_admin(&pool, "acme").await;
     let c = client("10.0.0.1");
-    let reader = roles::create(&pool, &admin, form("Reader", &[Permission::UsersRead]), &c).await;
+    let reader = run_from(&pool, &admin, &c, async |ctx| roles::create(ctx, form("Reader", &[Permission::UsersRead])).await).await;
     let reader = reader.unwrap();
     holder(&pool, &admin, "vic", "viewer", reader.id).await;
     // A viewer holds it: a write permission is above a viewer's ceiling.
@@ -102,44 +102,39 @@ async fn roles_stay_within_ceilings_and_the_editors_own_permissions(pool: PgPool
         version: reader.version,
         form: form("Reader", &[Permission::UsersRead, Permission::UsersSuspend]),
     };
-    let refused = roles::update(&pool, &admin, reader.id, upgrade, &c).await;
+    let refused = run_from(&pool, &admin, &c, async |ctx| roles::update(ctx, reader.id, upgrade).await).await;
     assert_eq!(field_error(refused, "permissions"), "holders_above_ceiling");
 
     // A supervisor who manages roles cannot grant what they do not hold themselves.
-    let role_admin = roles::create(
-        &pool,
-        &admin,
-        form("Role admin", &[Permission::RolesRead, Permission::RolesManage]),
-        &c,
-    )
+    let role_admin = run_from(&pool, &admin, &c, async |ctx| roles::create(ctx, form("Role admin", &[Permission::RolesRead, Permission::RolesManage])).await)
     .await
     .unwrap();
     let sam = holder(&pool, &admin, "sam", "supervisor", role_admin.id).await;
     let beyond =
-        roles::create(&pool, &sam, form("Suspenders", &[Permission::UsersSuspend]), &c).await;
+        run_from(&pool, &sam, &c, async |ctx| roles::create(ctx, form("Suspenders", &[Permission::UsersSuspend])).await).await;
     assert_eq!(field_error(beyond, "permissions"), "beyond_yours");
     assert!(
-        roles::create(&pool, &sam, form("Role readers", &[Permission::RolesRead]), &c)
+        run_from(&pool, &sam, &c, async |ctx| roles::create(ctx, form("Role readers", &[Permission::RolesRead])).await)
             .await
             .is_ok()
     );
 
     // System roles are read-only, for everyone.
     let helpdesk = role_id(&pool, acme, "helpdesk").await;
-    let system = roles::get(&pool, &admin, helpdesk).await.unwrap();
+    let system = run(&pool, &admin, async |ctx| roles::get(ctx, helpdesk).await).await.unwrap();
     let rename = RoleUpdate { version: system.version, form: form("Help", &[]) };
     assert!(matches!(
-        roles::update(&pool, &admin, helpdesk, rename, &c).await,
+        run_from(&pool, &admin, &c, async |ctx| roles::update(ctx, helpdesk, rename).await).await,
         Err(ServiceError::Refused(_))
     ));
     assert!(matches!(
-        roles::delete(&pool, &admin, helpdesk, &c).await,
+        run_from(&pool, &admin, &c, async |ctx| roles::delete(ctx, helpdesk).await).await,
         Err(ServiceError::Refused(_))
     ));
 
     // Without roles.manage: 403, recorded; another tenant's role is not there.
     let manager = member(&pool, acme, "uma", "agent", "user_manager").await;
-    let forbidden = roles::delete(&pool, &manager, reader.id, &c).await;
+    let forbidden = run_from(&pool, &manager, &c, async |ctx| roles::delete(ctx, reader.id).await).await;
     assert!(matches!(forbidden, Err(ServiceError::Forbidden)), "{forbidden:?}");
     let refusals = run(&pool, &admin, async |ctx| app::backend::audit::trail::list(ctx, &AuditQuery { action: Some("access.refused".into()), ..AuditQuery::default() }).await)
     .await
@@ -148,10 +143,10 @@ async fn roles_stay_within_ceilings_and_the_editors_own_permissions(pool: PgPool
     assert_eq!(refusals.items[0].details["attempted"], "role.deleted");
     let (_, globex_admin) = tenant_with_admin(&pool, "globex").await;
     assert!(matches!(
-        roles::get(&pool, &globex_admin, reader.id).await,
+        run(&pool, &globex_admin, async |ctx| roles::get(ctx, reader.id).await).await,
         Err(ServiceError::NotFound)
     ));
-    let delete = roles::delete(&pool, &globex_admin, reader.id, &c).await;
+    let delete = run_from(&pool, &globex_admin, &c, async |ctx| roles::delete(ctx, reader.id).await).await;
     assert!(matches!(delete, Err(ServiceError::NotFound)), "{delete:?}");
 }
 }
@@ -161,9 +156,9 @@ async fn access_names_every_grant_and_what_the_ceiling_holds_back(pool: PgPool) 
     let (acme, admin) = tenant_with_admin(&pool, "acme").await;
     let c = client("10.0.0.1");
     let desk = form("Desk", &[Permission::UsersRead, Permission::UsersResetPassword]);
-    let desk = roles::create(&pool, &admin, desk, &c).await.unwrap();
+    let desk = run_from(&pool, &admin, &c, async |ctx| roles::create(ctx, desk).await).await.unwrap();
     let leads = form("Leads", &[Permission::RolesRead, Permission::RolesManage]);
-    let leads = roles::create(&pool, &admin, leads, &c).await.unwrap();
+    let leads = run_from(&pool, &admin, &c, async |ctx| roles::create(ctx, leads).await).await.unwrap();
     let ada = holder(&pool, &admin, "ada", "agent", desk.id).await;
     // Arranged directly: teams have no use cases yet.
     let mut conn = all_tenants(&pool).await;

@@ -12,181 +12,151 @@ use serde_json::{Value, json};
 use shared::audit::Action;
 use shared::role::{DeletedRole, Role, RoleForm, RoleUpdate, ValidRole};
 use shared::{Permission, Permissions, UserType};
-use sqlx::{PgConnection, PgPool};
+use sqlx::PgConnection;
 use uuid::Uuid;
 
 use crate::backend::audit::{self, AuditActor, AuditEvent, Subject, Target};
-use crate::backend::sessions::{self, ClientInfo, Reached};
-use crate::backend::{Actor, ServiceError, tenancy};
+use crate::backend::sessions::{self, Reached};
+use crate::backend::{Ctx, ServiceError, tenancy};
 
 /// Every role of the actor's tenant: system roles first, then by name.
-pub async fn list(pool: &PgPool, actor: &Actor) -> Result<Vec<Role>, ServiceError> {
-    audit::read_refusal_recorded(pool, actor, "roles.read", None, async {
-        actor.require(Permission::RolesRead)?;
-        let read = async |conn: &mut PgConnection| fetch(conn, actor.tenant_id, None).await;
-        tenancy::within(pool, actor.tenant_id, read).await
-    })
-    .await
+pub async fn list(ctx: &mut Ctx<'_>) -> Result<Vec<Role>, ServiceError> {
+    ctx.reading("roles.read", None);
+    ctx.actor.require(Permission::RolesRead)?;
+    fetch(ctx.conn, ctx.actor.tenant_id, None).await
 }
 
 /// One role of the actor's tenant.
-pub async fn get(pool: &PgPool, actor: &Actor, id: Uuid) -> Result<Role, ServiceError> {
-    audit::read_refusal_recorded(pool, actor, "roles.read", Some(Subject::Role(id)), async {
-        actor.require(Permission::RolesRead)?;
-        let read = async |conn: &mut PgConnection| one(conn, actor.tenant_id, id).await;
-        tenancy::within(pool, actor.tenant_id, read).await
-    })
-    .await
+pub async fn get(ctx: &mut Ctx<'_>, id: Uuid) -> Result<Role, ServiceError> {
+    ctx.reading("roles.read", Some(Subject::Role(id)));
+    ctx.actor.require(Permission::RolesRead)?;
+    one(ctx.conn, ctx.actor.tenant_id, id).await
 }
 
 /// Creates a custom role.
-pub async fn create(
-    pool: &PgPool,
-    actor: &Actor,
-    form: RoleForm,
-    client: &ClientInfo,
-) -> Result<Role, ServiceError> {
-    audit::refusal_recorded(pool, actor, Action::RoleCreated, None, client, async move {
-        actor.require(Permission::RolesManage)?;
-        let valid = form.validate().map_err(ServiceError::Validation)?;
-        actor.may_grant(&valid.permissions, "permissions")?;
-        let tenant = actor.tenant_id;
-        let mut tx = tenancy::begin(pool, tenant).await?;
-        let keys = keys(&valid.permissions);
-        let id: Uuid = sqlx::query_scalar(
-            "insert into roles (tenant_id, name, description, permissions)
-             values ($1, $2, $3, $4) returning id",
-        )
-        .bind(tenant)
-        .bind(&valid.name)
-        .bind(&valid.description)
-        .bind(&keys)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(ServiceError::taken)?;
-        let role = one(&mut tx, tenant, id).await?;
-        let event = AuditEvent {
-            target: Some(Target { kind: "role", id, name: &role.name }),
-            changes: audit::diff(&Value::Null, &snapshot(&role)),
-            client: Some(client),
-            ..AuditEvent::new(tenant, AuditActor::from(actor), Action::RoleCreated)
-        };
-        audit::record(&mut tx, &event).await?;
-        tx.commit().await?;
-        Ok(role)
-    })
+pub async fn create(ctx: &mut Ctx<'_>, form: RoleForm) -> Result<Role, ServiceError> {
+    ctx.attempting(Action::RoleCreated, None);
+    let (actor, client) = (ctx.actor, ctx.client);
+    actor.require(Permission::RolesManage)?;
+    let valid = form.validate().map_err(ServiceError::Validation)?;
+    actor.may_grant(&valid.permissions, "permissions")?;
+    let tenant = actor.tenant_id;
+    let conn = &mut *ctx.conn;
+    let keys = keys(&valid.permissions);
+    let id: Uuid = sqlx::query_scalar(
+        "insert into roles (tenant_id, name, description, permissions)
+         values ($1, $2, $3, $4) returning id",
+    )
+    .bind(tenant)
+    .bind(&valid.name)
+    .bind(&valid.description)
+    .bind(&keys)
+    .fetch_one(&mut *conn)
     .await
+    .map_err(ServiceError::taken)?;
+    let role = one(&mut *conn, tenant, id).await?;
+    let event = AuditEvent {
+        target: Some(Target { kind: "role", id, name: &role.name }),
+        changes: audit::diff(&Value::Null, &snapshot(&role)),
+        client: Some(client),
+        ..AuditEvent::new(tenant, AuditActor::from(actor), Action::RoleCreated)
+    };
+    audit::record(&mut *conn, &event).await?;
+    Ok(role)
 }
 
 /// Saves a custom role's name, description and permissions; its assignments stay.
-pub async fn update(
-    pool: &PgPool,
-    actor: &Actor,
-    id: Uuid,
-    update: RoleUpdate,
-    client: &ClientInfo,
-) -> Result<Role, ServiceError> {
-    let subject = Some(Subject::Role(id));
-    audit::refusal_recorded(pool, actor, Action::RoleUpdated, subject, client, async move {
-        actor.require(Permission::RolesManage)?;
-        let valid = update.form.validate().map_err(ServiceError::Validation)?;
-        let tenant = actor.tenant_id;
-        let mut tx = tenancy::begin(pool, tenant).await?;
-        let before = editable(&mut tx, tenant, id).await?;
-        if before.version != update.version {
-            return Err(ServiceError::Conflict(
-                "Someone else changed this role; reload it to see their changes.".into(),
-            ));
-        }
-        let held: Permissions = before.permissions.iter().copied().collect();
-        let added: Permissions = valid.permissions.difference(&held).copied().collect();
-        actor.may_grant(&added, "permissions")?;
-        within_holders_ceilings(&mut tx, tenant, id, &added).await?;
-        if unchanged(&before, &valid) {
-            return Ok(before);
-        }
-        if valid.permissions != held {
-            sessions::require_outranks_all(&mut tx, actor, Reached::Holders(id)).await?;
-        }
-        sqlx::query(
-            "update roles set name = $3, description = $4, permissions = $5,
-                              version = version + 1, updated_at = now()
-              where tenant_id = $1 and id = $2",
-        )
-        .bind(tenant)
-        .bind(id)
-        .bind(&valid.name)
-        .bind(&valid.description)
-        .bind(keys(&valid.permissions))
-        .execute(&mut *tx)
-        .await
-        .map_err(ServiceError::taken)?;
-        let after = one(&mut tx, tenant, id).await?;
-        let event = AuditEvent {
-            target: Some(Target { kind: "role", id, name: &after.name }),
-            changes: audit::diff(&snapshot(&before), &snapshot(&after)),
-            client: Some(client),
-            ..AuditEvent::new(tenant, AuditActor::from(actor), Action::RoleUpdated)
-        };
-        audit::record(&mut tx, &event).await?;
-        tx.commit().await?;
-        Ok(after)
-    })
+pub async fn update(ctx: &mut Ctx<'_>, id: Uuid, update: RoleUpdate) -> Result<Role, ServiceError> {
+    ctx.attempting(Action::RoleUpdated, Some(Subject::Role(id)));
+    let (actor, client) = (ctx.actor, ctx.client);
+    actor.require(Permission::RolesManage)?;
+    let valid = update.form.validate().map_err(ServiceError::Validation)?;
+    let tenant = actor.tenant_id;
+    let conn = &mut *ctx.conn;
+    let before = editable(&mut *conn, tenant, id).await?;
+    if before.version != update.version {
+        return Err(ServiceError::Conflict(
+            "Someone else changed this role; reload it to see their changes.".into(),
+        ));
+    }
+    let held: Permissions = before.permissions.iter().copied().collect();
+    let added: Permissions = valid.permissions.difference(&held).copied().collect();
+    actor.may_grant(&added, "permissions")?;
+    within_holders_ceilings(&mut *conn, tenant, id, &added).await?;
+    if unchanged(&before, &valid) {
+        return Ok(before);
+    }
+    if valid.permissions != held {
+        sessions::require_outranks_all(&mut *conn, actor, Reached::Holders(id)).await?;
+    }
+    sqlx::query(
+        "update roles set name = $3, description = $4, permissions = $5,
+                          version = version + 1, updated_at = now()
+          where tenant_id = $1 and id = $2",
+    )
+    .bind(tenant)
+    .bind(id)
+    .bind(&valid.name)
+    .bind(&valid.description)
+    .bind(keys(&valid.permissions))
+    .execute(&mut *conn)
     .await
+    .map_err(ServiceError::taken)?;
+    let after = one(&mut *conn, tenant, id).await?;
+    let event = AuditEvent {
+        target: Some(Target { kind: "role", id, name: &after.name }),
+        changes: audit::diff(&snapshot(&before), &snapshot(&after)),
+        client: Some(client),
+        ..AuditEvent::new(tenant, AuditActor::from(actor), Action::RoleUpdated)
+    };
+    audit::record(&mut *conn, &event).await?;
+    Ok(after)
 }
 
 /// Deletes a custom role: its holders lose it and teams that gave it by default give none, all
 /// in one transaction.
-pub async fn delete(
-    pool: &PgPool,
-    actor: &Actor,
-    id: Uuid,
-    client: &ClientInfo,
-) -> Result<DeletedRole, ServiceError> {
-    let subject = Some(Subject::Role(id));
-    audit::refusal_recorded(pool, actor, Action::RoleDeleted, subject, client, async move {
-        actor.require(Permission::RolesManage)?;
-        let tenant = actor.tenant_id;
-        let mut tx = tenancy::begin(pool, tenant).await?;
-        let role = editable(&mut tx, tenant, id).await?;
-        sessions::require_outranks_all(&mut tx, actor, Reached::Holders(id)).await?;
-        let removed = sqlx::query("delete from user_roles where tenant_id = $1 and role_id = $2")
-            .bind(tenant)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        let cleared = sqlx::query(
-            "update teams set default_role_id = null, updated_at = now()
-              where tenant_id = $1 and default_role_id = $2",
-        )
+pub async fn delete(ctx: &mut Ctx<'_>, id: Uuid) -> Result<DeletedRole, ServiceError> {
+    ctx.attempting(Action::RoleDeleted, Some(Subject::Role(id)));
+    let (actor, client) = (ctx.actor, ctx.client);
+    actor.require(Permission::RolesManage)?;
+    let tenant = actor.tenant_id;
+    let conn = &mut *ctx.conn;
+    let role = editable(&mut *conn, tenant, id).await?;
+    sessions::require_outranks_all(&mut *conn, actor, Reached::Holders(id)).await?;
+    let removed = sqlx::query("delete from user_roles where tenant_id = $1 and role_id = $2")
         .bind(tenant)
         .bind(id)
-        .execute(&mut *tx)
+        .execute(&mut *conn)
         .await?
         .rows_affected();
-        sqlx::query("delete from roles where tenant_id = $1 and id = $2")
-            .bind(tenant)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        let deleted =
-            DeletedRole { assignments_removed: removed as i64, teams_cleared: cleared as i64 };
-        let event = AuditEvent {
-            target: Some(Target { kind: "role", id, name: &role.name }),
-            changes: audit::diff(
-                &snapshot(&role),
-                &json!({"name": null, "description": null, "permissions": null}),
-            ),
-            details: json!(deleted),
-            client: Some(client),
-            ..AuditEvent::new(tenant, AuditActor::from(actor), Action::RoleDeleted)
-        };
-        audit::record(&mut tx, &event).await?;
-        tx.commit().await?;
-        Ok(deleted)
-    })
-    .await
+    let cleared = sqlx::query(
+        "update teams set default_role_id = null, updated_at = now()
+          where tenant_id = $1 and default_role_id = $2",
+    )
+    .bind(tenant)
+    .bind(id)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    sqlx::query("delete from roles where tenant_id = $1 and id = $2")
+        .bind(tenant)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    let deleted =
+        DeletedRole { assignments_removed: removed as i64, teams_cleared: cleared as i64 };
+    let event = AuditEvent {
+        target: Some(Target { kind: "role", id, name: &role.name }),
+        changes: audit::diff(
+            &snapshot(&role),
+            &json!({"name": null, "description": null, "permissions": null}),
+        ),
+        details: json!(deleted),
+        client: Some(client),
+        ..AuditEvent::new(tenant, AuditActor::from(actor), Action::RoleDeleted)
+    };
+    audit::record(&mut *conn, &event).await?;
+    Ok(deleted)
 }
 
 #[derive(sqlx::FromRow)]
