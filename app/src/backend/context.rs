@@ -75,7 +75,7 @@ impl<'a> Ctx<'a> {
     }
 }
 
-/// A refusal to record once the request's transaction has ended ([`Ctx::refusal`]).
+/// A refusal to record once the request's transaction has ended ([`Ctx::end`]).
 #[derive(Debug)]
 pub(crate) struct Refusal(Attempted);
 

@@ -250,22 +250,13 @@ pub async fn as_actor<T>(
             return Err(ServiceError::Unauthenticated);
         }
     };
-    let actor = session.actor.into_actor(&mut tx.conn, now).await?;
-    let Some(actor) = actor else {
-        tx.end("rollback").await?;
-        return Err(ServiceError::Unauthenticated);
+    let actor = match live_actor(&mut tx.conn, session, &hash, now).await {
+        Ok(actor) => actor,
+        Err(e) => {
+            tx.end("rollback").await?;
+            return Err(e);
+        }
     };
-    // Touch at most once a minute: keeps the idle timeout honest without a write per request.
-    if session.last_seen_at < now - chrono::Duration::minutes(1) {
-        sqlx::query!(
-            "update sessions set last_seen_at = $2
-          where token_hash = $1 and last_seen_at < $2::timestamptz - interval '1 minute'",
-            hash,
-            now
-        )
-        .execute(&mut *tx.conn)
-        .await?;
-    }
     let mut ctx = Ctx::new(&mut tx.conn, &actor, services, client);
     let outcome = work(&mut ctx).await;
     let (commit, refusal) = ctx.end(&outcome);
@@ -275,6 +266,28 @@ pub async fn as_actor<T>(
         refusal.record(services, &actor, client).await?;
     }
     outcome
+}
+
+/// The actor of a live session, which is touched at most once a minute: keeps the idle timeout
+/// honest without a write per request. `Unauthenticated` when its user may no longer sign in.
+async fn live_actor(
+    conn: &mut PgConnection,
+    session: SessionRow,
+    hash: &[u8],
+    now: DateTime<Utc>,
+) -> Result<Actor, ServiceError> {
+    let actor = session.actor.into_actor(conn, now).await?.ok_or(ServiceError::Unauthenticated)?;
+    if session.last_seen_at < now - chrono::Duration::minutes(1) {
+        sqlx::query!(
+            "update sessions set last_seen_at = $2
+          where token_hash = $1 and last_seen_at < $2::timestamptz - interval '1 minute'",
+            hash,
+            now
+        )
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(actor)
 }
 
 /// The statements a request's first round trip executes ([`RequestTransaction::begin`]),

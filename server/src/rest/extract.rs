@@ -96,9 +96,8 @@ impl FromRequestParts<AppState> for Authenticated {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let Token(token) = Token::from_request_parts(parts, state).await?;
-        let Client(client) = Client::from_request_parts(parts, state).await?;
-        Ok(Self(sessions::resolve(&state.services, &token, &client).await?))
+        let caller = Caller::from_request_parts(parts, state).await?;
+        Ok(Self(caller.run(async |ctx| Ok(ctx.actor.clone())).await?))
     }
 }
 
