@@ -41,8 +41,8 @@ pub async fn sign_out() -> Result<(), ApiError> {
 /// The signed-in user, or `None` when there is no valid session.
 #[server(endpoint = "auth/me")]
 pub async fn current_user() -> Result<Option<Me>, ApiError> {
-    match super::context::actor().await {
-        Ok((call, actor)) => Ok(Some(crate::backend::auth::me(&call.services.pool, &actor).await?)),
+    match super::context::run(async |ctx| crate::backend::auth::me(ctx).await).await {
+        Ok(me) => Ok(Some(me)),
         Err(err) if err.error == shared::ErrorCode::Unauthenticated => Ok(None),
         Err(err) => Err(err),
     }

@@ -7,14 +7,11 @@ use shared::tenant::{CreatedTenant, NewTenantForm, Tenant};
 /// Every organisation with its number of users.
 #[server(endpoint = "tenants/list")]
 pub async fn list_tenants() -> Result<Vec<Tenant>, ApiError> {
-    let (call, actor) = super::context::actor().await?;
-    Ok(crate::backend::tenants::list(&call.services.pool, &actor).await?)
+    super::context::run(async |ctx| crate::backend::tenants::list(ctx).await).await
 }
 
 /// Creates an organisation and its first administrator; the temporary password comes back once.
 #[server(endpoint = "tenants/create")]
 pub async fn create_tenant(form: NewTenantForm) -> Result<CreatedTenant, ApiError> {
-    let (call, actor) = super::context::actor().await?;
-    let s = &call.services;
-    Ok(crate::backend::tenants::create(&s.pool, &s.passwords, &actor, form, &call.client).await?)
+    super::context::run(async |ctx| crate::backend::tenants::create(ctx, form).await).await
 }

@@ -20,7 +20,7 @@ use super::audit::{self, AuditActor, AuditEvent, Target};
 use super::password::Passwords;
 use super::sessions::{self, ClientInfo, SessionPolicy, SessionToken};
 use super::throttle::{self, Attempt, Key};
-use super::{ServiceError, Services, tenancy};
+use super::{Ctx, ServiceError, Services, tenancy};
 
 mod password_change;
 pub use password_change::change_password;
@@ -150,7 +150,7 @@ pub async fn sign_in(
         ..AuditEvent::new(tenant_id, AuditActor::from(&actor), Action::SessionSignedIn)
     };
     audit::record(&mut tx, &event).await?;
-    let me = me_in(&mut tx, &actor).await?;
+    let me = read_me(&mut tx, &actor).await?;
     throttle::succeeded(&mut tx, &counted).await?;
     tx.commit().await?;
     Ok(SignedIn { me, token })
@@ -271,14 +271,12 @@ pub async fn sign_out(
 }
 
 /// `GET /api/v1/me`: allowed even while a password change is pending (the UI needs it).
-pub async fn me(pool: &PgPool, actor: &Actor) -> Result<Me, ServiceError> {
-    let mut tx = tenancy::begin(pool, actor.tenant_id).await?;
-    let me = me_in(&mut tx, actor).await?;
-    tx.commit().await?;
-    Ok(me)
+pub async fn me(ctx: &mut Ctx<'_>) -> Result<Me, ServiceError> {
+    read_me(ctx.conn, ctx.actor).await
 }
 
-async fn me_in(conn: &mut sqlx::PgConnection, actor: &Actor) -> Result<Me, ServiceError> {
+/// The signed-in user as the UI shows them.
+async fn read_me(conn: &mut sqlx::PgConnection, actor: &Actor) -> Result<Me, ServiceError> {
     let row = sqlx::query!(
         "select u.email, u.first_name, u.last_name, t.name as tenant_name
            from users u join tenants t on t.id = u.tenant_id

@@ -3,15 +3,17 @@
 //! A use case is `async fn(&mut Ctx<'_>, input) -> Result<Output, ServiceError>`. It neither
 //! begins nor commits: [`Ctx::conn`] is the request's one transaction, already entered into the
 //! actor's tenant (row-level security shows it no other tenant's rows). Its runner commits when
-//! it succeeds and rolls back when it fails; when it was refused for want of standing
-//! ([`ServiceError::is_access_refusal`]), the runner records `access.refused` in a transaction
-//! of its own, naming what the use case said it was attempting ([`Ctx::attempting`]).
+//! it succeeds and rolls back when it fails (or discards its writes, [`Ctx::discard`]); then
+//! it runs what was to follow the commit ([`Ctx::after_commit`]) or, when the use case was
+//! refused for want of standing ([`ServiceError::is_access_refusal`]), records `access.refused`
+//! in a transaction of its own, naming what the use case said it was attempting
+//! ([`Ctx::attempting`], [`Ctx::reading`]).
 //!
 //! There is one runner per front door: [`super::sessions::as_actor`] for a session's requests
 //! (server functions and the JSON API; it resolves the session in the transaction's first round
-//! trip), and [`run_as`] for an actor already known (background work, tests, the benchmark).
-//! Signing in, creating a tenant and the background rule runs keep explicit transactions and
-//! say so where they are defined.
+//! trip), and [`run_as`] for an actor already known (tests, the benchmark). Signing in, changing
+//! one's password (both commit a throttle count before argon2 runs) and the background rule
+//! runs keep explicit transactions and say so where they are defined.
 
 use shared::audit::Action;
 use sqlx::PgConnection;
@@ -30,6 +32,7 @@ pub struct Ctx<'a> {
     pub client: &'a ClientInfo,
     attempted: Attempted,
     discarded: bool,
+    after_commit: Vec<Box<dyn FnOnce(&Services) + Send>>,
 }
 
 /// What a refusal is recorded as: the action (or, for reads, the permission) and its subject.
@@ -47,7 +50,15 @@ impl<'a> Ctx<'a> {
         client: &'a ClientInfo,
     ) -> Self {
         let attempted = Attempted { what: "read", subject: None };
-        Self { conn, actor, services, client, attempted, discarded: false }
+        Self {
+            conn,
+            actor,
+            services,
+            client,
+            attempted,
+            discarded: false,
+            after_commit: Vec::new(),
+        }
     }
 
     /// Names the change this use case makes, for the refusal the runner records if it is
@@ -67,11 +78,49 @@ impl<'a> Ctx<'a> {
         self.discarded = true;
     }
 
-    /// How the transaction ends after `outcome`: whether it commits, and the refusal to record
-    /// once it has ended (taken out of the context, which borrows the transaction).
-    pub(crate) fn end<T>(&self, outcome: &Result<T, ServiceError>) -> (bool, Option<Refusal>) {
+    /// Runs `job` once the transaction has committed (e.g. starting background work that must
+    /// see what it wrote); never when it rolls back.
+    pub fn after_commit(&mut self, job: impl FnOnce(&Services) + Send + 'static) {
+        self.after_commit.push(Box::new(job));
+    }
+
+    /// How the transaction ends after `outcome`: taken out of the context, which borrows the
+    /// transaction that must end first.
+    pub(crate) fn end<T>(&mut self, outcome: &Result<T, ServiceError>) -> Ending {
         let refused = outcome.as_ref().err().is_some_and(ServiceError::is_access_refusal);
-        (outcome.is_ok() && !self.discarded, refused.then_some(Refusal(self.attempted)))
+        Ending {
+            commit: outcome.is_ok() && !self.discarded,
+            refusal: refused.then_some(Refusal(self.attempted)),
+            after_commit: std::mem::take(&mut self.after_commit),
+        }
+    }
+}
+
+/// How a request's transaction ends ([`Ctx::end`]).
+pub(crate) struct Ending {
+    /// Commit (else roll back).
+    pub commit: bool,
+    /// A refusal to record once the transaction has ended.
+    pub refusal: Option<Refusal>,
+    after_commit: Vec<Box<dyn FnOnce(&Services) + Send>>,
+}
+
+impl Ending {
+    /// What follows the end of the transaction: the jobs waiting for its commit, or the record
+    /// of its refusal (in a transaction of its own).
+    pub(crate) async fn follow(
+        self,
+        services: &Services,
+        actor: &Actor,
+        client: &ClientInfo,
+    ) -> Result<(), ServiceError> {
+        if self.commit {
+            self.after_commit.into_iter().for_each(|job| job(services));
+        }
+        match self.refusal {
+            Some(refusal) => refusal.record(services, actor, client).await,
+            None => Ok(()),
+        }
     }
 }
 
@@ -81,7 +130,7 @@ pub(crate) struct Refusal(Attempted);
 
 impl Refusal {
     /// Records `access.refused` in a transaction of its own.
-    pub(crate) async fn record(
+    async fn record(
         self,
         services: &Services,
         actor: &Actor,
@@ -103,14 +152,12 @@ pub async fn run_as<T>(
     let mut tx = tenancy::begin(&services.pool, actor.tenant_id).await?;
     let mut ctx = Ctx::new(&mut tx, actor, services, client);
     let outcome = work(&mut ctx).await;
-    let (commit, refusal) = ctx.end(&outcome);
-    if commit {
+    let ending = ctx.end(&outcome);
+    if ending.commit {
         tx.commit().await?;
     } else {
         tx.rollback().await?;
     }
-    if let Some(refusal) = refusal {
-        refusal.record(services, actor, client).await?;
-    }
+    ending.follow(services, actor, client).await?;
     outcome
 }

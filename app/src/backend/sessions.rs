@@ -259,12 +259,10 @@ pub async fn as_actor<T>(
     };
     let mut ctx = Ctx::new(&mut tx.conn, &actor, services, client);
     let outcome = work(&mut ctx).await;
-    let (commit, refusal) = ctx.end(&outcome);
-    tx.end(if commit { "commit" } else { "rollback" }).await?;
-    if let Some(refusal) = refusal {
-        drop(tx); // its connection back to the pool first: the refusal takes one
-        refusal.record(services, &actor, client).await?;
-    }
+    let ending = ctx.end(&outcome);
+    tx.end(if ending.commit { "commit" } else { "rollback" }).await?;
+    drop(tx); // its connection back to the pool first: a refusal's record takes one
+    ending.follow(services, &actor, client).await?;
     outcome
 }
 

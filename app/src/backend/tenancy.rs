@@ -4,8 +4,6 @@
 use sqlx::{PgConnection, PgPool, Postgres, Transaction};
 use uuid::Uuid;
 
-use super::ServiceError;
-
 /// A transaction in which only `tenant_id`'s rows are visible and writable.
 pub async fn begin(
     pool: &PgPool,
@@ -15,18 +13,6 @@ pub async fn begin(
     // digits and dashes only, so it is safe to write into the statement).
     pool.begin_with(format!("begin; select set_config('roster.tenant_id', '{tenant_id}', true)"))
         .await
-}
-
-/// Runs `work` in a transaction entered into `tenant_id`, committed when `work` succeeds.
-pub async fn within<T>(
-    pool: &PgPool,
-    tenant_id: Uuid,
-    work: impl AsyncFnOnce(&mut PgConnection) -> Result<T, ServiceError>,
-) -> Result<T, ServiceError> {
-    let mut tx = begin(pool, tenant_id).await?;
-    let done = work(&mut tx).await?;
-    tx.commit().await?;
-    Ok(done)
 }
 
 /// Locks one row of a tenant table (`roles`, `teams`…) until the transaction ends, so

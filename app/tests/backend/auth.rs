@@ -11,7 +11,7 @@ use sqlx::{Connection as _, PgConnection, PgPool};
 use std::time::Duration;
 use uuid::Uuid;
 
-use crate::support::{all_tenants, client, services, tenant, user};
+use crate::support::{all_tenants, client, run, run_from, services, tenant, user};
 
 const GOOD: &str = "a long and good passphrase";
 
@@ -185,7 +185,7 @@ async fn a_superuser_creates_a_tenant_whose_admin_must_change_the_temporary_pass
     };
     // Nothing but a password change until the temporary password is replaced.
     let blocked =
-        tenants::create(&pool, &s.passwords, &root_actor, form.clone(), &client("10.0.0.7")).await;
+        run_from(&pool, &root_actor, &client("10.0.0.7"), async |ctx| tenants::create(ctx, form.clone()).await).await;
     assert!(matches!(blocked, Err(ServiceError::PasswordChangeRequired)));
 
     let change = ChangePasswordRequest {
@@ -207,13 +207,13 @@ async fn a_superuser_creates_a_tenant_whose_admin_must_change_the_temporary_pass
     assert!(root_actor.superuser && !root_actor.must_change_password);
 
     let created =
-        tenants::create(&pool, &s.passwords, &root_actor, form.clone(), &client("10.0.0.7"))
+        run_from(&pool, &root_actor, &client("10.0.0.7"), async |ctx| tenants::create(ctx, form.clone()).await)
             .await
             .unwrap();
     assert_eq!(created.tenant.slug, "northwind");
-    let again = tenants::create(&pool, &s.passwords, &root_actor, form, &client("10.0.0.7")).await;
+    let again = run_from(&pool, &root_actor, &client("10.0.0.7"), async |ctx| tenants::create(ctx, form).await).await;
     assert!(matches!(again, Err(ServiceError::Validation(f)) if f["slug"] == ["taken"]));
-    let listed = tenants::list(&pool, &root_actor).await.unwrap();
+    let listed = run(&pool, &root_actor, async |ctx| tenants::list(ctx).await).await.unwrap();
     assert_eq!(
         listed.iter().map(|t| (t.slug.as_str(), t.user_count)).collect::<Vec<_>>(),
         [("northwind", 1)]
@@ -234,7 +234,7 @@ async fn a_superuser_creates_a_tenant_whose_admin_must_change_the_temporary_pass
         Err(ServiceError::PasswordChangeRequired)
     ));
     // Tenant admins are not platform superusers.
-    let refused = tenants::list(&pool, &nancy_actor).await;
+    let refused = run(&pool, &nancy_actor, async |ctx| tenants::list(ctx).await).await;
     assert!(matches!(refused, Err(ServiceError::PasswordChangeRequired | ServiceError::Forbidden)));
 
     // The new tenant has its five system roles, the admin holds Administrator, all audited.

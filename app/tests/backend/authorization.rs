@@ -8,7 +8,7 @@ use shared::permission::{self, Permissions};
 use shared::{Password, Permission, UserType};
 use sqlx::PgPool;
 
-use crate::support::{all_tenants, client, seed_roles, services, tenant, user};
+use crate::support::{all_tenants, client, run, seed_roles, services, tenant, user};
 
 const GOOD: &str = "a long and good passphrase";
 
@@ -84,7 +84,7 @@ async fn every_type_and_system_role_gets_exactly_its_permissions_and_only_in_its
                 assert!(got.iter().all(|p| !p.is_write()), "{login} holds a write permission");
             }
             // Tenant users, whatever their roles, are not platform superusers.
-            let listed = tenants::list(&pool, &actor).await;
+            let listed = run(&pool, &actor, async |ctx| tenants::list(ctx).await).await;
             assert!(matches!(listed, Err(ServiceError::Forbidden)), "{login}: {listed:?}");
             checked += 1;
         }

@@ -146,11 +146,11 @@ async fn a_team_manager_cannot_join_a_stronger_team_by_hand_or_by_its_rule(pool:
     let tim = holder(&pool, acme, "tim", "agent", teams_only, None).await;
     let strong =
         TeamForm { name: "Strong".into(), default_role_id: Some(power), ..TeamForm::default() };
-    let team = teams::create(&pool, &admin, strong.clone(), &c).await.unwrap();
+    let team = run_from(&pool, &admin, &c, async |ctx| teams::create(ctx, strong.clone()).await).await.unwrap();
     let had = holds(&pool, acme, tim.user_id).await;
 
     // By hand: himself, or anyone.
-    let joined = teams::add_member(&pool, &tim, team.id, tim.user_id, &c).await;
+    let joined = run_from(&pool, &tim, &c, async |ctx| teams::add_member(ctx, team.id, tim.user_id).await).await;
     assert!(matches!(joined, Err(ServiceError::Denied(_))), "{joined:?}");
     assert_eq!(holds(&pool, acme, tim.user_id).await, had);
 
@@ -165,9 +165,9 @@ async fn a_team_manager_cannot_join_a_stronger_team_by_hand_or_by_its_rule(pool:
         form: TeamForm { rules: department_rule("Ops"), ..strong },
         version: team.version,
     };
-    refused_on(teams::update(&pool, &tim, team.id, update, &c).await, "rules");
+    refused_on(run_from(&pool, &tim, &c, async |ctx| teams::update(ctx, team.id, update).await).await, "rules");
     assert_eq!(holds(&pool, acme, tim.user_id).await, had);
-    assert!(teams::members(&pool, &admin, team.id).await.unwrap().is_empty());
+    assert!(run(&pool, &admin, async |ctx| teams::members(ctx, team.id).await).await.unwrap().is_empty());
     assert_eq!(refusals(&pool, &admin).await.len(), 2);
 }
 }
@@ -183,7 +183,7 @@ async fn a_save_cannot_gain_a_stronger_teams_role_through_its_rule(pool: PgPool)
         rules: department_rule("Ops"),
         ..TeamForm::default()
     };
-    let team = teams::create(&pool, &admin, form, &c).await.unwrap();
+    let team = run_from(&pool, &admin, &c, async |ctx| teams::create(ctx, form).await).await.unwrap();
     let uma = member(&pool, acme, "uma", "agent", "user_manager").await;
     let had = holds(&pool, acme, uma.user_id).await;
 
@@ -209,12 +209,12 @@ async fn a_save_cannot_gain_a_stronger_teams_role_through_its_rule(pool: PgPool)
     refused_on(run_from(&pool, &uma, &c, async |ctx| users::create(ctx, form).await).await, "department");
     assert_eq!(count(&pool, "users").await, before);
 
-    assert!(teams::members(&pool, &admin, team.id).await.unwrap().is_empty());
+    assert!(run(&pool, &admin, async |ctx| teams::members(ctx, team.id).await).await.unwrap().is_empty());
     assert_eq!(refusals(&pool, &admin).await.len(), 3);
 
     // The administrator, who holds it all, may.
     run_from(&pool, &admin, &c, async |ctx| users::update(ctx, ada.id, moved_to(&ada, "Ops")).await).await.unwrap();
-    assert_eq!(teams::members(&pool, &admin, team.id).await.unwrap().len(), 1);
+    assert_eq!(run(&pool, &admin, async |ctx| teams::members(ctx, team.id).await).await.unwrap().len(), 1);
 }
 }
 
@@ -264,11 +264,11 @@ async fn a_supervisor_sees_nobody_outside_their_line_in_teams_or_the_trail(pool:
     let otto = run_from(&pool, &admin, &c, async |ctx| users::create(ctx, form).await).await.unwrap().user;
     let sue = actor(&pool, acme, sue.user_id).await; // her line now holds rex
     let team = TeamForm { name: "Ops".into(), ..TeamForm::default() };
-    let team = teams::create(&pool, &admin, team, &c).await.unwrap();
-    teams::add_member(&pool, &admin, team.id, rex.id, &c).await.unwrap();
-    teams::add_member(&pool, &admin, team.id, otto.id, &c).await.unwrap();
+    let team = run_from(&pool, &admin, &c, async |ctx| teams::create(ctx, team).await).await.unwrap();
+    run_from(&pool, &admin, &c, async |ctx| teams::add_member(ctx, team.id, rex.id).await).await.unwrap();
+    run_from(&pool, &admin, &c, async |ctx| teams::add_member(ctx, team.id, otto.id).await).await.unwrap();
 
-    let names: Vec<String> = teams::members(&pool, &sue, team.id)
+    let names: Vec<String> = run(&pool, &sue, async |ctx| teams::members(ctx, team.id).await)
         .await
         .unwrap()
         .into_iter()
@@ -277,7 +277,7 @@ async fn a_supervisor_sees_nobody_outside_their_line_in_teams_or_the_trail(pool:
     assert_eq!(names, ["rex"]);
 
     let preview = TeamForm { rules: department_rule("Ops"), ..TeamForm::default() };
-    let preview = teams::preview(&pool, &sue, Some(team.id), preview).await;
+    let preview = run(&pool, &sue, async |ctx| teams::preview(ctx, Some(team.id), preview).await).await;
     match preview {
         Ok(p) => assert!(p.adds.iter().all(|u| u.id != otto.id) && p.add_count <= 1, "{p:?}"),
         Err(e) => assert!(matches!(e, ServiceError::Forbidden), "{e:?}"),
@@ -294,25 +294,25 @@ async fn a_supervisor_sees_nobody_outside_their_line_in_teams_or_the_trail(pool:
     );
     assert!(everything.items.iter().any(|e| e.target.as_ref().is_some_and(|t| t.id == rex.id)));
 
-    let moved = teams::remove_member(&pool, &sue, team.id, otto.id, &c).await;
+    let moved = run_from(&pool, &sue, &c, async |ctx| teams::remove_member(ctx, team.id, otto.id).await).await;
     assert!(matches!(moved, Err(ServiceError::NotFound)), "{moved:?}");
     let other =
-        teams::create(&pool, &admin, TeamForm { name: "B".into(), ..TeamForm::default() }, &c)
+        run_from(&pool, &admin, &c, async |ctx| teams::create(ctx, TeamForm { name: "B".into(), ..TeamForm::default() }).await)
             .await
             .unwrap();
-    let added = teams::add_member(&pool, &sue, other.id, otto.id, &c).await;
+    let added = run_from(&pool, &sue, &c, async |ctx| teams::add_member(ctx, other.id, otto.id).await).await;
     assert!(matches!(added, Err(ServiceError::NotFound)), "{added:?}");
 
     // The team holds otto, outside her line: renaming or deleting it reaches him too.
     let rename = TeamUpdate {
         form: TeamForm { name: "Renamed".into(), ..TeamForm::default() },
-        version: teams::get(&pool, &admin, team.id).await.unwrap().version,
+        version: run(&pool, &admin, async |ctx| teams::get(ctx, team.id).await).await.unwrap().version,
     };
-    let renamed = teams::update(&pool, &sue, team.id, rename, &c).await;
+    let renamed = run_from(&pool, &sue, &c, async |ctx| teams::update(ctx, team.id, rename).await).await;
     assert!(matches!(renamed, Err(ServiceError::Forbidden)), "{renamed:?}");
-    let deleted = teams::delete(&pool, &sue, team.id, &c).await;
+    let deleted = run_from(&pool, &sue, &c, async |ctx| teams::delete(ctx, team.id).await).await;
     assert!(matches!(deleted, Err(ServiceError::Forbidden)), "{deleted:?}");
-    assert_eq!(teams::members(&pool, &admin, team.id).await.unwrap().len(), 2);
+    assert_eq!(run(&pool, &admin, async |ctx| teams::members(ctx, team.id).await).await.unwrap().len(), 2);
 }
 }
 
@@ -427,9 +427,9 @@ async fn a_change_reaching_many_needs_outranking_each_of_them(pool: PgPool) {
     let uma = member(&pool, acme, "uma", "agent", "user_manager").await;
     let readers =
         TeamForm { name: "Readers".into(), default_role_id: Some(viewer), ..TeamForm::default() };
-    let team = teams::create(&pool, &admin, readers.clone(), &c).await.unwrap();
-    teams::add_member(&pool, &admin, team.id, uma.user_id, &c).await.unwrap();
-    let team = teams::get(&pool, &admin, team.id).await.unwrap();
+    let team = run_from(&pool, &admin, &c, async |ctx| teams::create(ctx, readers.clone()).await).await.unwrap();
+    run_from(&pool, &admin, &c, async |ctx| teams::add_member(ctx, team.id, uma.user_id).await).await.unwrap();
+    let team = run(&pool, &admin, async |ctx| teams::get(ctx, team.id).await).await.unwrap();
     let uma_had = holds(&pool, acme, uma.user_id).await;
     let refused = |result: Result<_, ServiceError>| {
         assert!(matches!(result, Err(ServiceError::Denied(_))), "{result:?}");
@@ -440,8 +440,8 @@ async fn a_change_reaching_many_needs_outranking_each_of_them(pool: PgPool) {
         form: TeamForm { default_role_id: None, ..readers.clone() },
         version: team.version,
     };
-    refused(teams::update(&pool, &tim, team.id, without_role.clone(), &c).await.map(drop));
-    refused(teams::delete(&pool, &tim, team.id, &c).await);
+    refused(run_from(&pool, &tim, &c, async |ctx| teams::update(ctx, team.id, without_role.clone()).await).await.map(drop));
+    refused(run_from(&pool, &tim, &c, async |ctx| teams::delete(ctx, team.id).await).await);
     // The role: fewer permissions, or deleted, reaches uma through the team.
     let narrowed = RoleUpdate {
         version: 1,
@@ -454,17 +454,17 @@ async fn a_change_reaching_many_needs_outranking_each_of_them(pool: PgPool) {
     refused(run_from(&pool, &rita, &c, async |ctx| roles::update(ctx, viewer, narrowed.clone()).await).await.map(drop));
     refused(run_from(&pool, &rita, &c, async |ctx| roles::delete(ctx, viewer).await).await.map(drop));
     assert_eq!(holds(&pool, acme, uma.user_id).await, uma_had);
-    let kept = teams::get(&pool, &admin, team.id).await.unwrap();
+    let kept = run(&pool, &admin, async |ctx| teams::get(ctx, team.id).await).await.unwrap();
     assert_eq!((kept.version, kept.default_role.map(|r| r.id)), (team.version, Some(viewer)));
     let attempted: Vec<String> =
         refusals(&pool, &admin).await.into_iter().map(|(_, a)| a).collect();
     assert_eq!(attempted, ["role.deleted", "role.updated", "team.deleted", "team.updated"]);
 
     // Without uma in the team, they outrank everyone it reaches: nobody.
-    teams::remove_member(&pool, &admin, team.id, uma.user_id, &c).await.unwrap();
+    run_from(&pool, &admin, &c, async |ctx| teams::remove_member(ctx, team.id, uma.user_id).await).await.unwrap();
     run_from(&pool, &rita, &c, async |ctx| roles::update(ctx, viewer, narrowed).await).await.unwrap();
-    let team = teams::get(&pool, &admin, team.id).await.unwrap();
+    let team = run(&pool, &admin, async |ctx| teams::get(ctx, team.id).await).await.unwrap();
     let without_role = TeamUpdate { version: team.version, ..without_role };
-    teams::update(&pool, &tim, team.id, without_role, &c).await.unwrap();
+    run_from(&pool, &tim, &c, async |ctx| teams::update(ctx, team.id, without_role).await).await.unwrap();
 }
 }

@@ -38,7 +38,7 @@ async fn person(pool: &PgPool, admin: &Actor, name: &str, department: &str, tags
 
 /// The team's members as (username, source), by username.
 async fn roster(pool: &PgPool, admin: &Actor, team: Uuid) -> Vec<(String, MemberSource)> {
-    let mut members: Vec<_> = teams::members(pool, admin, team)
+    let mut members: Vec<_> = run(pool, admin, async |ctx| teams::members(ctx, team).await)
         .await
         .unwrap()
         .into_iter()
@@ -64,11 +64,11 @@ async fn rules_add_and_remove_members_on_save_and_on_rule_change(pool: PgPool) {
     // Creating the team applies its rule (ignoring case); a member added by hand stays one.
     let sales = rule(Match::All, &[(RuleField::Department, RuleOp::Eq, &["Sales"])]);
     let form = TeamForm { name: "Sales".into(), rules: sales, ..TeamForm::default() };
-    let preview = teams::preview(&pool, &admin, None, form.clone()).await.unwrap();
+    let preview = run(&pool, &admin, async |ctx| teams::preview(ctx, None, form.clone()).await).await.unwrap();
     assert_eq!((preview.add_count, preview.remove_count), (2, 0));
-    let team = teams::create(&pool, &admin, form, &c).await.unwrap();
+    let team = run_from(&pool, &admin, &c, async |ctx| teams::create(ctx, form).await).await.unwrap();
     assert_eq!(team.members, 2);
-    teams::add_member(&pool, &admin, team.id, bob.id, &c).await.unwrap();
+    run_from(&pool, &admin, &c, async |ctx| teams::add_member(ctx, team.id, bob.id).await).await.unwrap();
     assert_eq!(
         roster(&pool, &admin, team.id).await,
         named(&[("ada", Rule), ("bob", Manual), ("cy", Rule)])
@@ -90,7 +90,7 @@ async fn rules_add_and_remove_members_on_save_and_on_rule_change(pool: PgPool) {
     // A rule change: the preview names exactly what saving does.
     let night = rule(Match::Any, &[(RuleField::Tag, RuleOp::In, &["night", "weekend"])]);
     let change = TeamForm { name: "Sales".into(), rules: night, ..TeamForm::default() };
-    let preview = teams::preview(&pool, &admin, Some(team.id), change.clone()).await.unwrap();
+    let preview = run(&pool, &admin, async |ctx| teams::preview(ctx, Some(team.id), change.clone()).await).await.unwrap();
     let names = |list: &[shared::account::UserRef]| {
         let mut names: Vec<String> = list.iter().map(|u| u.username.clone()).collect();
         names.sort();
@@ -100,20 +100,20 @@ async fn rules_add_and_remove_members_on_save_and_on_rule_change(pool: PgPool) {
         (names(&preview.adds), names(&preview.removes)),
         (vec![], vec!["cy".to_owned(), "dee".to_owned()])
     );
-    let team = teams::get(&pool, &admin, team.id).await.unwrap();
+    let team = run(&pool, &admin, async |ctx| teams::get(ctx, team.id).await).await.unwrap();
     let update = TeamUpdate { version: team.version, form: change };
-    let saved = teams::update(&pool, &admin, team.id, update.clone(), &c).await.unwrap();
+    let saved = run_from(&pool, &admin, &c, async |ctx| teams::update(ctx, team.id, update.clone()).await).await.unwrap();
     assert_eq!(roster(&pool, &admin, team.id).await, named(&[("ada", Rule), ("bob", Manual)]));
     assert_eq!(saved.members, 2);
-    let stale = teams::update(&pool, &admin, team.id, update, &c).await;
+    let stale = run_from(&pool, &admin, &c, async |ctx| teams::update(ctx, team.id, update).await).await;
     assert!(matches!(stale, Err(ServiceError::Conflict(_))), "{stale:?}");
 
     // Rule members leave through the rule only; the trail names the system and the rule.
-    let members = teams::members(&pool, &admin, team.id).await.unwrap();
+    let members = run(&pool, &admin, async |ctx| teams::members(ctx, team.id).await).await.unwrap();
     let ada_id = members.iter().find(|m| m.user.username == "ada").unwrap().user.id;
-    let refused = teams::remove_member(&pool, &admin, team.id, ada_id, &c).await;
+    let refused = run_from(&pool, &admin, &c, async |ctx| teams::remove_member(ctx, team.id, ada_id).await).await;
     assert!(matches!(refused, Err(ServiceError::Refused(_))), "{refused:?}");
-    teams::remove_member(&pool, &admin, team.id, bob.id, &c).await.unwrap();
+    run_from(&pool, &admin, &c, async |ctx| teams::remove_member(ctx, team.id, bob.id).await).await.unwrap();
     let trail = run(&pool, &admin, async |ctx| app::backend::audit::trail::list(ctx, &AuditQuery { action: Some("team".into()), limit: Some(100), ..AuditQuery::default() }).await)
     .await
     .unwrap();
@@ -144,19 +144,19 @@ async fn a_default_role_stays_within_the_members_ceilings_and_the_editors_permis
         rules: audit.clone(),
         ..TeamForm::default()
     };
-    let refused = teams::create(&pool, &admin, form, &c).await;
+    let refused = run_from(&pool, &admin, &c, async |ctx| teams::create(ctx, form).await).await;
     assert!(
         matches!(&refused, Err(ServiceError::Validation(f)) if f["default_role_id"] == ["above_ceiling"]),
         "{refused:?}"
     );
-    assert!(teams::list(&pool, &admin).await.unwrap().is_empty(), "nothing was saved");
+    assert!(run(&pool, &admin, async |ctx| teams::list(ctx).await).await.unwrap().is_empty(), "nothing was saved");
     let form = TeamForm {
         name: "Auditors".into(),
         default_role_id: Some(role_id(&pool, acme, "auditor").await),
         rules: audit,
         ..TeamForm::default()
     };
-    let team = teams::create(&pool, &admin, form, &c).await.unwrap();
+    let team = run_from(&pool, &admin, &c, async |ctx| teams::create(ctx, form).await).await.unwrap();
     assert_eq!((team.members, team.default_role.map(|r| r.name)), (1, Some("Auditor".to_owned())));
 
     // A supervisor holding the administrator role manages teams, but their type's ceiling
@@ -168,7 +168,7 @@ async fn a_default_role_stays_within_the_members_ceilings_and_the_editors_permis
         default_role_id: Some(role_id(&pool, acme, "administrator").await),
         ..TeamForm::default()
     };
-    let beyond = teams::create(&pool, &lead, form, &c).await;
+    let beyond = run_from(&pool, &lead, &c, async |ctx| teams::create(ctx, form).await).await;
     assert!(
         matches!(&beyond, Err(ServiceError::Validation(f)) if f["default_role_id"] == ["beyond_yours"]),
         "{beyond:?}"
@@ -185,7 +185,7 @@ async fn a_background_run_racing_a_manual_add_both_finish(pool: PgPool) {
     let c = client("10.0.0.1");
     let ops = rule(Match::All, &[(RuleField::Department, RuleOp::Eq, &["Ops"])]);
     let form = TeamForm { name: "Ops".into(), rules: ops, ..TeamForm::default() };
-    let team = teams::create(&pool, &admin, form, &c).await.unwrap().id;
+    let team = run_from(&pool, &admin, &c, async |ctx| teams::create(ctx, form).await).await.unwrap().id;
     const ROUNDS: usize = 8;
     for round in 0..ROUNDS {
         // Someone the rule matches who is not a member yet (moved by hand, rules not run).
@@ -212,7 +212,7 @@ async fn a_background_run_racing_a_manual_add_both_finish(pool: PgPool) {
         sqlx::query("lock table team_members in exclusive mode").execute(&mut owner).await.unwrap();
         let by_hand = tokio::spawn({
             let (pool, admin, c) = (pool.clone(), admin.clone(), c.clone());
-            async move { teams::add_member(&pool, &admin, team, user, &c).await }
+            async move { run_from(&pool, &admin, &c, async |ctx| teams::add_member(ctx, team, user).await).await }
         });
         let by_rule = tokio::spawn({
             let pool = pool.clone();

@@ -8,7 +8,7 @@ use axum::response::{AppendHeaders, IntoResponse};
 use shared::auth::{ChangePasswordRequest, Me, SignInRequest, SignInResponse};
 
 use super::RestResult;
-use super::extract::{Authenticated, Client, JsonBody, MaybeToken};
+use super::extract::{Authenticated, Caller, Client, JsonBody, MaybeToken};
 use crate::state::AppState;
 
 pub async fn sign_in(
@@ -37,11 +37,8 @@ pub async fn sign_out(
     Ok((StatusCode::NO_CONTENT, AppendHeaders([(header::SET_COOKIE, cookie)])))
 }
 
-pub async fn me(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-) -> RestResult<Json<Me>> {
-    Ok(Json(auth::me(&state.services.pool, &actor).await?))
+pub async fn me(caller: Caller) -> RestResult<Json<Me>> {
+    Ok(Json(caller.run(async |ctx| auth::me(ctx).await).await?))
 }
 
 pub async fn change_password(

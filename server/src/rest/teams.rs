@@ -2,104 +2,79 @@
 
 use app::backend::teams;
 use axum::Json;
-use axum::extract::State;
 use axum::http::StatusCode;
 use shared::Uuid;
 use shared::team::{AddMember, RulePreview, Team, TeamForm, TeamMember, TeamUpdate};
 
 use super::RestResult;
-use super::extract::{Authenticated, Client, JsonBody, PathId};
-use crate::state::AppState;
+use super::extract::{Caller, JsonBody, PathId};
 
-pub async fn list(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-) -> RestResult<Json<Vec<Team>>> {
-    Ok(Json(teams::list(&state.services.pool, &actor).await?))
+pub async fn list(caller: Caller) -> RestResult<Json<Vec<Team>>> {
+    Ok(Json(caller.run(async |ctx| teams::list(ctx).await).await?))
 }
 
 pub async fn create(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    Client(client): Client,
+    caller: Caller,
     JsonBody(form): JsonBody<TeamForm>,
 ) -> RestResult<(StatusCode, Json<Team>)> {
-    let team = teams::create(&state.services.pool, &actor, form, &client).await?;
+    let team = caller.run(async |ctx| teams::create(ctx, form).await).await?;
     Ok((StatusCode::CREATED, Json(team)))
 }
 
 /// What creating a team with this rule would add.
 pub async fn preview_new(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
+    caller: Caller,
     JsonBody(form): JsonBody<TeamForm>,
 ) -> RestResult<Json<RulePreview>> {
-    Ok(Json(teams::preview(&state.services.pool, &actor, None, form).await?))
+    Ok(Json(caller.run(async |ctx| teams::preview(ctx, None, form).await).await?))
 }
 
-pub async fn get(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    PathId(id): PathId<Uuid>,
-) -> RestResult<Json<Team>> {
-    Ok(Json(teams::get(&state.services.pool, &actor, id).await?))
+pub async fn get(caller: Caller, PathId(id): PathId<Uuid>) -> RestResult<Json<Team>> {
+    Ok(Json(caller.run(async |ctx| teams::get(ctx, id).await).await?))
 }
 
 pub async fn patch(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    Client(client): Client,
+    caller: Caller,
     PathId(id): PathId<Uuid>,
     JsonBody(update): JsonBody<TeamUpdate>,
 ) -> RestResult<Json<Team>> {
-    Ok(Json(teams::update(&state.services.pool, &actor, id, update, &client).await?))
+    Ok(Json(caller.run(async |ctx| teams::update(ctx, id, update).await).await?))
 }
 
-pub async fn delete(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    Client(client): Client,
-    PathId(id): PathId<Uuid>,
-) -> RestResult<StatusCode> {
-    teams::delete(&state.services.pool, &actor, id, &client).await?;
+pub async fn delete(caller: Caller, PathId(id): PathId<Uuid>) -> RestResult<StatusCode> {
+    caller.run(async |ctx| teams::delete(ctx, id).await).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// What saving this form would do to the team's members.
 pub async fn preview(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
+    caller: Caller,
     PathId(id): PathId<Uuid>,
     JsonBody(form): JsonBody<TeamForm>,
 ) -> RestResult<Json<RulePreview>> {
-    Ok(Json(teams::preview(&state.services.pool, &actor, Some(id), form).await?))
+    Ok(Json(caller.run(async |ctx| teams::preview(ctx, Some(id), form).await).await?))
 }
 
 pub async fn members(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
+    caller: Caller,
     PathId(id): PathId<Uuid>,
 ) -> RestResult<Json<Vec<TeamMember>>> {
-    Ok(Json(teams::members(&state.services.pool, &actor, id).await?))
+    Ok(Json(caller.run(async |ctx| teams::members(ctx, id).await).await?))
 }
 
 pub async fn add_member(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    Client(client): Client,
+    caller: Caller,
     PathId(id): PathId<Uuid>,
     JsonBody(body): JsonBody<AddMember>,
 ) -> RestResult<StatusCode> {
-    teams::add_member(&state.services.pool, &actor, id, body.user_id, &client).await?;
+    caller.run(async |ctx| teams::add_member(ctx, id, body.user_id).await).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 pub async fn remove_member(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    Client(client): Client,
+    caller: Caller,
     PathId((id, user)): PathId<(Uuid, Uuid)>,
 ) -> RestResult<StatusCode> {
-    teams::remove_member(&state.services.pool, &actor, id, user, &client).await?;
+    caller.run(async |ctx| teams::remove_member(ctx, id, user).await).await?;
     Ok(StatusCode::NO_CONTENT)
 }

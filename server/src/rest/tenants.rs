@@ -2,28 +2,20 @@
 
 use app::backend::tenants;
 use axum::Json;
-use axum::extract::State;
 use axum::http::StatusCode;
 use shared::tenant::{CreatedTenant, NewTenantForm, Tenant};
 
 use super::RestResult;
-use super::extract::{Authenticated, Client, JsonBody};
-use crate::state::AppState;
+use super::extract::{Caller, JsonBody};
 
-pub async fn list(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-) -> RestResult<Json<Vec<Tenant>>> {
-    Ok(Json(tenants::list(&state.services.pool, &actor).await?))
+pub async fn list(caller: Caller) -> RestResult<Json<Vec<Tenant>>> {
+    Ok(Json(caller.run(async |ctx| tenants::list(ctx).await).await?))
 }
 
 pub async fn create(
-    State(state): State<AppState>,
-    Authenticated(actor): Authenticated,
-    Client(client): Client,
+    caller: Caller,
     JsonBody(form): JsonBody<NewTenantForm>,
 ) -> RestResult<(StatusCode, Json<CreatedTenant>)> {
-    let s = &state.services;
-    let created = tenants::create(&s.pool, &s.passwords, &actor, form, &client).await?;
+    let created = caller.run(async |ctx| tenants::create(ctx, form).await).await?;
     Ok((StatusCode::CREATED, Json(created)))
 }

@@ -123,47 +123,6 @@ pub enum Subject {
     Team(Uuid),
 }
 
-/// Runs an admin action (`attempted`: the action it would record) and, when it is refused for
-/// want of standing ([`ServiceError::is_access_refusal`]), records `access.refused` in a
-/// transaction of its own: the action's own transaction rolls back.
-pub async fn refusal_recorded<T>(
-    pool: &PgPool,
-    actor: &Actor,
-    attempted: Action,
-    subject: Option<Subject>,
-    client: &ClientInfo,
-    action: impl Future<Output = Result<T, ServiceError>>,
-) -> Result<T, ServiceError> {
-    recorded(pool, actor, attempted.key(), subject, client, action).await
-}
-
-/// A read refused for want of standing, recorded like [`refusal_recorded`]'s actions;
-/// `attempted` names the permission the read needs.
-pub async fn read_refusal_recorded<T>(
-    pool: &PgPool,
-    actor: &Actor,
-    attempted: &str,
-    subject: Option<Subject>,
-    read: impl Future<Output = Result<T, ServiceError>>,
-) -> Result<T, ServiceError> {
-    recorded(pool, actor, attempted, subject, &ClientInfo::default(), read).await
-}
-
-async fn recorded<T>(
-    pool: &PgPool,
-    actor: &Actor,
-    attempted: &str,
-    subject: Option<Subject>,
-    client: &ClientInfo,
-    work: impl Future<Output = Result<T, ServiceError>>,
-) -> Result<T, ServiceError> {
-    let result = work.await;
-    if result.as_ref().err().is_some_and(ServiceError::is_access_refusal) {
-        record_refusal(pool, actor, attempted, subject, client).await?;
-    }
-    result
-}
-
 /// Records `access.refused` for `attempted` (about `subject`, named from the database) in a
 /// transaction of its own.
 pub async fn record_refusal(

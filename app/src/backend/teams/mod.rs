@@ -21,240 +21,199 @@ use shared::team::{
     MemberSource, RulePreview, RuleRun, Rules, Team, TeamForm, TeamMember, TeamUpdate, ValidTeam,
 };
 use shared::{Permission, Permissions, UserType, permission};
+use sqlx::PgConnection;
 use sqlx::types::Json;
-use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use super::audit::{self, AuditActor, AuditEvent, Subject, Target};
 use super::sessions::{self, ClientInfo, Reached};
-use super::{Actor, ServiceError, tenancy};
+use super::{Actor, Ctx, ServiceError, tenancy};
 
 /// Every team of the actor's tenant, by name.
-pub async fn list(pool: &PgPool, actor: &Actor) -> Result<Vec<Team>, ServiceError> {
-    audit::read_refusal_recorded(pool, actor, "teams.read", None, async {
-        actor.require(Permission::TeamsRead)?;
-        let read = async |conn: &mut PgConnection| fetch(conn, actor.tenant_id, None).await;
-        tenancy::within(pool, actor.tenant_id, read).await
-    })
-    .await
+pub async fn list(ctx: &mut Ctx<'_>) -> Result<Vec<Team>, ServiceError> {
+    ctx.reading("teams.read", None);
+    ctx.actor.require(Permission::TeamsRead)?;
+    fetch(ctx.conn, ctx.actor.tenant_id, None).await
 }
 
 /// One team.
-pub async fn get(pool: &PgPool, actor: &Actor, id: Uuid) -> Result<Team, ServiceError> {
-    audit::read_refusal_recorded(pool, actor, "teams.read", Some(Subject::Team(id)), async {
-        actor.require(Permission::TeamsRead)?;
-        let read = async |conn: &mut PgConnection| one(conn, actor.tenant_id, id).await;
-        tenancy::within(pool, actor.tenant_id, read).await
-    })
-    .await
+pub async fn get(ctx: &mut Ctx<'_>, id: Uuid) -> Result<Team, ServiceError> {
+    ctx.reading("teams.read", Some(Subject::Team(id)));
+    ctx.actor.require(Permission::TeamsRead)?;
+    one(ctx.conn, ctx.actor.tenant_id, id).await
 }
 
 /// A team's members by name, with how each came to be one: for a supervisor, only those in
 /// their reporting line (and themselves).
-pub async fn members(
-    pool: &PgPool,
-    actor: &Actor,
-    id: Uuid,
-) -> Result<Vec<TeamMember>, ServiceError> {
-    let subject = Some(Subject::Team(id));
-    audit::read_refusal_recorded(pool, actor, "teams.read", subject, members_of(pool, actor, id))
-        .await
-}
-
-async fn members_of(
-    pool: &PgPool,
-    actor: &Actor,
-    id: Uuid,
-) -> Result<Vec<TeamMember>, ServiceError> {
+pub async fn members(ctx: &mut Ctx<'_>, id: Uuid) -> Result<Vec<TeamMember>, ServiceError> {
+    ctx.reading("teams.read", Some(Subject::Team(id)));
+    let (actor, conn) = (ctx.actor, &mut *ctx.conn);
     actor.require(Permission::TeamsRead)?;
     let tenant = actor.tenant_id;
-    tenancy::within(pool, tenant, async |conn| {
-        one(conn, tenant, id).await?;
-        let rows: Vec<(Uuid, String, String, String, String, DateTime<Utc>)> = sqlx::query_as(
-            "select u.id, u.first_name || ' ' || u.last_name, u.username, u.email, m.source, m.created_at
-               from team_members m join users u on u.tenant_id = m.tenant_id and u.id = m.user_id
-              where m.tenant_id = $1 and m.team_id = $2
-                and ($3::uuid[] is null or u.id = any($3) or u.id = $4)
-              order by lower(u.last_name), lower(u.first_name), u.id",
-        )
-        .bind(tenant)
-        .bind(id)
-        .bind(actor.line.as_deref())
-        .bind(actor.user_id)
-        .fetch_all(&mut *conn)
-        .await?;
-        Ok(rows
-            .into_iter()
-            .map(|(id, name, username, email, source, since)| TeamMember {
-                user: UserRef { id, name, username, email },
-                source: if source == "rule" { MemberSource::Rule } else { MemberSource::Manual },
-                since,
-            })
-            .collect())
-    })
-    .await
+    one(conn, tenant, id).await?;
+    let rows: Vec<(Uuid, String, String, String, String, DateTime<Utc>)> = sqlx::query_as(
+        "select u.id, u.first_name || ' ' || u.last_name, u.username, u.email, m.source, m.created_at
+           from team_members m join users u on u.tenant_id = m.tenant_id and u.id = m.user_id
+          where m.tenant_id = $1 and m.team_id = $2
+            and ($3::uuid[] is null or u.id = any($3) or u.id = $4)
+          order by lower(u.last_name), lower(u.first_name), u.id",
+    )
+    .bind(tenant)
+    .bind(id)
+    .bind(actor.line.as_deref())
+    .bind(actor.user_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, name, username, email, source, since)| TeamMember {
+            user: UserRef { id, name, username, email },
+            source: if source == "rule" { MemberSource::Rule } else { MemberSource::Manual },
+            since,
+        })
+        .collect())
 }
 
 /// What saving `form` would do to the memberships of the team (`id`, or a new team). A rule
 /// reaches the whole tenant, so supervisors, bound to their reporting line, neither preview
 /// nor change one.
 pub async fn preview(
-    pool: &PgPool,
-    actor: &Actor,
+    ctx: &mut Ctx<'_>,
     id: Option<Uuid>,
     form: TeamForm,
 ) -> Result<RulePreview, ServiceError> {
-    audit::read_refusal_recorded(pool, actor, "teams.read", id.map(Subject::Team), async {
-        actor.require(Permission::TeamsRead)?;
-        whole_tenant(actor)?;
-        let valid = form.validate().map_err(ServiceError::Validation)?;
-        let tenant = actor.tenant_id;
-        tenancy::within(pool, tenant, async |conn| {
-            if let Some(id) = id {
-                one(conn, tenant, id).await?;
-            }
-            rules::preview(conn, tenant, id, valid.rules.as_ref()).await
-        })
-        .await
-    })
-    .await
+    ctx.reading("teams.read", id.map(Subject::Team));
+    let actor = ctx.actor;
+    actor.require(Permission::TeamsRead)?;
+    whole_tenant(actor)?;
+    let valid = form.validate().map_err(ServiceError::Validation)?;
+    let (tenant, conn) = (actor.tenant_id, &mut *ctx.conn);
+    if let Some(id) = id {
+        one(conn, tenant, id).await?;
+    }
+    rules::preview(conn, tenant, id, valid.rules.as_ref()).await
 }
 
 /// Creates a team and adds the members its rule matches.
-pub async fn create(
-    pool: &PgPool,
-    actor: &Actor,
-    form: TeamForm,
-    client: &ClientInfo,
-) -> Result<Team, ServiceError> {
-    audit::refusal_recorded(pool, actor, Action::TeamCreated, None, client, async move {
-        actor.require(Permission::TeamsManage)?;
-        let valid = form.validate().map_err(ServiceError::Validation)?;
-        if valid.rules.is_some() {
-            whole_tenant(actor)?;
-        }
-        let tenant = actor.tenant_id;
-        let mut tx = tenancy::begin(pool, tenant).await?;
-        default_role_yours(&mut tx, actor, valid.default_role_id, "default_role_id").await?;
-        let id: Uuid = sqlx::query_scalar(
-            "insert into teams (tenant_id, name, description, default_role_id, rules)
-             values ($1, $2, $3, $4, $5) returning id",
-        )
-        .bind(tenant)
-        .bind(&valid.name)
-        .bind(&valid.description)
-        .bind(valid.default_role_id)
-        .bind(valid.rules.as_ref().map(Json))
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(ServiceError::taken)?;
-        let (added, _, run) = match &valid.rules {
-            Some(rules) => apply_or_schedule(&mut tx, tenant, id, Some(rules)).await?,
-            None => (0, 0, None),
-        };
-        members_within_ceiling(&mut tx, tenant, id).await?;
-        let team = one(&mut tx, tenant, id).await?;
-        let event = AuditEvent {
-            target: Some(Target { kind: "team", id, name: &team.name }),
-            changes: audit::diff(&Value::Null, &snapshot(&team)),
-            details: json!({ "rule_added": added, "in_background": run.is_some() }),
-            client: Some(client),
-            ..AuditEvent::new(tenant, AuditActor::from(actor), Action::TeamCreated)
-        };
-        audit::record(&mut tx, &event).await?;
-        tx.commit().await?;
-        if let Some(run) = run {
-            background::spawn(pool.clone(), tenant, id, run);
-        }
-        Ok(team)
-    })
+pub async fn create(ctx: &mut Ctx<'_>, form: TeamForm) -> Result<Team, ServiceError> {
+    ctx.attempting(Action::TeamCreated, None);
+    let (actor, client) = (ctx.actor, ctx.client);
+    actor.require(Permission::TeamsManage)?;
+    let valid = form.validate().map_err(ServiceError::Validation)?;
+    if valid.rules.is_some() {
+        whole_tenant(actor)?;
+    }
+    let tenant = actor.tenant_id;
+    let conn = &mut *ctx.conn;
+    default_role_yours(&mut *conn, actor, valid.default_role_id, "default_role_id").await?;
+    let id: Uuid = sqlx::query_scalar(
+        "insert into teams (tenant_id, name, description, default_role_id, rules)
+         values ($1, $2, $3, $4, $5) returning id",
+    )
+    .bind(tenant)
+    .bind(&valid.name)
+    .bind(&valid.description)
+    .bind(valid.default_role_id)
+    .bind(valid.rules.as_ref().map(Json))
+    .fetch_one(&mut *conn)
     .await
+    .map_err(ServiceError::taken)?;
+    let (added, _, run) = match &valid.rules {
+        Some(rules) => apply_or_schedule(&mut *conn, tenant, id, Some(rules)).await?,
+        None => (0, 0, None),
+    };
+    members_within_ceiling(&mut *conn, tenant, id).await?;
+    let team = one(&mut *conn, tenant, id).await?;
+    let event = AuditEvent {
+        target: Some(Target { kind: "team", id, name: &team.name }),
+        changes: audit::diff(&Value::Null, &snapshot(&team)),
+        details: json!({ "rule_added": added, "in_background": run.is_some() }),
+        client: Some(client),
+        ..AuditEvent::new(tenant, AuditActor::from(actor), Action::TeamCreated)
+    };
+    audit::record(&mut *conn, &event).await?;
+    if let Some(run) = run {
+        ctx.after_commit(move |services| background::spawn(services.pool.clone(), tenant, id, run));
+    }
+    Ok(team)
 }
 
 /// Saves a team; a changed rule is applied to every user of the tenant in the same
 /// transaction (what the preview showed).
-pub async fn update(
-    pool: &PgPool,
-    actor: &Actor,
-    id: Uuid,
-    update: TeamUpdate,
-    client: &ClientInfo,
-) -> Result<Team, ServiceError> {
-    audit::refusal_recorded(pool, actor, Action::TeamUpdated, None, client, async move {
-        actor.require(Permission::TeamsManage)?;
-        let valid = update.form.validate().map_err(ServiceError::Validation)?;
-        let tenant = actor.tenant_id;
-        let mut tx = tenancy::begin(pool, tenant).await?;
-        let before = locked(&mut tx, tenant, id).await?;
-        all_in_line(&mut tx, actor, id).await?;
-        if before.version != update.version {
-            return Err(ServiceError::Conflict(
-                "Someone else changed this team; reload it to see their changes.".into(),
-            ));
-        }
-        if unchanged(&before, &valid) {
-            return Ok(before);
-        }
-        // Whoever the default role reaches anew must be given it by someone who holds it: a
-        // new role for every member, or the same role for the members a new rule brings.
-        let rules_changed = valid.rules != before.rules;
-        if rules_changed {
-            whole_tenant(actor)?;
-        }
-        let role_changed = valid.default_role_id != before.default_role.as_ref().map(|r| r.id);
-        if role_changed {
-            default_role_yours(&mut tx, actor, valid.default_role_id, "default_role_id").await?;
-        } else if rules_changed {
-            default_role_yours(&mut tx, actor, valid.default_role_id, "rules").await?;
-        }
-        // A new default role reaches every member; a new rule, those it removes.
-        if role_changed || (rules_changed && valid.default_role_id.is_some()) {
-            sessions::require_outranks_all(&mut tx, actor, Reached::Members(id)).await?;
-        }
-        sqlx::query(
-            "update teams set name = $3, description = $4, default_role_id = $5, rules = $6,
-                              version = version + 1, updated_at = now()
-              where tenant_id = $1 and id = $2",
-        )
-        .bind(tenant)
-        .bind(id)
-        .bind(&valid.name)
-        .bind(&valid.description)
-        .bind(valid.default_role_id)
-        .bind(valid.rules.as_ref().map(Json))
-        .execute(&mut *tx)
-        .await
-        .map_err(ServiceError::taken)?;
-        let (added, removed, run) = if rules_changed {
-            apply_or_schedule(&mut tx, tenant, id, valid.rules.as_ref()).await?
-        } else {
-            (0, 0, None)
-        };
-        // And those it adds (a background run in a large tenant adds them later, unchecked).
-        if added > 0 && valid.default_role_id.is_some() {
-            sessions::require_outranks_all(&mut tx, actor, Reached::Members(id)).await?;
-        }
-        members_within_ceiling(&mut tx, tenant, id).await?;
-        let after = one(&mut tx, tenant, id).await?;
-        let event = AuditEvent {
-            target: Some(Target { kind: "team", id, name: &after.name }),
-            changes: audit::diff(&snapshot(&before), &snapshot(&after)),
-            details: json!({
-                "rule_added": added,
-                "rule_removed": removed,
-                "in_background": run.is_some(),
-            }),
-            client: Some(client),
-            ..AuditEvent::new(tenant, AuditActor::from(actor), Action::TeamUpdated)
-        };
-        audit::record(&mut tx, &event).await?;
-        tx.commit().await?;
-        if let Some(run) = run {
-            background::spawn(pool.clone(), tenant, id, run);
-        }
-        Ok(after)
-    })
+pub async fn update(ctx: &mut Ctx<'_>, id: Uuid, update: TeamUpdate) -> Result<Team, ServiceError> {
+    ctx.attempting(Action::TeamUpdated, None);
+    let (actor, client) = (ctx.actor, ctx.client);
+    actor.require(Permission::TeamsManage)?;
+    let valid = update.form.validate().map_err(ServiceError::Validation)?;
+    let tenant = actor.tenant_id;
+    let conn = &mut *ctx.conn;
+    let before = locked(&mut *conn, tenant, id).await?;
+    all_in_line(&mut *conn, actor, id).await?;
+    if before.version != update.version {
+        return Err(ServiceError::Conflict(
+            "Someone else changed this team; reload it to see their changes.".into(),
+        ));
+    }
+    if unchanged(&before, &valid) {
+        return Ok(before);
+    }
+    // Whoever the default role reaches anew must be given it by someone who holds it: a
+    // new role for every member, or the same role for the members a new rule brings.
+    let rules_changed = valid.rules != before.rules;
+    if rules_changed {
+        whole_tenant(actor)?;
+    }
+    let role_changed = valid.default_role_id != before.default_role.as_ref().map(|r| r.id);
+    if role_changed {
+        default_role_yours(&mut *conn, actor, valid.default_role_id, "default_role_id").await?;
+    } else if rules_changed {
+        default_role_yours(&mut *conn, actor, valid.default_role_id, "rules").await?;
+    }
+    // A new default role reaches every member; a new rule, those it removes.
+    if role_changed || (rules_changed && valid.default_role_id.is_some()) {
+        sessions::require_outranks_all(&mut *conn, actor, Reached::Members(id)).await?;
+    }
+    sqlx::query(
+        "update teams set name = $3, description = $4, default_role_id = $5, rules = $6,
+                          version = version + 1, updated_at = now()
+          where tenant_id = $1 and id = $2",
+    )
+    .bind(tenant)
+    .bind(id)
+    .bind(&valid.name)
+    .bind(&valid.description)
+    .bind(valid.default_role_id)
+    .bind(valid.rules.as_ref().map(Json))
+    .execute(&mut *conn)
     .await
+    .map_err(ServiceError::taken)?;
+    let (added, removed, run) = if rules_changed {
+        apply_or_schedule(&mut *conn, tenant, id, valid.rules.as_ref()).await?
+    } else {
+        (0, 0, None)
+    };
+    // And those it adds (a background run in a large tenant adds them later, unchecked).
+    if added > 0 && valid.default_role_id.is_some() {
+        sessions::require_outranks_all(&mut *conn, actor, Reached::Members(id)).await?;
+    }
+    members_within_ceiling(&mut *conn, tenant, id).await?;
+    let after = one(&mut *conn, tenant, id).await?;
+    let event = AuditEvent {
+        target: Some(Target { kind: "team", id, name: &after.name }),
+        changes: audit::diff(&snapshot(&before), &snapshot(&after)),
+        details: json!({
+            "rule_added": added,
+            "rule_removed": removed,
+            "in_background": run.is_some(),
+        }),
+        client: Some(client),
+        ..AuditEvent::new(tenant, AuditActor::from(actor), Action::TeamUpdated)
+    };
+    audit::record(&mut *conn, &event).await?;
+    if let Some(run) = run {
+        ctx.after_commit(move |services| background::spawn(services.pool.clone(), tenant, id, run));
+    }
+    Ok(after)
 }
 
 /// Applies a new rule to the whole tenant now, or in a large tenant records a background run
@@ -273,124 +232,100 @@ async fn apply_or_schedule(
 }
 
 /// Deletes a team and its memberships.
-pub async fn delete(
-    pool: &PgPool,
-    actor: &Actor,
-    id: Uuid,
-    client: &ClientInfo,
-) -> Result<(), ServiceError> {
-    audit::refusal_recorded(pool, actor, Action::TeamDeleted, None, client, async move {
-        actor.require(Permission::TeamsManage)?;
-        let tenant = actor.tenant_id;
-        let mut tx = tenancy::begin(pool, tenant).await?;
-        let team = locked(&mut tx, tenant, id).await?;
-        all_in_line(&mut tx, actor, id).await?;
-        if team.default_role.is_some() {
-            sessions::require_outranks_all(&mut tx, actor, Reached::Members(id)).await?;
-        }
-        let removed = sqlx::query("delete from team_members where tenant_id = $1 and team_id = $2")
-            .bind(tenant)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        sqlx::query("delete from teams where tenant_id = $1 and id = $2")
-            .bind(tenant)
-            .bind(id)
-            .execute(&mut *tx)
-            .await?;
-        let event = AuditEvent {
-            target: Some(Target { kind: "team", id, name: &team.name }),
-            details: json!({ "members_removed": removed }),
-            client: Some(client),
-            ..AuditEvent::new(tenant, AuditActor::from(actor), Action::TeamDeleted)
-        };
-        audit::record(&mut tx, &event).await?;
-        tx.commit().await?;
-        Ok(())
-    })
-    .await
+pub async fn delete(ctx: &mut Ctx<'_>, id: Uuid) -> Result<(), ServiceError> {
+    ctx.attempting(Action::TeamDeleted, None);
+    let (actor, client) = (ctx.actor, ctx.client);
+    actor.require(Permission::TeamsManage)?;
+    let tenant = actor.tenant_id;
+    let conn = &mut *ctx.conn;
+    let team = locked(&mut *conn, tenant, id).await?;
+    all_in_line(&mut *conn, actor, id).await?;
+    if team.default_role.is_some() {
+        sessions::require_outranks_all(&mut *conn, actor, Reached::Members(id)).await?;
+    }
+    let removed = sqlx::query("delete from team_members where tenant_id = $1 and team_id = $2")
+        .bind(tenant)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?
+        .rows_affected();
+    sqlx::query("delete from teams where tenant_id = $1 and id = $2")
+        .bind(tenant)
+        .bind(id)
+        .execute(&mut *conn)
+        .await?;
+    let event = AuditEvent {
+        target: Some(Target { kind: "team", id, name: &team.name }),
+        details: json!({ "members_removed": removed }),
+        client: Some(client),
+        ..AuditEvent::new(tenant, AuditActor::from(actor), Action::TeamDeleted)
+    };
+    audit::record(&mut *conn, &event).await?;
+    Ok(())
 }
 
 /// Adds a user to a team by hand (a rule member becomes a manual one).
-pub async fn add_member(
-    pool: &PgPool,
-    actor: &Actor,
-    id: Uuid,
-    user: Uuid,
-    client: &ClientInfo,
-) -> Result<(), ServiceError> {
-    audit::refusal_recorded(pool, actor, Action::TeamMemberAdded, None, client, async move {
-        actor.require(Permission::TeamsManage)?;
-        actor.require_sees(user)?;
-        let tenant = actor.tenant_id;
-        let mut tx = tenancy::begin(pool, tenant).await?;
-        let team = locked(&mut tx, tenant, id).await?;
-        let username = access_changed(&mut tx, actor, &team, user)
-            .await?
-            .ok_or_else(|| ServiceError::field("user_id", "unknown"))?;
-        sqlx::query(
-            "insert into team_members (tenant_id, team_id, user_id, source) values ($1, $2, $3, 'manual')
-             on conflict (tenant_id, team_id, user_id) do update set source = 'manual'",
-        )
-        .bind(tenant)
-        .bind(id)
-        .bind(user)
-        .execute(&mut *tx)
+pub async fn add_member(ctx: &mut Ctx<'_>, id: Uuid, user: Uuid) -> Result<(), ServiceError> {
+    ctx.attempting(Action::TeamMemberAdded, None);
+    let (actor, client) = (ctx.actor, ctx.client);
+    actor.require(Permission::TeamsManage)?;
+    actor.require_sees(user)?;
+    let tenant = actor.tenant_id;
+    let conn = &mut *ctx.conn;
+    let team = locked(&mut *conn, tenant, id).await?;
+    let username = access_changed(&mut *conn, actor, &team, user)
+        .await?
+        .ok_or_else(|| ServiceError::field("user_id", "unknown"))?;
+    sqlx::query(
+        "insert into team_members (tenant_id, team_id, user_id, source) values ($1, $2, $3, 'manual')
+         on conflict (tenant_id, team_id, user_id) do update set source = 'manual'",
+    )
+    .bind(tenant)
+    .bind(id)
+    .bind(user)
+    .execute(&mut *conn)
+    .await?;
+    members_within_ceiling(&mut *conn, tenant, id).await?;
+    record_member(&mut *conn, actor, &team, Action::TeamMemberAdded, user, &username, client)
         .await?;
-        members_within_ceiling(&mut tx, tenant, id).await?;
-        record_member(&mut tx, actor, &team, Action::TeamMemberAdded, user, &username, client).await?;
-        tx.commit().await?;
-        Ok(())
-    })
-    .await
+    Ok(())
 }
 
 /// Removes a member added by hand; rule members leave when the rule stops matching them.
-pub async fn remove_member(
-    pool: &PgPool,
-    actor: &Actor,
-    id: Uuid,
-    user: Uuid,
-    client: &ClientInfo,
-) -> Result<(), ServiceError> {
-    audit::refusal_recorded(pool, actor, Action::TeamMemberRemoved, None, client, async move {
-        actor.require(Permission::TeamsManage)?;
-        actor.require_sees(user)?;
-        let tenant = actor.tenant_id;
-        let mut tx = tenancy::begin(pool, tenant).await?;
-        let team = locked(&mut tx, tenant, id).await?;
-        let row: Option<(String, String)> = sqlx::query_as(
-            "select m.source, u.username from team_members m
-               join users u on u.tenant_id = m.tenant_id and u.id = m.user_id
-              where m.tenant_id = $1 and m.team_id = $2 and m.user_id = $3",
-        )
+pub async fn remove_member(ctx: &mut Ctx<'_>, id: Uuid, user: Uuid) -> Result<(), ServiceError> {
+    ctx.attempting(Action::TeamMemberRemoved, None);
+    let (actor, client) = (ctx.actor, ctx.client);
+    actor.require(Permission::TeamsManage)?;
+    actor.require_sees(user)?;
+    let tenant = actor.tenant_id;
+    let conn = &mut *ctx.conn;
+    let team = locked(&mut *conn, tenant, id).await?;
+    let row: Option<(String, String)> = sqlx::query_as(
+        "select m.source, u.username from team_members m
+           join users u on u.tenant_id = m.tenant_id and u.id = m.user_id
+          where m.tenant_id = $1 and m.team_id = $2 and m.user_id = $3",
+    )
+    .bind(tenant)
+    .bind(id)
+    .bind(user)
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some((source, username)) = row else { return Err(ServiceError::NotFound) };
+    access_changed(&mut *conn, actor, &team, user).await?;
+    if source == "rule" {
+        return Err(ServiceError::Refused(
+            "This member comes from the team's rule; change the rule to remove them.",
+        ));
+    }
+    sqlx::query("delete from team_members where tenant_id = $1 and team_id = $2 and user_id = $3")
         .bind(tenant)
         .bind(id)
         .bind(user)
-        .fetch_optional(&mut *tx)
+        .execute(&mut *conn)
         .await?;
-        let Some((source, username)) = row else { return Err(ServiceError::NotFound) };
-        access_changed(&mut tx, actor, &team, user).await?;
-        if source == "rule" {
-            return Err(ServiceError::Refused(
-                "This member comes from the team's rule; change the rule to remove them.",
-            ));
-        }
-        sqlx::query(
-            "delete from team_members where tenant_id = $1 and team_id = $2 and user_id = $3",
-        )
-        .bind(tenant)
-        .bind(id)
-        .bind(user)
-        .execute(&mut *tx)
+    record_member(&mut *conn, actor, &team, Action::TeamMemberRemoved, user, &username, client)
         .await?;
-        record_member(&mut tx, actor, &team, Action::TeamMemberRemoved, user, &username, client)
-            .await?;
-        tx.commit().await?;
-        Ok(())
-    })
-    .await
+    Ok(())
 }
 
 async fn record_member(
