@@ -32,8 +32,11 @@ pub struct Ctx<'a> {
     pub client: &'a ClientInfo,
     attempted: Attempted,
     discarded: bool,
-    after_commit: Vec<Box<dyn FnOnce(&Services) + Send>>,
+    after_commit: Vec<AfterCommit>,
 }
+
+/// Work to do once the transaction has committed ([`Ctx::after_commit`]).
+type AfterCommit = Box<dyn FnOnce(&Services) + Send>;
 
 /// What a refusal is recorded as: the action (or, for reads, the permission) and its subject.
 #[derive(Clone, Copy, Debug)]
@@ -102,7 +105,7 @@ pub(crate) struct Ending {
     pub commit: bool,
     /// A refusal to record once the transaction has ended.
     pub refusal: Option<Refusal>,
-    after_commit: Vec<Box<dyn FnOnce(&Services) + Send>>,
+    after_commit: Vec<AfterCommit>,
 }
 
 impl Ending {
