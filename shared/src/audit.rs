@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use uuid::Uuid;
 
 use crate::directory::given;
-use crate::error::{Check, FieldErrors};
+use crate::error::{Check, FieldCode, FieldErrors};
 
 /// Events per page unless the caller asks for another size.
 pub const PAGE_SIZE: u32 = 50;
@@ -136,7 +136,9 @@ impl AuditQuery {
     pub fn check(&self) -> Result<AuditFilter, FieldErrors> {
         let mut check = Check::default();
         let mut id = |field: &str, value: &Option<String>| {
-            given(value).and_then(|v| check.field(field, Uuid::parse_str(v).map_err(|_| "invalid")))
+            given(value).and_then(|v| {
+                check.field(field, Uuid::parse_str(v).map_err(|_| FieldCode::Invalid))
+            })
         };
         let (actor, target, subject) =
             (id("actor", &self.actor), id("target", &self.target), id("subject", &self.subject));
@@ -151,7 +153,7 @@ impl AuditQuery {
                     .map(str::to_owned)
                     .collect();
                 if actions.is_empty() {
-                    check.add("action", "unknown");
+                    check.add("action", FieldCode::Unknown);
                 }
                 actions
             }
@@ -161,13 +163,13 @@ impl AuditQuery {
         if let (Some(from), Some(to)) = (from, to)
             && to <= from
         {
-            check.add("to", "before_from");
+            check.add("to", FieldCode::BeforeFrom);
         }
         let limit = match self.limit {
             None => PAGE_SIZE,
             Some(n @ 1..=MAX_PAGE_SIZE) => n,
             Some(_) => {
-                check.add("limit", "range");
+                check.add("limit", FieldCode::Range);
                 PAGE_SIZE
             }
         };
@@ -233,12 +235,13 @@ impl AuditQuery {
 
 /// A day (`2026-11-25`: its start in UTC, or with `end` the start of the next day) or an
 /// RFC 3339 instant.
-fn instant(value: &str, end: bool) -> Result<DateTime<Utc>, &'static str> {
+fn instant(value: &str, end: bool) -> Result<DateTime<Utc>, FieldCode> {
     if let Ok(day) = NaiveDate::parse_from_str(value, "%Y-%m-%d") {
-        let day = if end { day.checked_add_days(Days::new(1)).ok_or("invalid")? } else { day };
+        let day =
+            if end { day.checked_add_days(Days::new(1)).ok_or(FieldCode::Invalid)? } else { day };
         return Ok(day.and_time(NaiveTime::MIN).and_utc());
     }
-    DateTime::parse_from_rfc3339(value).map(|t| t.to_utc()).map_err(|_| "invalid")
+    DateTime::parse_from_rfc3339(value).map(|t| t.to_utc()).map_err(|_| FieldCode::Invalid)
 }
 
 /// Who acted.

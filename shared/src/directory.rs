@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::account::RoleRef;
-use crate::error::{Check, FieldErrors};
+use crate::error::{Check, FieldCode, FieldErrors};
 use crate::user::{UserStatus, UserType};
 
 /// Rows per page unless the caller asks for another size.
@@ -176,28 +176,29 @@ impl UserQuery {
         let mut check = Check::default();
         let search = given(&self.q).and_then(|q| {
             if q.chars().count() > MAX_SEARCH_LEN {
-                check.add("q", "too_long");
+                check.add("q", FieldCode::TooLong);
                 None
             } else {
                 Some(q.to_lowercase())
             }
         });
         let status = given(&self.status)
-            .and_then(|s| check.field("status", StatusFilter::parse(s).ok_or("unknown")));
-        let user_type = given(&self.user_type)
-            .and_then(|t| check.field("user_type", t.parse::<UserType>().map_err(|_| "unknown")));
+            .and_then(|s| check.field("status", StatusFilter::parse(s).ok_or(FieldCode::Unknown)));
+        let user_type = given(&self.user_type).and_then(|t| {
+            check.field("user_type", t.parse::<UserType>().map_err(|_| FieldCode::Unknown))
+        });
         let role = given(&self.role)
-            .and_then(|r| check.field("role", Uuid::parse_str(r).map_err(|_| "unknown")));
+            .and_then(|r| check.field("role", Uuid::parse_str(r).map_err(|_| FieldCode::Unknown)));
         let team = given(&self.team)
-            .and_then(|t| check.field("team", Uuid::parse_str(t).map_err(|_| "unknown")));
+            .and_then(|t| check.field("team", Uuid::parse_str(t).map_err(|_| FieldCode::Unknown)));
         let sort = given(&self.sort)
-            .and_then(|s| check.field("sort", Sort::parse(s).ok_or("unknown")))
+            .and_then(|s| check.field("sort", Sort::parse(s).ok_or(FieldCode::Unknown)))
             .unwrap_or_default();
         let limit = match self.limit {
             None => PAGE_SIZE,
             Some(n @ 1..=MAX_PAGE_SIZE) => n,
             Some(_) => {
-                check.add("limit", "range");
+                check.add("limit", FieldCode::Range);
                 PAGE_SIZE
             }
         };

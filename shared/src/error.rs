@@ -46,8 +46,146 @@ impl ErrorCode {
     }
 }
 
-/// Per-field error codes, keyed by the field's wire name (`"email"`, `"password"`, …).
+/// Per-field error codes, keyed by the field's wire name (`"email"`, `"password"`, …). The codes
+/// are [`FieldCode`]s as text (`"too_long"`): a client built against an older `shared` still
+/// reads codes it does not know.
 pub type FieldErrors = BTreeMap<String, Vec<String>>;
+
+/// Declares [`FieldCode`]: each variant with its wire code.
+macro_rules! field_codes {
+    ($($(#[doc = $doc:literal])* $variant:ident = $code:literal,)*) => {
+        /// Why a field was refused, as [`FieldErrors`] carries it (its text: [`FieldCode::as_str`]).
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+        pub enum FieldCode {
+            $($(#[doc = $doc])* $variant,)*
+        }
+
+        impl FieldCode {
+            /// Every code.
+            pub const ALL: &[FieldCode] = &[$(FieldCode::$variant,)*];
+
+            /// The code on the wire.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $code,)*
+                }
+            }
+        }
+
+        impl std::str::FromStr for FieldCode {
+            type Err = UnknownFieldCode;
+
+            fn from_str(code: &str) -> Result<Self, Self::Err> {
+                match code {
+                    $($code => Ok(Self::$variant),)*
+                    _ => Err(UnknownFieldCode),
+                }
+            }
+        }
+    };
+}
+
+field_codes! {
+    /// Missing or blank.
+    Required = "required",
+    /// Longer than its limit.
+    TooLong = "too_long",
+    /// Not of the expected shape (a body that is not an object, a cursor that is not one).
+    Invalid = "invalid",
+    /// Already used by another user of the organisation (or another organisation's slug).
+    Taken = "taken",
+    /// A name kept for Roster itself.
+    Reserved = "reserved",
+    /// Not an email address.
+    Format = "format",
+    /// Too short or too long (usernames, slugs).
+    Length = "length",
+    /// Characters a username or slug may not hold.
+    Characters = "characters",
+    /// Not the current password.
+    Wrong = "wrong",
+    /// The new password is the current one.
+    Unchanged = "unchanged",
+    /// The confirmation differs from the password (checked in the browser).
+    Mismatch = "mismatch",
+    /// Shorter than the password minimum.
+    TooShort = "too_short",
+    /// A password from the list of common ones.
+    Common = "common",
+    /// A password that is the username or email.
+    SameAsIdentity = "same_as_identity",
+    /// Not a phone number in international form.
+    PhoneFormat = "phone_format",
+    /// Not a timezone of the IANA database.
+    UnknownTimezone = "unknown_timezone",
+    /// Spaces where an identifier is expected.
+    Spaces = "spaces",
+    /// A tag longer than its limit.
+    TagTooLong = "tag_too_long",
+    /// Too many entries (tags, shifts, rule conditions).
+    TooMany = "too_many",
+    /// Not hours and minutes.
+    TimeFormat = "time_format",
+    /// A shift that ends before it starts or overlaps another.
+    Order = "order",
+    /// Not a day of the week.
+    UnknownDay = "unknown_day",
+    /// Not a date.
+    DateFormat = "date_format",
+    /// A date that has passed.
+    Past = "past",
+    /// Not one of the options (a role, team, user, permission or action that does not exist).
+    Unknown = "unknown",
+    /// A key the form does not have.
+    UnknownField = "unknown_field",
+    /// A role that grants more than the user's type may hold.
+    AboveCeiling = "above_ceiling",
+    /// A role some of whose holders are of a type that may not hold what was added.
+    HoldersAboveCeiling = "holders_above_ceiling",
+    /// Another role has this name.
+    RoleNameTaken = "role_name_taken",
+    /// Another team has this name.
+    TeamNameTaken = "team_name_taken",
+    /// A rule condition without the values its operator needs.
+    Values = "values",
+    /// A rule condition naming no user type.
+    UnknownUserType = "unknown_user_type",
+    /// Permissions the actor does not hold.
+    BeyondYours = "beyond_yours",
+    /// Someone outside the supervisor's reporting line.
+    OutsideYourLine = "outside_your_line",
+    /// A manager who reports to the user already.
+    Cycle = "cycle",
+    /// Console access for a service account.
+    ServiceAccount = "service_account",
+    /// Taking away one's own console access.
+    OwnAccess = "self",
+    /// A field that cannot change after creation.
+    Immutable = "immutable",
+    /// Only superusers may be made in the platform organisation.
+    PlatformSuperusersOnly = "platform_superusers_only",
+    /// An image larger than its limit.
+    TooLarge = "too_large",
+    /// An image with more pixels than Roster decodes.
+    TooManyPixels = "too_many_pixels",
+    /// Not a PNG, JPEG or WebP image.
+    NotAnImage = "not_an_image",
+    /// An end before its start.
+    BeforeFrom = "before_from",
+    /// A number outside its range.
+    Range = "range",
+}
+
+/// A code that is not a [`FieldCode`] (from a newer server, say).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("unknown field error code")]
+pub struct UnknownFieldCode;
+
+impl std::fmt::Display for FieldCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 
 /// The body of every error answer: `{"error", "message", "fields"}`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
@@ -72,9 +210,9 @@ impl ApiError {
     }
 
     /// A single field error: `{"fields": {"<field>": ["<code>"]}}`.
-    pub fn field(field: &str, code: &str) -> Self {
+    pub fn field(field: &str, code: FieldCode) -> Self {
         let mut fields = FieldErrors::new();
-        fields.insert(field.to_owned(), vec![code.to_owned()]);
+        fields.insert(field.to_owned(), vec![code.as_str().to_owned()]);
         Self::validation(fields)
     }
 
@@ -98,15 +236,15 @@ pub struct Check {
 
 impl Check {
     /// Records `code` against `field` (once).
-    pub fn add(&mut self, field: &str, code: &str) {
+    pub fn add(&mut self, field: &str, code: FieldCode) {
         let codes = self.errors.entry(field.to_owned()).or_default();
-        if !codes.iter().any(|c| c == code) {
-            codes.push(code.to_owned());
+        if !codes.iter().any(|c| c == code.as_str()) {
+            codes.push(code.as_str().to_owned());
         }
     }
 
     /// The value when `result` is good; otherwise records its code against `field`.
-    pub fn field<T>(&mut self, field: &str, result: Result<T, &str>) -> Option<T> {
+    pub fn field<T>(&mut self, field: &str, result: Result<T, FieldCode>) -> Option<T> {
         result.map_err(|code| self.add(field, code)).ok()
     }
 
@@ -115,9 +253,9 @@ impl Check {
     pub fn text(&mut self, field: &str, value: &str, required: bool, max: usize) -> String {
         let value = value.trim();
         if required && value.is_empty() {
-            self.add(field, "required");
+            self.add(field, FieldCode::Required);
         } else if value.chars().count() > max {
-            self.add(field, "too_long");
+            self.add(field, FieldCode::TooLong);
         }
         value.to_owned()
     }
@@ -186,5 +324,15 @@ mod tests {
         for (code, status) in table {
             assert_eq!(code.http_status(), status, "{code:?}");
         }
+    }
+
+    #[test]
+    fn every_field_code_reads_back_from_its_text_and_no_two_share_one() {
+        let mut seen = std::collections::BTreeSet::new();
+        for code in FieldCode::ALL {
+            assert_eq!(code.as_str().parse::<FieldCode>(), Ok(*code));
+            assert!(seen.insert(code.as_str()), "{} twice", code.as_str());
+        }
+        assert_eq!("from_a_newer_server".parse::<FieldCode>(), Err(UnknownFieldCode));
     }
 }

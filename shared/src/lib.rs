@@ -19,7 +19,7 @@ pub mod tenant;
 pub mod user;
 pub mod user_form;
 
-pub use error::{ApiError, ErrorCode, FieldErrors};
+pub use error::{ApiError, ErrorCode, FieldCode, FieldErrors};
 pub use password::{Password, PasswordError};
 pub use permission::{Permission, PermissionGroup, Permissions};
 pub use tenant::{TenantSlug, TenantSlugError};

@@ -5,6 +5,7 @@
 //! not a known common password, not the account's own username or email, and no composition
 //! rules (no "one digit, one symbol").
 
+use crate::error::FieldCode;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -68,12 +69,12 @@ pub enum PasswordError {
 
 impl PasswordError {
     /// The stable code used in field errors.
-    pub fn code(self) -> &'static str {
+    pub fn code(self) -> FieldCode {
         match self {
-            Self::TooShort => "too_short",
-            Self::TooLong => "too_long",
-            Self::Common => "common",
-            Self::SameAsIdentity => "same_as_identity",
+            Self::TooShort => FieldCode::TooShort,
+            Self::TooLong => FieldCode::TooLong,
+            Self::Common => FieldCode::Common,
+            Self::SameAsIdentity => FieldCode::SameAsIdentity,
         }
     }
 }

@@ -2,6 +2,7 @@
 //! identifiers from other systems, tags and working hours. Each check returns a stable error code
 //! that forms show under the field.
 
+use crate::error::FieldCode;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -18,17 +19,17 @@ impl Phone {
 }
 
 impl TryFrom<String> for Phone {
-    type Error = &'static str;
+    type Error = FieldCode;
 
     /// Accepts the usual separators (`+44 20 7946-0958`, `+1 (415) 555 0123`) and drops them.
     fn try_from(value: String) -> Result<Self, Self::Error> {
         let number: String =
             value.chars().filter(|c| !matches!(c, ' ' | '-' | '(' | ')' | '.')).collect();
-        let digits = number.strip_prefix('+').ok_or("phone_format")?;
+        let digits = number.strip_prefix('+').ok_or(FieldCode::PhoneFormat)?;
         let well_formed = (7..=15).contains(&digits.len())
             && digits.chars().all(|c| c.is_ascii_digit())
             && !digits.starts_with('0');
-        if well_formed { Ok(Self(number)) } else { Err("phone_format") }
+        if well_formed { Ok(Self(number)) } else { Err(FieldCode::PhoneFormat) }
     }
 }
 
@@ -73,14 +74,14 @@ impl Timezone {
 }
 
 impl TryFrom<String> for Timezone {
-    type Error = &'static str;
+    type Error = FieldCode;
 
     fn try_from(value: String) -> Result<Self, Self::Error> {
         let name = value.trim();
         if Self::names().any(|known| known == name) {
             Ok(Self(name.to_owned()))
         } else {
-            Err("unknown_timezone")
+            Err(FieldCode::UnknownTimezone)
         }
     }
 }
@@ -107,36 +108,36 @@ pub fn max_avatar_size() -> String {
 }
 
 /// An optional free-text attribute: trimmed, empty means none.
-pub fn optional_text(value: Option<&str>) -> Result<Option<String>, &'static str> {
+pub fn optional_text(value: Option<&str>) -> Result<Option<String>, FieldCode> {
     match value.map(str::trim).filter(|v| !v.is_empty()) {
         None => Ok(None),
-        Some(v) if v.chars().count() > MAX_TEXT_CHARS => Err("too_long"),
+        Some(v) if v.chars().count() > MAX_TEXT_CHARS => Err(FieldCode::TooLong),
         Some(v) => Ok(Some(v.to_owned())),
     }
 }
 
 /// An optional identifier from another system: trimmed, no spaces or control characters.
-pub fn optional_identifier(value: Option<&str>) -> Result<Option<String>, &'static str> {
+pub fn optional_identifier(value: Option<&str>) -> Result<Option<String>, FieldCode> {
     match value.map(str::trim).filter(|v| !v.is_empty()) {
         None => Ok(None),
-        Some(v) if v.chars().count() > MAX_IDENTIFIER_CHARS => Err("too_long"),
-        Some(v) if v.chars().any(|c| c.is_whitespace() || c.is_control()) => Err("spaces"),
+        Some(v) if v.chars().count() > MAX_IDENTIFIER_CHARS => Err(FieldCode::TooLong),
+        Some(v) if v.chars().any(|c| c.is_whitespace() || c.is_control()) => Err(FieldCode::Spaces),
         Some(v) => Ok(Some(v.to_owned())),
     }
 }
 
 /// Tags: trimmed, blanks dropped, duplicates (ignoring case) dropped, order kept.
-pub fn tags(values: &[String]) -> Result<Vec<String>, &'static str> {
+pub fn tags(values: &[String]) -> Result<Vec<String>, FieldCode> {
     let mut kept: Vec<String> = Vec::new();
     for tag in values.iter().map(|t| t.trim()).filter(|t| !t.is_empty()) {
         if tag.chars().count() > MAX_TAG_CHARS || tag.chars().any(char::is_control) {
-            return Err("tag_too_long");
+            return Err(FieldCode::TagTooLong);
         }
         if !kept.iter().any(|k| k.to_lowercase() == tag.to_lowercase()) {
             kept.push(tag.to_owned());
         }
     }
-    if kept.len() > MAX_TAGS { Err("too_many") } else { Ok(kept) }
+    if kept.len() > MAX_TAGS { Err(FieldCode::TooMany) } else { Ok(kept) }
 }
 
 /// The days of [`WorkingHours`], in order.
@@ -156,20 +157,20 @@ pub type WorkingHours = BTreeMap<String, Vec<[String; 2]>>;
 
 /// Checks a schedule: known days, `HH:MM` times, each shift ending after it starts, shifts in
 /// order without overlap, at most four a day. Days without shifts are dropped.
-pub fn working_hours(hours: &WorkingHours) -> Result<WorkingHours, &'static str> {
+pub fn working_hours(hours: &WorkingHours) -> Result<WorkingHours, FieldCode> {
     let mut checked = WorkingHours::new();
     for (day, shifts) in hours {
         if !WEEKDAYS.iter().any(|(key, _)| key == day) {
-            return Err("unknown_day");
+            return Err(FieldCode::UnknownDay);
         }
         if shifts.len() > 4 {
-            return Err("too_many");
+            return Err(FieldCode::TooMany);
         }
         let mut last_end = None;
         for [start, end] in shifts {
             let (start, end) = (minutes(start)?, minutes(end)?);
             if start >= end || last_end.is_some_and(|last| start < last) {
-                return Err("order");
+                return Err(FieldCode::Order);
             }
             last_end = Some(end);
         }
@@ -181,15 +182,17 @@ pub fn working_hours(hours: &WorkingHours) -> Result<WorkingHours, &'static str>
 }
 
 /// Minutes since midnight of an `HH:MM` time (`24:00` allowed as the end of a day).
-fn minutes(time: &str) -> Result<u16, &'static str> {
-    let (h, m) = time.split_once(':').ok_or("time_format")?;
+fn minutes(time: &str) -> Result<u16, FieldCode> {
+    let (h, m) = time.split_once(':').ok_or(FieldCode::TimeFormat)?;
     let two_digits = |s: &str| s.len() == 2 && s.chars().all(|c| c.is_ascii_digit());
     if !two_digits(h) || !two_digits(m) {
-        return Err("time_format");
+        return Err(FieldCode::TimeFormat);
     }
-    let (h, m): (u16, u16) =
-        (h.parse().map_err(|_| "time_format")?, m.parse().map_err(|_| "time_format")?);
-    if m > 59 || h > 24 || (h == 24 && m > 0) { Err("time_format") } else { Ok(h * 60 + m) }
+    let (h, m): (u16, u16) = (
+        h.parse().map_err(|_| FieldCode::TimeFormat)?,
+        m.parse().map_err(|_| FieldCode::TimeFormat)?,
+    );
+    if m > 59 || h > 24 || (h == 24 && m > 0) { Err(FieldCode::TimeFormat) } else { Ok(h * 60 + m) }
 }
 
 #[cfg(test)]
@@ -209,7 +212,7 @@ mod tests {
         for bad in
             ["", "4155550123", "+0123456789", "+12345", "+1234567890123456", "+1 415 CALL ME"]
         {
-            assert_eq!(Phone::try_from(bad.to_string()), Err("phone_format"), "{bad:?}");
+            assert_eq!(Phone::try_from(bad.to_string()), Err(FieldCode::PhoneFormat), "{bad:?}");
         }
     }
 
@@ -220,8 +223,8 @@ mod tests {
         assert!(countries().count() > 200);
         assert!(Timezone::try_from(" Europe/Oslo ".to_string()).is_ok());
         assert!(Timezone::try_from("UTC".to_string()).is_ok());
-        assert_eq!(Timezone::try_from("Mars/Olympus".to_string()), Err("unknown_timezone"));
-        assert_eq!(Timezone::try_from(String::new()), Err("unknown_timezone"));
+        assert_eq!(Timezone::try_from("Mars/Olympus".to_string()), Err(FieldCode::UnknownTimezone));
+        assert_eq!(Timezone::try_from(String::new()), Err(FieldCode::UnknownTimezone));
     }
 
     #[test]
@@ -229,15 +232,15 @@ mod tests {
         assert_eq!(optional_text(Some("  Sales ")), Ok(Some("Sales".into())));
         assert_eq!(optional_text(Some("   ")), Ok(None));
         assert_eq!(optional_text(None), Ok(None));
-        assert_eq!(optional_text(Some(&"x".repeat(101))), Err("too_long"));
+        assert_eq!(optional_text(Some(&"x".repeat(101))), Err(FieldCode::TooLong));
         assert_eq!(optional_identifier(Some(" E-1001 ")), Ok(Some("E-1001".into())));
-        assert_eq!(optional_identifier(Some("E 1001")), Err("spaces"));
-        assert_eq!(optional_identifier(Some(&"x".repeat(65))), Err("too_long"));
+        assert_eq!(optional_identifier(Some("E 1001")), Err(FieldCode::Spaces));
+        assert_eq!(optional_identifier(Some(&"x".repeat(65))), Err(FieldCode::TooLong));
         let typed = ["vip", " VIP", "", "night shift"].map(String::from);
         assert_eq!(tags(&typed), Ok(vec!["vip".to_string(), "night shift".to_string()]));
-        assert_eq!(tags(&["x".repeat(41)]), Err("tag_too_long"));
+        assert_eq!(tags(&["x".repeat(41)]), Err(FieldCode::TagTooLong));
         let many: Vec<String> = (0..21).map(|i| i.to_string()).collect();
-        assert_eq!(tags(&many), Err("too_many"));
+        assert_eq!(tags(&many), Err(FieldCode::TooMany));
     }
 
     type Day<'a> = (&'a str, &'a [[&'a str; 2]]);
@@ -283,7 +286,8 @@ mod tests {
             ),
         ];
         for (entries, code) in table {
-            assert_eq!(working_hours(&schedule(entries)), Err(code), "{entries:?}");
+            let refused = working_hours(&schedule(entries)).map_err(FieldCode::as_str);
+            assert_eq!(refused, Err(code), "{entries:?}");
         }
     }
 

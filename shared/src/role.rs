@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::error::{Check, FieldErrors};
+use crate::error::{Check, FieldCode, FieldErrors};
 use crate::permission::{Permission, PermissionGroup, Permissions};
 
 /// The longest role name.
@@ -60,7 +60,7 @@ impl RoleForm {
                 Ok(p) => {
                     permissions.insert(p);
                 }
-                Err(_) => check.add("permissions", "unknown"),
+                Err(_) => check.add("permissions", FieldCode::Unknown),
             }
         }
         check.finish(ValidRole { name, description, permissions })

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::account::{RoleRef, UserRef};
-use crate::error::{Check, FieldErrors};
+use crate::error::{Check, FieldCode, FieldErrors};
 use crate::user::UserType;
 
 /// The longest team name.
@@ -170,7 +170,7 @@ impl TeamForm {
         let description = check.text("description", &self.description, false, MAX_DESCRIPTION);
         let rules = self.rules.as_ref().filter(|r| !r.conditions.is_empty()).map(|r| {
             if r.conditions.len() > MAX_CONDITIONS {
-                check.add("rules", "too_many");
+                check.add("rules", FieldCode::TooMany);
             }
             let conditions = r
                 .conditions
@@ -187,12 +187,12 @@ impl TeamForm {
                         RuleOp::In => !values.is_empty(),
                     };
                     if !fits {
-                        check.add("rules", "values");
+                        check.add("rules", FieldCode::Values);
                     }
                     if c.field == RuleField::UserType
                         && values.iter().any(|v| v.parse::<UserType>().is_err())
                     {
-                        check.add("rules", "unknown_user_type");
+                        check.add("rules", FieldCode::UnknownUserType);
                     }
                     Condition { field: c.field, op: c.op, values }
                 })

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use uuid::Uuid;
 
-use crate::error::FieldErrors;
+use crate::error::{FieldCode, FieldErrors};
 use crate::password::Password;
 use crate::user::{Email, Username};
 
@@ -83,10 +83,10 @@ impl fmt::Display for TenantSlug {
 
 impl TenantSlugError {
     /// The stable code used in field errors.
-    pub fn code(self) -> &'static str {
+    pub fn code(self) -> FieldCode {
         match self {
-            Self::Length => "length",
-            Self::Characters => "characters",
+            Self::Length => FieldCode::Length,
+            Self::Characters => FieldCode::Characters,
         }
     }
 }
@@ -127,11 +127,11 @@ pub struct NewTenant {
 pub const MAX_NAME_CHARS: usize = 100;
 
 /// A required, trimmed name of at most [`MAX_NAME_CHARS`] characters, or its error code.
-pub fn required_name(value: &str) -> Result<String, &'static str> {
+pub fn required_name(value: &str) -> Result<String, FieldCode> {
     let name = value.trim();
     match name.chars().count() {
-        0 => Err("required"),
-        n if n > MAX_NAME_CHARS => Err("too_long"),
+        0 => Err(FieldCode::Required),
+        n if n > MAX_NAME_CHARS => Err(FieldCode::TooLong),
         _ => Ok(name.to_owned()),
     }
 }
@@ -141,13 +141,13 @@ impl TryFrom<NewTenantForm> for NewTenant {
 
     fn try_from(form: NewTenantForm) -> Result<Self, Self::Error> {
         let mut errors = FieldErrors::new();
-        let mut field = |name: &str, code: &str| {
-            errors.entry(name.to_owned()).or_default().push(code.to_owned());
+        let mut field = |name: &str, code: FieldCode| {
+            errors.entry(name.to_owned()).or_default().push(code.as_str().to_owned());
         };
         let slug =
             TenantSlug::try_from(form.slug).map_err(|e| field("slug", e.code())).and_then(|slug| {
                 if slug.is_platform() {
-                    field("slug", "reserved");
+                    field("slug", FieldCode::Reserved);
                     Err(())
                 } else {
                     Ok(slug)

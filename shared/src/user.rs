@@ -1,5 +1,6 @@
 //! Users: the fixed sets of user types and statuses.
 
+use crate::error::FieldCode;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -150,10 +151,10 @@ pub enum UsernameError {
 
 impl UsernameError {
     /// The stable code used in field errors.
-    pub fn code(self) -> &'static str {
+    pub fn code(self) -> FieldCode {
         match self {
-            Self::Length => "length",
-            Self::Characters => "characters",
+            Self::Length => FieldCode::Length,
+            Self::Characters => FieldCode::Characters,
         }
     }
 }
@@ -215,11 +216,11 @@ pub enum EmailError {
 
 impl EmailError {
     /// The stable code used in field errors.
-    pub fn code(self) -> &'static str {
+    pub fn code(self) -> FieldCode {
         match self {
-            Self::Missing => "required",
-            Self::TooLong => "too_long",
-            Self::Format => "format",
+            Self::Missing => FieldCode::Required,
+            Self::TooLong => FieldCode::TooLong,
+            Self::Format => FieldCode::Format,
         }
     }
 }

@@ -5,7 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::error::{Check, FieldErrors};
+use crate::error::{Check, FieldCode, FieldErrors};
 use crate::password::{self, Password};
 use crate::profile::{self, Phone, Timezone, WorkingHours};
 use crate::tenant::required_name;
@@ -206,14 +206,14 @@ impl NewUserForm {
         let user_type = check.field(
             "user_type",
             match self.user_type.trim() {
-                "" => Err("required"),
-                name => name.parse::<UserType>().map_err(|_| "unknown"),
+                "" => Err(FieldCode::Required),
+                name => name.parse::<UserType>().map_err(|_| FieldCode::Unknown),
             },
         );
-        let status =
-            check.field("status", self.status.parse::<UserStatus>().map_err(|_| "unknown"));
+        let status = check
+            .field("status", self.status.parse::<UserStatus>().map_err(|_| FieldCode::Unknown));
         if user_type == Some(UserType::Service) && self.fields.console_access {
-            check.add("console_access", "service_account");
+            check.add("console_access", FieldCode::ServiceAccount);
         }
         if let PasswordChoice::Set { password } = &self.password {
             let identity = [self.fields.username.trim(), self.fields.email.trim()];
@@ -237,8 +237,8 @@ impl NewUserForm {
 /// Runs `parse` on a non-blank optional value; blank means none.
 fn optional<T>(
     value: &Option<String>,
-    parse: impl Fn(String) -> Result<T, &'static str>,
-) -> Result<Option<T>, &'static str> {
+    parse: impl Fn(String) -> Result<T, FieldCode>,
+) -> Result<Option<T>, FieldCode> {
     match value.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
         None => Ok(None),
         Some(v) => parse(v.to_owned()).map(Some),
@@ -251,17 +251,17 @@ pub fn expiry(
     value: Option<&str>,
     now: DateTime<Utc>,
     kept: Option<DateTime<Utc>>,
-) -> Result<Option<DateTime<Utc>>, &'static str> {
+) -> Result<Option<DateTime<Utc>>, FieldCode> {
     let Some(value) = value.map(str::trim).filter(|v| !v.is_empty()) else { return Ok(None) };
     let at = match value.parse::<NaiveDate>() {
         // The date of the stored expiry (as the form shows it) keeps the stored instant.
         Ok(date) if kept.is_some_and(|k| k.date_naive() == date) => return Ok(kept),
-        Ok(date) => date.and_hms_opt(0, 0, 0).map(|t| t.and_utc()).ok_or("date_format")?,
-        Err(_) => {
-            DateTime::parse_from_rfc3339(value).map_err(|_| "date_format")?.with_timezone(&Utc)
-        }
+        Ok(date) => date.and_hms_opt(0, 0, 0).map(|t| t.and_utc()).ok_or(FieldCode::DateFormat)?,
+        Err(_) => DateTime::parse_from_rfc3339(value)
+            .map_err(|_| FieldCode::DateFormat)?
+            .with_timezone(&Utc),
     };
-    if at <= now && Some(at) != kept { Err("past") } else { Ok(Some(at)) }
+    if at <= now && Some(at) != kept { Err(FieldCode::Past) } else { Ok(Some(at)) }
 }
 
 /// The date part of an expiry, as a date input shows it.

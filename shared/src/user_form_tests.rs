@@ -1,4 +1,5 @@
 use super::*;
+use crate::error::FieldCode;
 use chrono::TimeZone;
 use proptest::prelude::*;
 
@@ -118,8 +119,8 @@ fn expiry_dates() {
         Some(Utc.with_ymd_and_hms(2026, 11, 24, 7, 30, 0).unwrap())
     );
     assert_eq!(day(" "), Ok(None));
-    assert_eq!(day("2026-11-23"), Err("past"), "today at 00:00 has passed");
-    assert_eq!(day("31/01/2027"), Err("date_format"));
+    assert_eq!(day("2026-11-23"), Err(FieldCode::Past), "today at 00:00 has passed");
+    assert_eq!(day("31/01/2027"), Err(FieldCode::DateFormat));
     let kept = Utc.with_ymd_and_hms(2026, 1, 1, 0, 0, 0).unwrap();
     assert_eq!(
         expiry(Some("2026-01-01"), now(), Some(kept)),

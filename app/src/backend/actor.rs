@@ -1,6 +1,7 @@
 //! The acting principal: who is asking, in which tenant, allowed to do what. Built once per
 //! request from the session and handed to every use case, which checks it itself.
 
+use shared::FieldCode;
 use shared::{Permission, Permissions, UserType};
 use uuid::Uuid;
 
@@ -66,7 +67,7 @@ impl Actor {
         if granted.is_subset(&self.permissions) {
             Ok(())
         } else {
-            Err(ServiceError::field(field, "beyond_yours"))
+            Err(ServiceError::field(field, FieldCode::BeyondYours))
         }
     }
 

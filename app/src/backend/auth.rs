@@ -10,8 +10,9 @@ use chrono::Utc;
 use serde_json::json;
 use shared::audit::Action;
 use shared::auth::{Me, SignInRequest, TenantRef};
+use shared::error::Check;
 use shared::password::TEMPORARY_PASSWORD_DAYS;
-use shared::{TenantSlug, UserType};
+use shared::{FieldCode, TenantSlug, UserType};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
@@ -157,17 +158,17 @@ pub async fn sign_in(
 }
 
 fn required_fields(request: &SignInRequest) -> Result<(), ServiceError> {
-    let mut fields = shared::FieldErrors::new();
+    let mut check = Check::default();
     for (name, value) in [
         ("tenant", request.tenant.as_str()),
         ("login", request.login.as_str()),
         ("password", request.password.expose()),
     ] {
         if value.trim().is_empty() {
-            fields.insert(name.to_owned(), vec!["required".to_owned()]);
+            check.add(name, FieldCode::Required);
         }
     }
-    if fields.is_empty() { Ok(()) } else { Err(ServiceError::Validation(fields)) }
+    check.finish(()).map_err(ServiceError::Validation)
 }
 
 /// The user `login` names in `tenant_id` (which the transaction is entered into), if any.

@@ -2,6 +2,7 @@
 //! once, and further ones created from the command line.
 
 use serde_json::json;
+use shared::FieldCode;
 use shared::audit::Action;
 use shared::{Password, TenantSlug, Username};
 use sqlx::{PgConnection, PgPool};
@@ -79,7 +80,7 @@ pub async fn create_superuser(
         .await
         .map_err(|e| match e.as_database_error().and_then(|d| d.constraint()) {
             Some("users_username_key" | "users_email_key") => {
-                ServiceError::field("username", "taken")
+                ServiceError::field("username", FieldCode::Taken)
             }
             _ => e.into(),
         })?;

@@ -1,5 +1,6 @@
 //! The backend's error type and its one conversion to the wire error.
 
+use shared::FieldCode;
 use shared::{ApiError, ErrorCode, FieldErrors};
 
 /// Everything a backend use case can fail with.
@@ -47,7 +48,7 @@ pub enum ServiceError {
 
 impl ServiceError {
     /// A validation error on one field.
-    pub fn field(field: &str, code: &str) -> Self {
+    pub fn field(field: &str, code: FieldCode) -> Self {
         Self::Validation(ApiError::field(field, code).fields)
     }
 
@@ -56,7 +57,7 @@ impl ServiceError {
     pub fn taken(err: sqlx::Error) -> Self {
         let index = err.as_database_error().and_then(|e| e.constraint()).unwrap_or_default();
         match UNIQUE_FIELDS.iter().find(|(name, ..)| *name == index) {
-            Some((_, field, code)) => Self::field(field, code),
+            Some((_, field, code)) => Self::field(field, *code),
             None => Self::Database(err),
         }
     }
@@ -64,14 +65,14 @@ impl ServiceError {
 
 /// The unique indexes a form can run into, the field each protects and the error code it
 /// answers with (index names as the migrations give them).
-const UNIQUE_FIELDS: [(&str, &str, &str); 7] = [
-    ("users_email_key", "email", "taken"),
-    ("users_username_key", "username", "taken"),
-    ("users_external_id_key", "external_id", "taken"),
-    ("users_employee_code_key", "employee_code", "taken"),
-    ("roles_name_key", "name", "role_name_taken"),
-    ("teams_name_key", "name", "team_name_taken"),
-    ("tenants_slug_key", "slug", "taken"),
+const UNIQUE_FIELDS: [(&str, &str, FieldCode); 7] = [
+    ("users_email_key", "email", FieldCode::Taken),
+    ("users_username_key", "username", FieldCode::Taken),
+    ("users_external_id_key", "external_id", FieldCode::Taken),
+    ("users_employee_code_key", "employee_code", FieldCode::Taken),
+    ("roles_name_key", "name", FieldCode::RoleNameTaken),
+    ("teams_name_key", "name", FieldCode::TeamNameTaken),
+    ("tenants_slug_key", "slug", FieldCode::Taken),
 ];
 
 impl ServiceError {
@@ -84,7 +85,8 @@ impl ServiceError {
             Self::Validation(fields) => fields
                 .values()
                 .flatten()
-                .any(|code| matches!(code.as_str(), "beyond_yours" | "outside_your_line")),
+                .filter_map(|code| code.parse().ok())
+                .any(|code| matches!(code, FieldCode::BeyondYours | FieldCode::OutsideYourLine)),
             _ => false,
         }
     }

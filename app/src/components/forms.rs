@@ -3,7 +3,7 @@
 use leptos::prelude::*;
 use shared::password::{self, PasswordError};
 use shared::profile::{MAX_TAG_CHARS, max_avatar_size};
-use shared::{ApiError, Password};
+use shared::{ApiError, FieldCode, Password};
 use std::borrow::Cow;
 
 /// The error codes for one field, from the last answer.
@@ -14,51 +14,68 @@ pub fn field_codes(result: Option<Result<impl Sized, ApiError>>, field: &str) ->
     }
 }
 
-/// A sentence for a field error code; limits read from `shared`, where they are enforced.
+/// A sentence for a field error code; limits read from `shared`, where they are enforced. Every
+/// [`FieldCode`] has one (the match is exhaustive); a code this build does not know (from a newer
+/// server) gets a general one.
 pub fn describe(code: &str) -> Cow<'static, str> {
+    let Ok(code) = code.parse::<FieldCode>() else {
+        return "Check this field.".into();
+    };
     let fixed = match code {
-        "required" => "This field is required.",
-        "taken" => "Already used by another user in this organisation.",
-        "reserved" => "This name is reserved.",
-        "format" => "This does not look like an email address.",
-        "length" => "This is too short or too long.",
-        "characters" => "Use letters, digits, '.', '_' or '-'.",
-        "too_long" => "This is too long.",
-        "wrong" => "This is not your current password.",
-        "unchanged" => "Choose a password different from the current one.",
-        "mismatch" => "The two passwords differ.",
-        "too_short" => return format!("Use at least {} characters.", Password::MIN_CHARS).into(),
-        "common" => "This password is too common; choose another.",
-        "same_as_identity" => "The password cannot be your username or email.",
-        "phone_format" => "Use the international form, e.g. +47 912 34 567.",
-        "unknown_timezone" => "Choose a timezone from the list.",
-        "spaces" => "Spaces are not allowed here.",
-        "tag_too_long" => return format!("Tags are at most {MAX_TAG_CHARS} characters.").into(),
-        "too_many" => "There are too many entries.",
-        "time_format" => "Use hours and minutes, e.g. 09:00.",
-        "order" => "Each shift must end after it starts, without overlaps.",
-        "date_format" => "Use a date like 2027-01-31.",
-        "past" => "Choose a date in the future.",
-        "unknown" => "Choose one of the options.",
-        "above_ceiling" => "A role grants more than this type of user may hold.",
-        "holders_above_ceiling" => {
+        FieldCode::Required => "This field is required.",
+        FieldCode::TooLong => "This is too long.",
+        FieldCode::Invalid => "This is not valid here.",
+        FieldCode::Taken => "Already used by another user in this organisation.",
+        FieldCode::Reserved => "This name is reserved.",
+        FieldCode::Format => "This does not look like an email address.",
+        FieldCode::Length => "This is too short or too long.",
+        FieldCode::Characters => "Use letters, digits, '.', '_' or '-'.",
+        FieldCode::Wrong => "This is not your current password.",
+        FieldCode::Unchanged => "Choose a password different from the current one.",
+        FieldCode::Mismatch => "The two passwords differ.",
+        FieldCode::TooShort => {
+            return format!("Use at least {} characters.", Password::MIN_CHARS).into();
+        }
+        FieldCode::Common => "This password is too common; choose another.",
+        FieldCode::SameAsIdentity => "The password cannot be your username or email.",
+        FieldCode::PhoneFormat => "Use the international form, e.g. +47 912 34 567.",
+        FieldCode::UnknownTimezone => "Choose a timezone from the list.",
+        FieldCode::Spaces => "Spaces are not allowed here.",
+        FieldCode::TagTooLong => {
+            return format!("Tags are at most {MAX_TAG_CHARS} characters.").into();
+        }
+        FieldCode::TooMany => "There are too many entries.",
+        FieldCode::TimeFormat => "Use hours and minutes, e.g. 09:00.",
+        FieldCode::Order => "Each shift must end after it starts, without overlaps.",
+        FieldCode::UnknownDay => "Use a day of the week.",
+        FieldCode::DateFormat => "Use a date like 2027-01-31.",
+        FieldCode::Past => "Choose a date in the future.",
+        FieldCode::Unknown => "Choose one of the options.",
+        FieldCode::UnknownField => "This field cannot be set here.",
+        FieldCode::AboveCeiling => "A role grants more than this type of user may hold.",
+        FieldCode::HoldersAboveCeiling => {
             "Some users who hold this role are of a type that may not hold a permission you added."
         }
-        "role_name_taken" => "Another role already has this name.",
-        "team_name_taken" => "Another team already has this name.",
-        "values" => "Give one value for “is”, at least one for “is one of”.",
-        "unknown_user_type" => {
+        FieldCode::RoleNameTaken => "Another role already has this name.",
+        FieldCode::TeamNameTaken => "Another team already has this name.",
+        FieldCode::Values => "Give one value for “is”, at least one for “is one of”.",
+        FieldCode::UnknownUserType => {
             "Use a user type: tenant_admin, supervisor, agent, analyst, viewer or service."
         }
-        "beyond_yours" => "You cannot grant permissions you do not hold yourself.",
-        "outside_your_line" => "Choose yourself or someone who reports to you.",
-        "cycle" => "This manager reports to this user already; that would make a loop.",
-        "service_account" => "Service accounts use the API only.",
-        "self" => "You cannot remove your own console access.",
-        "immutable" => "This cannot be changed after creation.",
-        "too_large" => return format!("Choose an image of at most {}.", max_avatar_size()).into(),
-        "not_an_image" => "This is not a PNG, JPEG or WebP image.",
-        _ => "Check this field.",
+        FieldCode::BeyondYours => "You cannot grant permissions you do not hold yourself.",
+        FieldCode::OutsideYourLine => "Choose yourself or someone who reports to you.",
+        FieldCode::Cycle => "This manager reports to this user already; that would make a loop.",
+        FieldCode::ServiceAccount => "Service accounts use the API only.",
+        FieldCode::OwnAccess => "You cannot remove your own console access.",
+        FieldCode::Immutable => "This cannot be changed after creation.",
+        FieldCode::PlatformSuperusersOnly => "Only superusers belong to the platform.",
+        FieldCode::TooLarge => {
+            return format!("Choose an image of at most {}.", max_avatar_size()).into();
+        }
+        FieldCode::TooManyPixels => "This image has too many pixels.",
+        FieldCode::NotAnImage => "This is not a PNG, JPEG or WebP image.",
+        FieldCode::BeforeFrom => "Choose an end after the start.",
+        FieldCode::Range => "This number is out of range.",
     };
     fixed.into()
 }

@@ -85,7 +85,7 @@ fn ChangePasswordForm(me: Me) -> impl IntoView {
                 <input type="password" autocomplete="new-password" required aria-describedby="confirm-errors"
                     on:input=move |ev| confirm.set(event_target_value(&ev))/>
                 <FieldErrors id="confirm-errors"
-                    codes=Signal::derive(move || if mismatch() { vec!["mismatch".into()] } else { vec![] })/>
+                    codes=Signal::derive(move || if mismatch() { vec![shared::FieldCode::Mismatch.as_str().into()] } else { vec![] })/>
             </label>
             <button type="submit" class="button primary wide"
                 disabled=move || mismatch() || action.pending().get()>

@@ -16,7 +16,7 @@ use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use shared::ApiError;
+use shared::{ApiError, FieldCode};
 
 use crate::state::AppState;
 
@@ -74,7 +74,7 @@ impl From<app::backend::ServiceError> for RestError {
 /// API's error shape (axum would answer in plain text).
 impl From<axum::extract::rejection::JsonRejection> for RestError {
     fn from(rejection: axum::extract::rejection::JsonRejection) -> Self {
-        let mut error = ApiError::field("body", "invalid");
+        let mut error = ApiError::field("body", FieldCode::Invalid);
         error.message = rejection.body_text();
         Self(error)
     }
@@ -83,7 +83,7 @@ impl From<axum::extract::rejection::JsonRejection> for RestError {
 /// A query string that does not parse (`limit=ten`) is a validation error on `query`.
 impl From<axum::extract::rejection::QueryRejection> for RestError {
     fn from(rejection: axum::extract::rejection::QueryRejection) -> Self {
-        let mut error = ApiError::field("query", "invalid");
+        let mut error = ApiError::field("query", FieldCode::Invalid);
         error.message = rejection.body_text();
         Self(error)
     }

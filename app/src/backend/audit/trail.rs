@@ -5,6 +5,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use serde_json::Value;
+use shared::FieldCode;
 use shared::Permission;
 use shared::audit::{
     ActorKind, AuditActor, AuditEntry, AuditFilter, AuditPage, AuditQuery, AuditTarget, FieldChange,
@@ -275,7 +276,7 @@ fn encode_cursor(time: DateTime<Utc>, id: i64) -> String {
 }
 
 fn decode_cursor(raw: &str) -> Result<(DateTime<Utc>, i64), ServiceError> {
-    let bad = || ServiceError::field("cursor", "invalid");
+    let bad = || ServiceError::field("cursor", FieldCode::Invalid);
     let text =
         URL_SAFE_NO_PAD.decode(raw).ok().and_then(|b| String::from_utf8(b).ok()).ok_or_else(bad)?;
     let (micros, id) = text.split_once('.').ok_or_else(bad)?;

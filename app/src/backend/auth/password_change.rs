@@ -5,6 +5,7 @@
 
 use chrono::Utc;
 use serde_json::json;
+use shared::FieldCode;
 use shared::Password;
 use shared::audit::Action;
 use shared::auth::ChangePasswordRequest;
@@ -64,7 +65,7 @@ pub async fn change_password(
         tx.rollback().await?;
         let failure = Failure { reason: "wrong_password", suppressed };
         record_failure(pool, actor, failure, client).await?;
-        return Err(ServiceError::field("current_password", "wrong"));
+        return Err(ServiceError::field("current_password", FieldCode::Wrong));
     }
     // Committed on its own: a new password refused below still took the count back.
     throttle::succeeded(&mut *pool.acquire().await?, &counted).await?;
@@ -134,7 +135,7 @@ fn check_new_password(
     shared::password::check(new, &[username, email])
         .map_err(|e| ServiceError::field("new_password", e.code()))?;
     if new == current {
-        return Err(ServiceError::field("new_password", "unchanged"));
+        return Err(ServiceError::field("new_password", FieldCode::Unchanged));
     }
     Ok(())
 }

@@ -9,6 +9,7 @@
 
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
+use shared::FieldCode;
 use shared::audit::Action;
 use shared::role::{DeletedRole, Role, RoleForm, RoleUpdate, ValidRole};
 use shared::{Permission, Permissions, UserType};
@@ -249,7 +250,11 @@ async fn within_holders_ceilings(
         .iter()
         .filter_map(|t| t.parse::<UserType>().ok())
         .any(|t| !added.is_subset(&t.ceiling()));
-    if too_high { Err(ServiceError::field("permissions", "holders_above_ceiling")) } else { Ok(()) }
+    if too_high {
+        Err(ServiceError::field("permissions", FieldCode::HoldersAboveCeiling))
+    } else {
+        Ok(())
+    }
 }
 
 fn unchanged(role: &Role, valid: &ValidRole) -> bool {

@@ -12,6 +12,7 @@ pub use background::{BACKGROUND_FROM, resume, run as run_in_background};
 pub use rules::{PREVIEW_NAMES, apply_for_user};
 
 use rules::Among;
+use shared::FieldCode;
 use shared::audit::Action;
 
 use chrono::{DateTime, Utc};
@@ -275,7 +276,7 @@ pub async fn add_member(ctx: &mut Ctx<'_>, id: Uuid, user: Uuid) -> Result<(), S
     let team = locked(&mut *conn, tenant, id).await?;
     let username = access_changed(&mut *conn, actor, &team, user)
         .await?
-        .ok_or_else(|| ServiceError::field("user_id", "unknown"))?;
+        .ok_or_else(|| ServiceError::field("user_id", FieldCode::Unknown))?;
     sqlx::query(
         "insert into team_members (tenant_id, team_id, user_id, source) values ($1, $2, $3, 'manual')
          on conflict (tenant_id, team_id, user_id) do update set source = 'manual'",
@@ -431,7 +432,7 @@ async fn default_role_yours(
     let Some(role) = role else { return Ok(()) };
     let granted = role_permissions(conn, actor.tenant_id, role)
         .await?
-        .ok_or_else(|| ServiceError::field("default_role_id", "unknown"))?;
+        .ok_or_else(|| ServiceError::field("default_role_id", FieldCode::Unknown))?;
     actor.may_grant(&granted, field)
 }
 
@@ -536,7 +537,11 @@ async fn members_within_ceiling(
         let granted = permission::from_keys(keys);
         user_type.parse::<UserType>().is_ok_and(|t| !granted.is_subset(&t.ceiling()))
     });
-    if above { Err(ServiceError::field("default_role_id", "above_ceiling")) } else { Ok(()) }
+    if above {
+        Err(ServiceError::field("default_role_id", FieldCode::AboveCeiling))
+    } else {
+        Ok(())
+    }
 }
 
 fn unchanged(team: &Team, valid: &ValidTeam) -> bool {

@@ -3,8 +3,8 @@
 
 use image::{DynamicImage, ImageFormat, ImageReader, Limits, imageops::FilterType};
 use serde_json::json;
-use shared::Permission;
 use shared::audit::Action;
+use shared::{FieldCode, Permission};
 use std::io::Cursor;
 use uuid::Uuid;
 
@@ -37,7 +37,7 @@ pub async fn set(ctx: &mut Ctx<'_>, id: Uuid, upload: Vec<u8>) -> Result<(), Ser
     actor.require(Permission::UsersUpdate)?;
     actor.require_sees(id)?;
     if upload.len() > MAX_BYTES {
-        return Err(ServiceError::field("avatar", "too_large"));
+        return Err(ServiceError::field("avatar", FieldCode::TooLarge));
     }
     let permit = DECODING.acquire().await.map_err(|e| ServiceError::Internal(e.to_string()))?;
     let avatar = tokio::task::spawn_blocking(move || square(&upload))
@@ -99,7 +99,7 @@ pub async fn get(ctx: &mut Ctx<'_>, id: Uuid) -> Result<Avatar, ServiceError> {
 /// Decodes an upload (by its bytes, not its name or declared type), crops the centred square and
 /// re-encodes it: PNG when it has transparency, JPEG otherwise.
 fn square(upload: &[u8]) -> Result<Avatar, ServiceError> {
-    let refuse = || ServiceError::field("avatar", "not_an_image");
+    let refuse = || ServiceError::field("avatar", FieldCode::NotAnImage);
     let mut reader =
         ImageReader::new(Cursor::new(upload)).with_guessed_format().map_err(|_| refuse())?;
     if !matches!(reader.format(), Some(ImageFormat::Png | ImageFormat::Jpeg | ImageFormat::WebP)) {
@@ -111,7 +111,7 @@ fn square(upload: &[u8]) -> Result<Avatar, ServiceError> {
     limits.max_alloc = Some(MAX_DECODED);
     reader.limits(limits);
     let decoded = reader.decode().map_err(|e| match e {
-        image::ImageError::Limits(_) => ServiceError::field("avatar", "too_many_pixels"),
+        image::ImageError::Limits(_) => ServiceError::field("avatar", FieldCode::TooManyPixels),
         _ => refuse(),
     })?;
     // Crop, then scale: `resize_to_fill` scales the whole image first, so a thin strip (8192 x 1)

@@ -2,6 +2,7 @@
 //! roles, a manager without cycles, that the actor outranks the user they change, and that the
 //! change grants nothing the actor does not hold.
 
+use shared::FieldCode;
 use shared::account::User;
 use shared::error::Check;
 use shared::team::{RuleField, Rules};
@@ -49,7 +50,7 @@ pub async fn unique(
         (taken.employee_code, "employee_code"),
     ] {
         if is_taken {
-            check.add(field, "taken");
+            check.add(field, FieldCode::Taken);
         }
     }
     Ok(())
@@ -75,20 +76,20 @@ pub async fn roles(
     .fetch_all(conn)
     .await?;
     if found.len() != roles.len() {
-        check.add("roles", "unknown");
+        check.add("roles", FieldCode::Unknown);
         return Ok(());
     }
     let ceiling = user_type.ceiling();
     let permissions = |keys: &[String]| permission::from_keys(keys);
     if found.iter().any(|(_, keys)| !permissions(keys).is_subset(&ceiling)) {
-        check.add("roles", "above_ceiling");
+        check.add("roles", FieldCode::AboveCeiling);
     }
     let escalates = found
         .iter()
         .filter(|(id, _)| newly_granted.contains(id))
         .any(|(_, keys)| !permissions(keys).is_subset(&actor.permissions));
     if escalates {
-        check.add("roles", "beyond_yours");
+        check.add("roles", FieldCode::BeyondYours);
     }
     Ok(())
 }
@@ -124,9 +125,9 @@ pub async fn manager(
     .fetch_all(conn)
     .await?;
     if chain.is_empty() {
-        check.add("manager_id", "unknown");
+        check.add("manager_id", FieldCode::Unknown);
     } else if user.is_some_and(|id| chain.contains(&id)) {
-        check.add("manager_id", "cycle");
+        check.add("manager_id", FieldCode::Cycle);
     }
     Ok(())
 }
@@ -137,7 +138,7 @@ pub fn in_line(check: &mut Check, actor: &Actor, manager: Option<Uuid>) {
     if let Some(line) = &actor.line
         && !manager.is_some_and(|m| m == actor.user_id || line.contains(&m))
     {
-        check.add("manager_id", "outside_your_line");
+        check.add("manager_id", FieldCode::OutsideYourLine);
     }
 }
 
@@ -165,7 +166,7 @@ pub async fn gains_yours(
     let brings = |granted: &Permissions| !granted.is_disjoint(&gained);
     let mut check = Check::default();
     if brings(&after.user_type.inherent()) {
-        check.add("user_type", "beyond_yours");
+        check.add("user_type", FieldCode::BeyondYours);
     }
     let joined: Vec<Uuid> = after
         .teams
@@ -185,15 +186,15 @@ pub async fn gains_yours(
     for (rules, _) in teams.iter().filter(|(_, keys)| brings(&permission::from_keys(keys))) {
         let conditions = rules.iter().flat_map(|r| &r.0.conditions);
         for field in conditions.map(|c| c.field) {
-            check.add(rule_field(field), "beyond_yours");
+            check.add(rule_field(field), FieldCode::BeyondYours);
         }
         if rules.is_none() {
-            check.add("teams", "beyond_yours");
+            check.add("teams", FieldCode::BeyondYours);
         }
     }
     if check.is_clean() {
         // Nothing above explains it: the roles (also checked before the save).
-        check.add("roles", "beyond_yours");
+        check.add("roles", FieldCode::BeyondYours);
     }
     check.finish(()).map_err(ServiceError::Validation)
 }

@@ -2,6 +2,7 @@
 
 use chrono::Utc;
 use serde_json::{Map, Value, json};
+use shared::FieldCode;
 use shared::account::{CreatedUser, User, UserEdit};
 use shared::audit::Action;
 use shared::error::Check;
@@ -47,7 +48,7 @@ pub async fn create(ctx: &mut Ctx<'_>, form: NewUserForm) -> Result<CreatedUser,
     checks::in_line(&mut check, actor, p.manager_id);
     if actor.tenant_slug == TenantSlug::PLATFORM && new.user_type != UserType::TenantAdmin {
         // The platform tenant holds its superusers and nobody else.
-        check.add("user_type", "platform_superusers_only");
+        check.add("user_type", FieldCode::PlatformSuperusersOnly);
     }
     check.finish(()).map_err(ServiceError::Validation)?;
 
@@ -135,10 +136,10 @@ async fn save(ctx: &mut Ctx<'_>, id: Uuid, edit: UserEdit) -> Result<User, Servi
         checks::in_line(&mut check, actor, p.manager_id);
     }
     if p.console_access && before.user_type == UserType::Service {
-        check.add("console_access", "service_account");
+        check.add("console_access", FieldCode::ServiceAccount);
     }
     if !p.console_access && id == actor.user_id {
-        check.add("console_access", "self");
+        check.add("console_access", FieldCode::OwnAccess);
     }
     check.finish(()).map_err(ServiceError::Validation)?;
 
@@ -240,13 +241,13 @@ pub async fn patch(ctx: &mut Ctx<'_>, id: Uuid, body: Value) -> Result<User, Ser
 /// without `user_type`, with an integer `version`.
 fn patch_parts(body: Value) -> Result<(i64, Map<String, Value>), ServiceError> {
     let Value::Object(mut changed) = body else {
-        return Err(ServiceError::field("body", "invalid"));
+        return Err(ServiceError::field("body", FieldCode::Invalid));
     };
     if changed.contains_key("user_type") {
-        return Err(ServiceError::field("user_type", "immutable"));
+        return Err(ServiceError::field("user_type", FieldCode::Immutable));
     }
     let Some(version) = changed.remove("version").and_then(|v| v.as_i64()) else {
-        return Err(ServiceError::field("version", "required"));
+        return Err(ServiceError::field("version", FieldCode::Required));
     };
     Ok((version, changed))
 }
@@ -263,11 +264,11 @@ fn merge_patch(
     for (key, value) in changed {
         match merged.get_mut(&key) {
             Some(slot) => *slot = value,
-            None => check.add(&key, "unknown_field"),
+            None => check.add(&key, FieldCode::UnknownField),
         }
     }
     check.finish(()).map_err(ServiceError::Validation)?;
-    serde_json::from_value(merged).map_err(|_| ServiceError::field("body", "invalid"))
+    serde_json::from_value(merged).map_err(|_| ServiceError::field("body", FieldCode::Invalid))
 }
 
 /// Makes `roles` exactly the user's roles.

@@ -59,7 +59,10 @@ fn CreateForm(me: Me, roles: Vec<RoleOption>) -> impl IntoView {
     let client = Signal::derive(move || {
         let mut errors = form().validate(Utc::now()).err().unwrap_or_default();
         if set_password.get() && confirm.get() != password.get() {
-            errors.entry("password_confirmation".into()).or_default().push("mismatch".into());
+            errors
+                .entry("password_confirmation".into())
+                .or_default()
+                .push(shared::FieldCode::Mismatch.as_str().into());
         }
         errors
     });
@@ -87,7 +90,11 @@ fn CreateForm(me: Me, roles: Vec<RoleOption>) -> impl IntoView {
                 .and_then(|input| input.files())
                 .and_then(|files| files.get(0));
             let too_large = file.as_ref().is_some_and(|f| f.size() > 2.0 * 1024.0 * 1024.0);
-            feedback.server(if too_large { photo_error("too_large") } else { Default::default() });
+            feedback.server(if too_large {
+                photo_error(shared::FieldCode::TooLarge)
+            } else {
+                Default::default()
+            });
             photo.set_value(file.filter(|_| !too_large));
         }
         #[cfg(not(feature = "hydrate"))]
@@ -227,6 +234,6 @@ fn offered_types(me: &Me) -> Vec<UserType> {
 }
 
 #[cfg(feature = "hydrate")]
-fn photo_error(code: &str) -> shared::FieldErrors {
-    [("avatar".to_owned(), vec![code.to_owned()])].into()
+fn photo_error(code: shared::FieldCode) -> shared::FieldErrors {
+    [("avatar".to_owned(), vec![code.as_str().to_owned()])].into()
 }

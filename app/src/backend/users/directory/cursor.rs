@@ -5,6 +5,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
+use shared::FieldCode;
 use shared::directory::{Sort, SortField};
 use uuid::Uuid;
 
@@ -36,7 +37,7 @@ impl Cursor {
     }
 
     pub fn decode(raw: &str, sort: Sort) -> Result<Self, ServiceError> {
-        let bad = || ServiceError::field("cursor", "invalid");
+        let bad = || ServiceError::field("cursor", FieldCode::Invalid);
         let bytes = URL_SAFE_NO_PAD.decode(raw).map_err(|_| bad())?;
         let cursor: Self = serde_json::from_slice(&bytes).map_err(|_| bad())?;
         let fits = matches!(
