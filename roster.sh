@@ -219,9 +219,10 @@ serve_env() {
   export LEPTOS_OUTPUT_NAME=roster LEPTOS_ENV=PROD
 }
 
-# Regenerates .sqlx/ (the query metadata that lets builds check SQL without a database) from a
-# scratch database built from migrations/. Run it after changing a query or a migration.
-cmd_sqlx_prepare() {
+# Records the query metadata (what lets builds check SQL without a database) into $1, from a
+# scratch database built from migrations/.
+record_queries() {
+  local into=$1
   db_start
   say "building the scratch database roster_sqlx from migrations/"
   psql_local -d postgres -qc 'drop database if exists roster_sqlx' -c 'create database roster_sqlx' >/dev/null
@@ -229,13 +230,27 @@ cmd_sqlx_prepare() {
     psql_local -d roster_sqlx -v ON_ERROR_STOP=1 -q -f "$migration" >/dev/null ||
       die "migration $migration failed on the scratch database"
   done
-  say "recording query metadata into .sqlx/"
-  rm -rf "$ROOT/.sqlx" && mkdir -p "$ROOT/.sqlx"
+  rm -rf "$into" && mkdir -p "$into"
   # Touching the crates that hold queries makes cargo expand every query macro again.
   touch "$ROOT"/app/src/lib.rs "$ROOT"/server/src/lib.rs
-  (cd "$ROOT" && SQLX_OFFLINE=false SQLX_OFFLINE_DIR="$ROOT/.sqlx" DATABASE_URL=$(local_database_url roster_sqlx) \
-    cargo check -q -p server -p app --features app/ssr --all-targets) || die "cargo check failed"
+  (cd "$ROOT" && SQLX_OFFLINE=false SQLX_OFFLINE_DIR="$into" DATABASE_URL=$(local_database_url roster_sqlx) \
+    cargo check -q --locked -p server -p app --features app/ssr --all-targets) || die "cargo check failed"
+}
+
+# Regenerates .sqlx/. Run it after changing a query or a migration.
+cmd_sqlx_prepare() {
+  say "recording query metadata into .sqlx/"
+  record_queries "$ROOT/.sqlx"
   say "$(ls "$ROOT/.sqlx" | wc -l) queries recorded"
+}
+
+# The committed .sqlx/ must be what the queries and migrations give now: a stale entry would let
+# a build check a query against a schema that is gone.
+check_queries_recorded() {
+  local fresh=$CACHE/sqlx-fresh
+  record_queries "$fresh"
+  diff -rq "$fresh" "$ROOT/.sqlx" ||
+    die ".sqlx/ is stale: run ./roster.sh sqlx-prepare and commit .sqlx/"
 }
 
 cmd_run() {
@@ -324,6 +339,7 @@ cmd_test() {
   step "lints, browser side (clippy for wasm32)" \
     cargo clippy --locked -p frontend --target wasm32-unknown-unknown -- -D warnings
   step "shared builds for wasm32" cargo check --locked -p shared --target wasm32-unknown-unknown
+  step "query metadata current (.sqlx/ against migrations/)" check_queries_recorded
   test_database_url
   step "unit and integration tests (PostgreSQL)" cargo test --locked "${CHECKED[@]}"
   step "release build" build_release
