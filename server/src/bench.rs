@@ -18,6 +18,7 @@ use hyper::client::conn::http1::SendRequest;
 use hyper_util::rt::TokioIo;
 use leptos::config::LeptosOptions;
 use shared::directory::UserQuery;
+use shared::query::from_query_string;
 use sqlx::PgPool;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -192,7 +193,9 @@ pub async fn cases(
     .await?;
     tx.commit().await?;
 
-    let query = UserQuery::from_pairs;
+    let query = |pairs: &[(&str, &str)]| -> UserQuery {
+        from_query_string(&serde_urlencoded::to_string(pairs).unwrap_or_default())
+    };
     let case =
         |label: &str, query: UserQuery| Case { label: label.to_owned(), query, stats: false };
     let mut cases = vec![case("default page (by name)", UserQuery::default())];

@@ -177,38 +177,6 @@ impl AuditQuery {
         check.finish(AuditFilter { actor, target, subject, actions, from, to, limit, cursor })
     }
 
-    /// The query as URL parameters, absent parts left out.
-    pub fn params(&self) -> Vec<(&'static str, String)> {
-        let limit = self.limit.map(|n| n.to_string());
-        [
-            ("actor", &self.actor),
-            ("target", &self.target),
-            ("subject", &self.subject),
-            ("action", &self.action),
-            ("from", &self.from),
-            ("to", &self.to),
-            ("limit", &limit),
-            ("cursor", &self.cursor),
-        ]
-        .into_iter()
-        .filter_map(|(key, value)| Some((key, value.clone()?)))
-        .collect()
-    }
-
-    /// A query from URL parameters (`get` looks one up); a limit that is not a number is ignored.
-    pub fn from_params(get: impl Fn(&str) -> Option<String>) -> Self {
-        Self {
-            actor: get("actor"),
-            target: get("target"),
-            subject: get("subject"),
-            action: get("action"),
-            from: get("from"),
-            to: get("to"),
-            limit: get("limit").and_then(|n| n.parse().ok()),
-            cursor: get("cursor"),
-        }
-    }
-
     /// The same view with one filter changed (`None` clears it), from its first page.
     pub fn with(&self, key: &str, value: Option<String>) -> Self {
         let mut next = Self { cursor: None, ..self.clone() };
@@ -333,9 +301,8 @@ mod tests {
     use super::*;
 
     fn checked(pairs: &[(&str, &str)]) -> Result<AuditFilter, FieldErrors> {
-        let query = AuditQuery::from_params(|key| {
-            pairs.iter().find(|(k, _)| *k == key).map(|(_, v)| (*v).to_owned())
-        });
+        let query: AuditQuery =
+            crate::query::from_query_string(&serde_urlencoded::to_string(pairs).unwrap());
         query.check()
     }
 

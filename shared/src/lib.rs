@@ -13,11 +13,13 @@ pub mod error;
 pub mod password;
 pub mod permission;
 pub mod profile;
+pub mod query;
 pub mod role;
 pub mod team;
 pub mod tenant;
 pub mod user;
 pub mod user_form;
+pub mod user_patch;
 
 pub use error::{ApiError, ErrorCode, FieldCode, FieldErrors};
 pub use password::{Password, PasswordError};

@@ -7,9 +7,9 @@ use leptos_meta::Title;
 use leptos_router::NavigateOptions;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_query_map};
-use leptos_router::params::ParamsMap;
 use shared::account::UserRef;
 use shared::audit::{Action, AuditPage, AuditQuery, FAMILIES};
+use shared::query::{from_query_string, to_query_string};
 
 use crate::api::audit::list_audit;
 use crate::components::audit_trail::AuditEvents;
@@ -22,17 +22,13 @@ pub fn href(query: &AuditQuery) -> String {
 
 /// `path` with the query's parameters.
 pub fn with_params(path: &str, query: &AuditQuery) -> String {
-    let mut params = ParamsMap::new();
-    for (key, value) in query.params() {
-        params.insert(key, value);
-    }
-    format!("{path}{}", params.to_query_string())
+    format!("{path}{}", to_query_string(query))
 }
 
 #[component]
 pub fn Audit() -> impl IntoView {
     let params = use_query_map();
-    let query = Memo::new(move |_| params.with(|p| AuditQuery::from_params(|key| p.get(key))));
+    let query = Memo::new(move |_| params.with(|p| from_query_string(&p.to_query_string())));
     let page = Resource::new(move || query.get(), list_audit);
     let export = move || {
         query.with(|q| {

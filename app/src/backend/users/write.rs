@@ -1,12 +1,13 @@
 //! Creating and editing users.
 
 use chrono::Utc;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use shared::FieldCode;
 use shared::account::{CreatedUser, User, UserEdit};
 use shared::audit::Action;
 use shared::error::Check;
-use shared::user_form::{NewUserForm, PasswordChoice, UserFields};
+use shared::user_form::{NewUserForm, PasswordChoice};
+use shared::user_patch::UserPatch;
 use shared::{Permission, TenantSlug, UserType};
 use sqlx::types::Json;
 use uuid::Uuid;
@@ -224,51 +225,18 @@ async fn save(ctx: &mut Ctx<'_>, id: Uuid, edit: UserEdit) -> Result<User, Servi
 }
 
 /// `PATCH /api/v1/users/{id}` with only the changed fields: they are laid over the stored user
-/// and saved like the edit form. `user_type` cannot change; fields not in the form are refused.
+/// and saved like the edit form. The body is judged only after the actor is allowed to edit,
+/// so a refusal is a refusal whatever was sent.
 pub async fn patch(ctx: &mut Ctx<'_>, id: Uuid, body: Value) -> Result<User, ServiceError> {
     ctx.attempting(Action::UserUpdated, Some(Subject::User(id)));
     ctx.actor.require(Permission::UsersUpdate)?;
     ctx.actor.require_sees(id)?;
-    let (version, changed) = patch_parts(body)?;
+    let patch = UserPatch::from_json(body).map_err(ServiceError::Validation)?;
     // What the edit starts from; users.update needs no users.read (the save answers with the
     // whole user anyway).
     let current = load(ctx.conn, ctx.actor.tenant_id, id).await?.ok_or(ServiceError::NotFound)?;
-    let fields = merge_patch(&current.fields(), changed)?;
-    save(ctx, id, UserEdit { version, fields }).await
-}
-
-/// A PATCH body's version and changed fields, checked before the user is loaded: an object,
-/// without `user_type`, with an integer `version`.
-fn patch_parts(body: Value) -> Result<(i64, Map<String, Value>), ServiceError> {
-    let Value::Object(mut changed) = body else {
-        return Err(ServiceError::field("body", FieldCode::Invalid));
-    };
-    if changed.contains_key("user_type") {
-        return Err(ServiceError::field("user_type", FieldCode::Immutable));
-    }
-    let Some(version) = changed.remove("version").and_then(|v| v.as_i64()) else {
-        return Err(ServiceError::field("version", FieldCode::Required));
-    };
-    Ok((version, changed))
-}
-
-/// The stored fields with the changed ones laid over them: a key that is not a field of the
-/// edit form is `unknown_field`, a value of the wrong type makes the body `invalid`.
-fn merge_patch(
-    current: &UserFields,
-    changed: Map<String, Value>,
-) -> Result<UserFields, ServiceError> {
-    let mut merged =
-        serde_json::to_value(current).map_err(|e| ServiceError::Internal(e.to_string()))?;
-    let mut check = Check::default();
-    for (key, value) in changed {
-        match merged.get_mut(&key) {
-            Some(slot) => *slot = value,
-            None => check.add(&key, FieldCode::UnknownField),
-        }
-    }
-    check.finish(()).map_err(ServiceError::Validation)?;
-    serde_json::from_value(merged).map_err(|_| ServiceError::field("body", FieldCode::Invalid))
+    let version = patch.version;
+    save(ctx, id, UserEdit { version, fields: patch.apply(current.fields()) }).await
 }
 
 /// Makes `roles` exactly the user's roles.
@@ -303,7 +271,3 @@ fn stale() -> ServiceError {
         "Someone else changed this user after you opened it. Reload to see their changes.".into(),
     )
 }
-
-#[cfg(test)]
-#[path = "write_fuzz.rs"]
-mod fuzz;

@@ -6,11 +6,11 @@ use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_params_map, use_query_map};
-use leptos_router::params::ParamsMap;
 use shared::access::{Grant, UserAccess};
 use shared::account::{User, UserRef};
 use shared::audit::{AuditPage, AuditQuery};
 use shared::auth::Me;
+use shared::query::{from_query_string, to_query_string};
 use shared::{ApiError, ErrorCode, Permission, UserStatus, Uuid};
 
 use super::when;
@@ -144,7 +144,7 @@ fn history_query() -> Memo<Option<AuditQuery>> {
             (
                 id.get(),
                 (p.get("tab").as_deref() == Some("history"))
-                    .then(|| AuditQuery::from_params(|key| p.get(key))),
+                    .then(|| from_query_string::<AuditQuery>(&p.to_query_string())),
             )
         });
         Some(AuditQuery { subject: Some(id?.to_string()), ..query? })
@@ -272,12 +272,9 @@ fn History(id: Uuid, history: Resource<Option<Result<AuditPage, ApiError>>>) -> 
 
 /// The History tab's address for a query about its user (the `subject`).
 fn history_href(query: &AuditQuery) -> String {
-    let mut params = ParamsMap::new();
-    params.insert("tab", "history".to_owned());
-    for (key, value) in (AuditQuery { subject: None, ..query.clone() }).params() {
-        params.insert(key, value);
-    }
-    format!("/users/{}{}", query.subject.clone().unwrap_or_default(), params.to_query_string())
+    let rest = to_query_string(&AuditQuery { subject: None, ..query.clone() });
+    let user = query.subject.clone().unwrap_or_default();
+    format!("/users/{user}?tab=history{}", rest.replacen('?', "&", 1))
 }
 
 #[component]

@@ -7,10 +7,10 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_meta::Title;
 use leptos_router::hooks::use_navigate;
-use serde_json::Value;
 use shared::account::{RoleOption, User, UserEdit};
 use shared::auth::Me;
 use shared::user_form::UserFields;
+use shared::user_patch::UserPatch;
 use shared::{ApiError, ErrorCode};
 
 use super::detail::load_user;
@@ -124,32 +124,14 @@ fn EditForm(user: User, roles: Vec<RoleOption>, me: Me) -> impl IntoView {
     }
 }
 
-fn as_object(fields: &UserFields) -> serde_json::Map<String, Value> {
-    match serde_json::to_value(fields) {
-        Ok(Value::Object(map)) => map,
-        _ => serde_json::Map::new(),
-    }
-}
-
 /// The labels of the fields that differ between two versions of the form.
 fn changed_fields(before: &UserFields, after: &UserFields) -> Vec<String> {
-    let (before, after) = (as_object(before), as_object(after));
-    after
-        .iter()
-        .filter(|(k, v)| before.get(*k) != Some(v))
-        .map(|(k, _)| k.replace('_', " "))
-        .collect()
+    let changed = UserPatch::between(before, after, 0).changed();
+    changed.into_iter().map(|field| field.replace('_', " ")).collect()
 }
 
 /// Their version, with every field this admin changed (compared with the version they loaded)
 /// taken from what the admin typed.
 fn rebase(mine: &UserFields, loaded: &UserFields, theirs: &UserFields) -> UserFields {
-    let (mine, loaded) = (as_object(mine), as_object(loaded));
-    let mut merged = as_object(theirs);
-    for (key, value) in mine {
-        if loaded.get(&key) != Some(&value) {
-            merged.insert(key, value);
-        }
-    }
-    serde_json::from_value(Value::Object(merged)).unwrap_or_else(|_| theirs.clone())
+    UserPatch::between(loaded, mine, 0).apply(theirs.clone())
 }

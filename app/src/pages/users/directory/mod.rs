@@ -10,8 +10,8 @@ use leptos_meta::Title;
 use leptos_router::NavigateOptions;
 use leptos_router::components::A;
 use leptos_router::hooks::{use_navigate, use_query_map};
-use leptos_router::params::ParamsMap;
 use shared::directory::UserQuery;
+use shared::query::{from_query_string, to_query_string};
 use shared::{ApiError, Permission};
 
 use self::filters::{FilterBar, StatCards};
@@ -23,11 +23,7 @@ use crate::components::lifecycle::{LifecycleDialogs, Request};
 
 /// The directory's address for a query.
 pub fn href(query: &UserQuery) -> String {
-    let mut params = ParamsMap::new();
-    for (key, value) in query.params() {
-        params.insert(key, value);
-    }
-    format!("/users{}", params.to_query_string())
+    format!("/users{}", to_query_string(query))
 }
 
 /// Goes to another view of the directory; `replace` keeps it out of the history (typing).
@@ -41,7 +37,7 @@ pub fn go_to() -> impl Fn(&UserQuery, bool) + Clone + Send + Sync + 'static {
 #[component]
 pub fn Users() -> impl IntoView {
     let params = use_query_map();
-    let query = Memo::new(move |_| params.with(|p| UserQuery::from_params(|key| p.get(key))));
+    let query = Memo::new(move |_| params.with(|p| from_query_string(&p.to_query_string())));
     let reload = RwSignal::new(0u32);
     let me = Resource::new(|| (), |_| current_user());
     let roles = Resource::new(|| (), |_| role_options());

@@ -1,38 +1,20 @@
-//! Fuzz smoke run of `PATCH /api/v1/users/{id}`'s pure part, part of `cargo test`: arbitrary
-//! JSON bodies (depth ≤ 3, ≤ 32 nodes) laid over a stored user's fields and validated. 256 cases
+//! Fuzz smoke run of `UserPatch::from_json`, part of `cargo test`: arbitrary JSON bodies
+//! (depth ≤ 3, ≤ 32 nodes) laid over a stored user's fields and validated. 256 cases
 //! each (64 for the one generating every field), about a second in all.
 
 use chrono::{DateTime, TimeZone, Utc};
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};
-use shared::profile::WEEKDAYS;
-use shared::user_form::UserFields;
+
+use crate::profile::WEEKDAYS;
+use crate::user_form::UserFields;
 use uuid::Uuid;
 
-use super::{merge_patch, patch_parts};
-use crate::backend::ServiceError;
+use super::UserPatch;
+use crate::error::FieldErrors;
 
 /// The edit form's fields: every key a PATCH may change.
-const FIELDS: [&str; 18] = [
-    "first_name",
-    "last_name",
-    "email",
-    "username",
-    "phone",
-    "external_id",
-    "employee_code",
-    "timezone",
-    "position",
-    "department",
-    "location",
-    "branch",
-    "tags",
-    "manager_id",
-    "working_hours",
-    "roles",
-    "console_access",
-    "expires_at",
-];
+const FIELDS: &[&str] = UserPatch::FIELDS;
 
 fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 11, 23, 12, 0, 0).unwrap()
@@ -73,7 +55,7 @@ fn json() -> impl Strategy<Value = Value> {
 /// A key: a field, the version, the immutable user type or anything.
 fn key() -> impl Strategy<Value = String> {
     prop_oneof![
-        4 => prop::sample::select(FIELDS.to_vec()).prop_map(str::to_owned),
+        4 => prop::sample::select(FIELDS).prop_map(str::to_owned),
         1 => prop::sample::select(vec!["version", "user_type", "password", "id"]).prop_map(str::to_owned),
         1 => "\\PC{0,12}",
     ]
@@ -132,15 +114,17 @@ fn typed(key: &'static str) -> BoxedStrategy<Value> {
 
 /// Every field with a value of its type.
 fn typed_fields() -> impl Strategy<Value = Map<String, Value>> {
-    FIELDS
-        .map(|key| typed(key).prop_map(move |value| (key.to_owned(), value)))
-        .prop_map(|entries| entries.into_iter().collect())
+    let fields: Vec<_> = FIELDS
+        .iter()
+        .map(|key| typed(key).prop_map(move |value| ((*key).to_owned(), value)))
+        .collect();
+    fields.prop_map(|entries| entries.into_iter().collect())
 }
 
 /// A PATCH object: fields, mostly well-typed so that validation is reached, now and then
 /// another key; mostly with a version.
 fn object() -> impl Strategy<Value = Map<String, Value>> {
-    let field = prop::sample::select(FIELDS.to_vec()).prop_map(str::to_owned);
+    let field = prop::sample::select(FIELDS).prop_map(str::to_owned);
     let entry = prop_oneof![10 => field, 1 => key()].prop_flat_map(|key| {
         let value = match FIELDS.iter().find(|f| **f == key) {
             Some(field) => prop_oneof![6 => typed(field), 1 => json().boxed()].boxed(),
@@ -165,14 +149,9 @@ fn body() -> impl Strategy<Value = Value> {
     prop_oneof![6 => object().prop_map(Value::Object), 1 => json()]
 }
 
-/// Field errors: at least one, each with at least one code.
-fn are_field_errors(result: &Result<impl std::fmt::Debug, ServiceError>) -> bool {
-    match result {
-        Err(ServiceError::Validation(fields)) => {
-            !fields.is_empty() && fields.values().all(|codes| !codes.is_empty())
-        }
-        _ => false,
-    }
+/// The body laid over the stored fields, or its field errors.
+fn patched(body: Value) -> Result<(i64, UserFields), FieldErrors> {
+    UserPatch::from_json(body).map(|patch| (patch.version, patch.apply(stored())))
 }
 
 proptest! {
@@ -180,9 +159,8 @@ proptest! {
 
     #[test]
     fn any_body_is_a_validated_profile_or_field_errors(body in body()) {
-        let merged = patch_parts(body).and_then(|(_, changed)| merge_patch(&stored(), changed));
-        match merged {
-            Ok(fields) => match fields.validate(now(), None) {
+        match patched(body) {
+            Ok((_, fields)) => match fields.validate(now(), None) {
                 Ok(_) => {}
                 Err(errors) => {
                     prop_assert!(!errors.is_empty());
@@ -191,7 +169,10 @@ proptest! {
                     }
                 }
             },
-            refused => prop_assert!(are_field_errors(&refused), "{:?}", refused),
+            Err(errors) => {
+                prop_assert!(!errors.is_empty());
+                prop_assert!(errors.values().all(|codes| !codes.is_empty()));
+            }
         }
     }
 
@@ -208,9 +189,7 @@ proptest! {
         if unknown.is_empty() || !versioned || object.contains_key("user_type") {
             return Ok(());
         }
-        let Err(ServiceError::Validation(errors)) = patch_parts(Value::Object(object.clone()))
-            .and_then(|(_, changed)| merge_patch(&stored(), changed))
-        else {
+        let Err(errors) = patched(Value::Object(object.clone())) else {
             return Err(TestCaseError::fail(format!("accepted unknown keys {unknown:?}")));
         };
         prop_assert_eq!(errors.keys().collect::<Vec<_>>(), unknown);
@@ -232,8 +211,7 @@ proptest! {
         let mut body: Map<String, Value> =
             chosen.iter().map(|k| ((*k).to_owned(), other[*k].clone())).collect();
         body.insert("version".into(), version.into());
-        let (got_version, changed) = patch_parts(Value::Object(body)).unwrap();
-        let merged = merge_patch(&stored(), changed).unwrap();
+        let (got_version, merged) = patched(Value::Object(body)).unwrap();
         let mut expected = serde_json::to_value(stored()).unwrap();
         for key in &chosen {
             expected[*key] = other[*key].clone();
