@@ -6,7 +6,7 @@
 #   ./roster.sh test    every check: fmt, clippy, unit + integration tests on a real Postgres,
 #                       shared for wasm32, release build, Playwright end-to-end in Chromium
 #
-# Helpers: setup (toolchain only), e2e (only the end-to-end tests), db-start, db-stop, psql, sqlx-prepare, seed, bench.
+# Helpers: setup (toolchain only), e2e (only the end-to-end tests), db-start, db-stop, psql, sqlx-prepare.
 # One-time tools are cached in $ROSTER_CACHE_DIR (default ~/.cache/roster), outside the clone,
 # so a machine pays for them once. Everything is idempotent and says what it is doing.
 set -euo pipefail

@@ -1,5 +1,5 @@
-//! The subcommands of `roster`: `serve` (the default), `migrate`, `create-superuser`, `seed`
-//! and `bench`.
+//! The subcommands of `roster`: `serve` (the default), `migrate`, `create-superuser` and `seed`.
+//! (The benchmark is not part of the product: `server/examples/bench`.)
 
 use app::backend::bootstrap::{self, FirstSignIn};
 use app::backend::password::Passwords;
@@ -36,8 +36,6 @@ pub enum Command {
     CreateSuperuser(CreateSuperuser),
     /// Load N generated users into a tenant (created if missing), for demos and benchmarks.
     Seed(SeedArgs),
-    /// Measure the users directory endpoints against a seeded tenant.
-    Bench(BenchArgs),
 }
 
 /// `roster seed --tenant SLUG --users N`
@@ -51,26 +49,6 @@ pub struct SeedArgs {
     /// How many users to add.
     #[arg(long)]
     pub users: u64,
-}
-
-/// `roster bench --tenant SLUG [--rounds N]`
-#[derive(Args, Debug)]
-pub struct BenchArgs {
-    #[command(flatten)]
-    pub db: DatabaseConfig,
-    /// A seeded tenant with at least 50,000 users (the deep-paging case reads page 1,000).
-    #[arg(long)]
-    pub tenant: String,
-    /// Measured requests per case (after five warm-up requests).
-    #[arg(long, default_value_t = 200)]
-    pub rounds: usize,
-    /// A small seeded tenant (e.g. 1,000 users): the single-user operations are measured in
-    /// both tenants side by side, then signing in under load in `--tenant`.
-    #[arg(long)]
-    pub compare: Option<String>,
-    /// Skip the directory's cases (with `--compare`: only the single-user operations and load).
-    #[arg(long)]
-    pub no_directory: bool,
 }
 
 /// `roster create-superuser --username NAME < password`
@@ -93,12 +71,6 @@ pub async fn run(cli: Cli) -> CommandResult {
         Some(Command::Migrate(db)) => migrate(db).await,
         Some(Command::CreateSuperuser(args)) => create_superuser(args).await,
         Some(Command::Seed(args)) => seed(args).await,
-        Some(Command::Bench(args)) => {
-            let pool = args.db.connect().await?;
-            let (compare, directory) = (args.compare.as_deref(), !args.no_directory);
-            let options = leptos_options()?;
-            crate::bench::bench(pool, options, &args.tenant, args.rounds, compare, directory).await
-        }
         // `roster` alone serves, configured from the environment.
         None => serve(ServeConfig::parse_from_env()?).await,
     }
@@ -201,7 +173,7 @@ async fn serve(config: ServeConfig) -> CommandResult {
 
 /// Leptos' settings from the environment (set by cargo-leptos or roster.sh), with the output
 /// name baked in so the binary also runs on its own.
-fn leptos_options() -> Result<LeptosOptions, Box<dyn std::error::Error + Send + Sync>> {
+pub fn leptos_options() -> Result<LeptosOptions, Box<dyn std::error::Error + Send + Sync>> {
     let mut options = get_configuration(None)?.leptos_options;
     if options.output_name.is_empty() {
         options.output_name = "roster".into();

@@ -4,7 +4,6 @@
 // Leptos views are deeply nested types; codegen needs a higher limit than the default 128.
 #![recursion_limit = "256"]
 
-pub mod bench;
 pub mod commands;
 pub mod config;
 pub mod health;

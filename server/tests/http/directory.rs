@@ -2,13 +2,16 @@
 //! functions), and the plans of every directory statement on a seeded tenant.
 
 use app::backend::users::directory;
+use app::backend::{Actor, sessions, tenancy};
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use serde_json::Value;
-use server::bench;
 use sqlx::PgPool;
 
 use super::{GOOD, add_user, app, cookie_for, send, services};
+
+#[path = "../../examples/bench/cases.rs"]
+mod bench;
 
 async fn get_json(pool: &PgPool, uri: &str, cookie: Option<&str>) -> (StatusCode, Value) {
     let mut request = Request::get(uri).header(header::HOST, "roster.test");
@@ -160,7 +163,7 @@ async fn every_directory_statement_reads_an_index_not_the_whole_table(pool: PgPo
     server::seed::seed_with(&pool, "big", 12_000, true).await.unwrap();
     let after: Vec<String> = sqlx::query_scalar(schema).fetch_all(&pool).await.unwrap();
     assert_eq!(before, after, "the seed rebuilt every index and key as it was");
-    let actor = bench::admin_actor(&pool, "big").await.unwrap();
+    let actor = admin_actor(&pool, "big").await.unwrap();
     let cases = bench::cases(&services(pool.clone()), &actor, 100).await.unwrap();
     let mut conn = pool.acquire().await.unwrap().detach();
     // Statistics as after a load; a sequential scan only where no index can answer.
@@ -183,4 +186,13 @@ async fn every_directory_statement_reads_an_index_not_the_whole_table(pool: PgPo
         let scans: Vec<_> = all.iter().filter(|(kind, _)| kind == "Seq Scan").collect();
         assert!(scans.is_empty(), "{}: {scans:?} in {plans:?}", case.label);
     }
+}
+
+/// An active administrator of the tenant `slug`, as an actor.
+async fn admin_actor(pool: &PgPool, slug: &str) -> Result<Actor, bench::Failure> {
+    let (tenant_id, admin) = bench::tenant_admin(pool, slug).await?;
+    let mut tx = tenancy::begin(pool, tenant_id).await?;
+    let actor = sessions::load_actor(&mut tx, tenant_id, admin, chrono::Utc::now()).await?;
+    tx.commit().await?;
+    actor.ok_or_else(|| "the administrator may not use the console".into())
 }

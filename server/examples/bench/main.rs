@@ -1,5 +1,5 @@
-//! `roster bench --tenant SLUG [--compare SLUG]`: the users directory measured through the real
-//! HTTP endpoints against a seeded tenant, beside the bare SQL of the same statements on one
+//! `cargo run --release -p server --example bench -- --tenant SLUG [--compare SLUG]`: the users
+//! directory measured through the real HTTP endpoints against a seeded tenant, beside the bare SQL of the same statements on one
 //! connection; with `--compare`, the single-user operations in both tenants side by side and
 //! signing in under load ([`one_user`]).
 //!
@@ -9,26 +9,66 @@
 //! and the bare SQL's median and p95, and the ratio of the endpoint's median to the bare SQL's
 //! plus one loopback round trip (an unrouted API path, which touches no database).
 
+use app::backend::Services;
 use app::backend::sessions::{self, ClientInfo, SessionPolicy};
 use app::backend::users::directory;
-use app::backend::{Actor, Ctx, Services, context, tenancy};
+use clap::Parser;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
 use hyper::client::conn::http1::SendRequest;
 use hyper_util::rt::TokioIo;
 use leptos::config::LeptosOptions;
-use shared::directory::UserQuery;
-use shared::query::from_query_string;
+use server::config::DatabaseConfig;
+use server::router::router;
+use server::state::AppState;
 use sqlx::PgPool;
 use std::net::SocketAddr;
+use std::process::ExitCode;
 use std::time::{Duration, Instant};
 use tokio::net::{TcpListener, TcpStream};
-use uuid::Uuid;
 
-use crate::router::router;
-use crate::state::AppState;
+use self::cases::{Failure, cases, tenant_admin};
 
-type Failure = Box<dyn std::error::Error + Send + Sync>;
+mod cases;
+
+/// The benchmark's command line.
+#[derive(Parser, Debug)]
+struct Args {
+    #[command(flatten)]
+    db: DatabaseConfig,
+    /// A seeded tenant with at least 50,000 users (the deep-paging case reads page 1,000).
+    #[arg(long)]
+    tenant: String,
+    /// Measured requests per case (after five warm-up requests).
+    #[arg(long, default_value_t = 200)]
+    rounds: usize,
+    /// A small seeded tenant (e.g. 1,000 users): the single-user operations are measured in
+    /// both tenants side by side, then signing in under load in `--tenant`.
+    #[arg(long)]
+    compare: Option<String>,
+    /// Skip the directory's cases (with `--compare`: only the single-user operations and load).
+    #[arg(long)]
+    no_directory: bool,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let _ = dotenvy::dotenv();
+    let args = Args::parse();
+    let run = async {
+        let pool = args.db.connect().await?;
+        let options = server::commands::leptos_options()?;
+        let (compare, directory) = (args.compare.as_deref(), !args.no_directory);
+        bench(pool, options, &args.tenant, args.rounds, compare, directory).await
+    };
+    match run.await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("error: {err}");
+            ExitCode::FAILURE
+        }
+    }
+}
 
 /// Unmeasured rounds before each measurement (plans cached, pages in memory).
 const WARM_UP: usize = 5;
@@ -52,15 +92,8 @@ macro_rules! measure {
 
 mod one_user;
 
-/// One measured case: the label, the query, and whether it is the stat cards' endpoint.
-pub struct Case {
-    pub label: String,
-    pub query: UserQuery,
-    pub stats: bool,
-}
-
 /// Runs every case `rounds` times and prints the table (markdown) on standard output.
-pub async fn bench(
+async fn bench(
     pool: PgPool,
     options: LeptosOptions,
     slug: &str,
@@ -138,114 +171,6 @@ pub async fn bench(
     }
     sessions::end(&pool, &token).await?;
     Ok(())
-}
-
-/// An active administrator of the tenant `slug`, as an actor.
-pub async fn admin_actor(pool: &PgPool, slug: &str) -> Result<Actor, Failure> {
-    let (tenant_id, admin) = tenant_admin(pool, slug).await?;
-    let mut tx = tenancy::begin(pool, tenant_id).await?;
-    let actor = sessions::load_actor(&mut tx, tenant_id, admin, chrono::Utc::now()).await?;
-    tx.commit().await?;
-    actor.ok_or_else(|| "the administrator may not use the console".into())
-}
-
-/// The tenant's id and an active administrator to act as.
-async fn tenant_admin(pool: &PgPool, slug: &str) -> Result<(Uuid, Uuid), Failure> {
-    let missing = || format!("no tenant {slug:?} with an active administrator: run `roster seed`");
-    let tenant: Uuid = sqlx::query_scalar("select id from tenants where slug = $1")
-        .bind(slug)
-        .fetch_optional(pool)
-        .await?
-        .ok_or_else(missing)?;
-    let mut tx = tenancy::begin(pool, tenant).await?;
-    let admin: Option<Uuid> = sqlx::query_scalar(
-        "select id from users
-          where tenant_id = $1 and user_type = 'tenant_admin' and status = 'active'
-            and expires_at is null and not must_change_password
-          order by created_at limit 1",
-    )
-    .bind(tenant)
-    .fetch_optional(&mut *tx)
-    .await?;
-    tx.commit().await?;
-    Ok((tenant, admin.ok_or_else(missing)?))
-}
-
-/// Every filter, every sort, deep paging (page `deep_page`), searches and the stat cards.
-pub async fn cases(
-    services: &Services,
-    actor: &Actor,
-    deep_page: usize,
-) -> Result<Vec<Case>, Failure> {
-    let mut tx = tenancy::begin(&services.pool, actor.tenant_id).await?;
-    let role: Uuid = sqlx::query_scalar("select id from roles where system_key = 'auditor'")
-        .fetch_one(&mut *tx)
-        .await?;
-    let team: Uuid = sqlx::query_scalar("select id from teams where name = 'Night shift'")
-        .fetch_one(&mut *tx)
-        .await?;
-    // A rare term: one user's employee code, from the middle of the tenant.
-    let rare: String = sqlx::query_scalar(
-        "select lower(employee_code) from users where employee_code is not null order by employee_code
-          offset (select count(*) / 2 from users where employee_code is not null) limit 1",
-    )
-    .fetch_one(&mut *tx)
-    .await?;
-    tx.commit().await?;
-
-    let query = |pairs: &[(&str, &str)]| -> UserQuery {
-        from_query_string(&serde_urlencoded::to_string(pairs).unwrap_or_default())
-    };
-    let case =
-        |label: &str, query: UserQuery| Case { label: label.to_owned(), query, stats: false };
-    let mut cases = vec![case("default page (by name)", UserQuery::default())];
-
-    // The deep page: walk the cursors forward to it first.
-    let mut deep = UserQuery::default();
-    for _ in 1..deep_page {
-        let list = async |ctx: &mut Ctx<'_>| directory::list(ctx, &deep).await;
-        let page = context::run_as(services, actor, &ClientInfo::default(), list).await?;
-        deep.cursor = Some(page.next_cursor.ok_or("too few pages: seed more users")?);
-    }
-    cases.push(case(&format!("page {deep_page} (cursor)"), deep));
-
-    for status in ["active", "suspended", "expired", "never_signed_in"] {
-        cases.push(case(&format!("status = {status}"), query(&[("status", status)])));
-    }
-    for user_type in ["supervisor", "service"] {
-        cases.push(case(&format!("type = {user_type}"), query(&[("user_type", user_type)])));
-    }
-    let (role, team) = (role.to_string(), team.to_string());
-    cases.push(case("role = Auditor", query(&[("role", &role)])));
-    cases.push(case("team = Night shift", query(&[("team", &team)])));
-    cases.push(case(
-        "type = analyst + status = suspended",
-        query(&[("user_type", "analyst"), ("status", "suspended")]),
-    ));
-    for sort in
-        ["-name", "email", "-email", "last_login", "-last_login", "created_at", "-created_at"]
-    {
-        cases.push(case(&format!("sort = {sort}"), query(&[("sort", sort)])));
-    }
-    cases.push(case("search, common (\"garcia\")", query(&[("q", "garcia")])));
-    cases.push(case(&format!("search, rare ({rare:?})"), query(&[("q", &rare)])));
-    cases.push(case("search, 2 letters (\"ko\", prefix)", query(&[("q", "ko")])));
-    cases.push(case(
-        "search + status + sort",
-        query(&[("q", "garcia"), ("status", "active"), ("sort", "-last_login")]),
-    ));
-
-    let stats = |label: &str, query: UserQuery| Case {
-        label: format!("stat cards, {label}"),
-        query,
-        stats: true,
-    };
-    cases.push(stats("no filter", UserQuery::default()));
-    cases.push(stats("type = agent", query(&[("user_type", "agent")])));
-    cases.push(stats("role = Auditor", query(&[("role", &role)])));
-    cases.push(stats("team = Night shift", query(&[("team", &team)])));
-    cases.push(stats("search \"garcia\"", query(&[("q", "garcia")])));
-    Ok(cases)
 }
 
 /// One keep-alive HTTP/1.1 connection to the server under test.
