@@ -68,6 +68,7 @@ fn content_security_policy() {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    components::layout::CurrentUser::provide();
     view! {
         <Stylesheet id="leptos" href="/pkg/roster.css"/>
         <Router>

@@ -301,9 +301,7 @@ mod tests {
     use super::*;
 
     fn checked(pairs: &[(&str, &str)]) -> Result<AuditFilter, FieldErrors> {
-        let query: AuditQuery =
-            crate::query::from_query_string(&serde_urlencoded::to_string(pairs).unwrap());
-        query.check()
+        crate::query::from_pairs::<AuditQuery>(pairs).check()
     }
 
     #[test]

@@ -312,7 +312,7 @@ mod tests {
     use proptest::prelude::*;
 
     fn query(pairs: &[(&str, &str)]) -> UserQuery {
-        crate::query::from_query_string(&serde_urlencoded::to_string(pairs).unwrap())
+        crate::query::from_pairs(pairs)
     }
 
     #[test]

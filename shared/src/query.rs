@@ -18,6 +18,12 @@ pub fn from_query_string<T: DeserializeOwned + Default>(query: &str) -> T {
     serde_urlencoded::from_str(query.trim_start_matches('?')).unwrap_or_default()
 }
 
+/// The query these `key=value` pairs make, as if they came in a URL (for tests, tools and other
+/// Rust clients).
+pub fn from_pairs<T: DeserializeOwned + Default>(pairs: &[(&str, &str)]) -> T {
+    from_query_string(&serde_urlencoded::to_string(pairs).unwrap_or_default())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -106,9 +106,9 @@ impl UserPatch {
         if !check.is_clean() {
             return Err(check.into_errors());
         }
-        serde_json::from_value(body).or_else(|_| {
+        serde_json::from_value(body).map_err(|_| {
             check.add("body", FieldCode::Invalid);
-            Err(check.into_errors())
+            check.into_errors()
         })
     }
 }

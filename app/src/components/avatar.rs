@@ -44,13 +44,7 @@ pub fn AvatarUpload(
     let on_change = move |ev: leptos::ev::Event| {
         #[cfg(feature = "hydrate")]
         {
-            use wasm_bindgen::JsCast;
-            let file = ev
-                .target()
-                .and_then(|t| t.dyn_into::<web_sys::HtmlInputElement>().ok())
-                .and_then(|input| input.files())
-                .and_then(|files| files.get(0));
-            if let Some(file) = file {
+            if let Some(file) = chosen_file(&ev) {
                 leptos::task::spawn_local(async move {
                     match upload(id, file).await {
                         Ok(()) => done.run(()),
@@ -68,6 +62,14 @@ pub fn AvatarUpload(
             <input type="file" accept="image/png,image/jpeg,image/webp" on:change=on_change/>
         </label>
     }
+}
+
+/// The file chosen in the file input that `ev` (its change) comes from.
+#[cfg(feature = "hydrate")]
+pub fn chosen_file(ev: &leptos::ev::Event) -> Option<web_sys::File> {
+    use wasm_bindgen::JsCast;
+    let input = ev.target()?.dyn_into::<web_sys::HtmlInputElement>().ok()?;
+    input.files()?.get(0)
 }
 
 /// Sends the file as the request body; the server decodes and checks it.

@@ -101,6 +101,37 @@ pub fn FieldErrors(
 }
 
 /// A form-level error (anything not tied to a field), e.g. "wrong password" or "try later".
+/// A one-line text input with its label and field errors, `value` shown and each edit given to
+/// `set`; the input's id is `id`, its errors' `{id}-errors`.
+#[component]
+pub fn TextField(
+    id: &'static str,
+    label: &'static str,
+    #[prop(into)] value: Signal<String>,
+    set: Callback<String>,
+    #[prop(into)] codes: Signal<Vec<String>>,
+    #[prop(optional)] disabled: bool,
+    #[prop(optional)] required: bool,
+) -> impl IntoView {
+    let errors_id = format!("{id}-errors");
+    view! {
+        <div class="field">
+            <label for=id>{label}</label>
+            <input id=id type="text" required=required disabled=disabled aria-describedby=errors_id.clone()
+                prop:value=move || value.get()
+                on:input=move |ev| set.run(event_target_value(&ev))/>
+            <FieldErrors id=errors_id codes/>
+        </div>
+    }
+}
+
+/// The codes of `field` in the error a form keeps (none when it holds none).
+pub fn error_codes(error: RwSignal<Option<ApiError>>, field: &'static str) -> Signal<Vec<String>> {
+    Signal::derive(move || {
+        error.with(|e| e.as_ref().and_then(|e| e.fields.get(field).cloned()).unwrap_or_default())
+    })
+}
+
 #[component]
 pub fn FormAlert(#[prop(into)] error: Signal<Option<ApiError>>) -> impl IntoView {
     view! {

@@ -10,7 +10,43 @@ use shared::Permission;
 use shared::auth::Me;
 
 use super::icons::{Icon, Svg};
+use super::loading::{LoadError, loading};
 use crate::api::auth::{SignOut, current_user};
+use shared::ApiError;
+
+/// The signed-in user (`None` without a session), loaded once per page load for the whole
+/// console: the shell and every page await this one request instead of each asking again.
+/// Signing in and changing the password refetch it.
+#[derive(Clone, Copy)]
+pub struct CurrentUser(Resource<Result<Option<Me>, ApiError>>);
+
+impl CurrentUser {
+    /// Called by the app's root, above the router, so that every route sees it (on the server,
+    /// a context provided inside the shell does not reach the pages of nested routes).
+    pub fn provide() {
+        provide_context(Self(Resource::new(|| (), |_| current_user())));
+    }
+
+    /// The one the root provides (a fresh one where nothing does, such as a test's own root).
+    pub fn get() -> Self {
+        use_context::<Self>().unwrap_or_else(|| Self(Resource::new(|| (), |_| current_user())))
+    }
+
+    /// The user, once loaded.
+    pub async fn user(self) -> Result<Option<Me>, ApiError> {
+        self.0.await
+    }
+
+    /// The user if loaded already (tracked: a view reading it updates once it is).
+    pub fn now(self) -> Option<Result<Option<Me>, ApiError>> {
+        self.0.get()
+    }
+
+    /// Loads the user again (after signing in, or a change that alters what they may do).
+    pub fn refetch(self) {
+        self.0.refetch();
+    }
+}
 
 /// A console section: where, its label and icon, and who may see it.
 struct Section {
@@ -64,17 +100,17 @@ pub fn home(me: &Me) -> &'static str {
 /// temporary password, to the password change.
 #[component]
 pub fn AppShell() -> impl IntoView {
-    let me = Resource::new(|| (), |_| current_user());
+    let me = CurrentUser::get();
     view! {
-        <Suspense fallback=|| view! { <p class="loading" role="status">"Loading…"</p> }>
+        <Suspense fallback=loading>
             {move || Suspend::new(async move {
-                match me.await {
+                match me.user().await {
                     Ok(Some(me)) if me.must_change_password => {
                         view! { <Redirect path="/change-password"/> }.into_any()
                     }
                     Ok(Some(me)) => view! { <Chrome me/> }.into_any(),
                     Ok(None) => view! { <Redirect path="/sign-in"/> }.into_any(),
-                    Err(err) => view! { <p class="alert error" role="alert">{err.message}</p> }.into_any(),
+                    Err(err) => view! { <LoadError err/> }.into_any(),
                 }
             })}
         </Suspense>

@@ -7,6 +7,7 @@ pub mod forms;
 pub mod icons;
 pub mod layout;
 pub mod lifecycle;
+pub mod loading;
 pub mod moment;
 pub mod user_form;
 pub mod user_picker;

@@ -13,6 +13,7 @@ use shared::query::{from_query_string, to_query_string};
 
 use crate::api::audit::list_audit;
 use crate::components::audit_trail::AuditEvents;
+use crate::components::loading::LoadError;
 use crate::components::user_picker::UserPicker;
 
 /// The Audit page's address for a query.
@@ -50,7 +51,7 @@ pub fn Audit() -> impl IntoView {
                     }.into_any(),
                     Err(err) => view! {
                         <Filters query=query.get_untracked() names=Names::default()/>
-                        <p class="alert error" role="alert">{err.message}</p>
+                        <LoadError err/>
                     }.into_any(),
                 }
             })}
@@ -75,6 +76,42 @@ impl From<&AuditPage> for Names {
     }
 }
 
+/// The actor or target filter (`key`): the chosen user as a removable chip (`name` when known),
+/// or a picker to choose one.
+#[component]
+fn PartyFilter(
+    key: &'static str,
+    label: &'static str,
+    query: AuditQuery,
+    name: Option<String>,
+) -> impl IntoView {
+    let input_id = if key == "actor" { "audit-actor" } else { "audit-target" };
+    let chosen = if key == "actor" { query.actor.is_some() } else { query.target.is_some() };
+    let filter = if chosen {
+        let name = name.unwrap_or_else(|| "the chosen user".into());
+        let clear = href(&query.with(key, None));
+        view! {
+            <span class="chip">{name}
+                <A href=clear attr:aria-label=format!("Remove the {} filter", label.to_lowercase())>"×"</A>
+            </span>
+        }
+        .into_any()
+    } else {
+        let navigate = use_navigate();
+        let on_choose = Callback::new(move |user: Option<UserRef>| {
+            let next = query.with(key, user.map(|u| u.id.to_string()));
+            navigate(&href(&next), NavigateOptions { scroll: false, ..Default::default() });
+        });
+        view! { <UserPicker input_id chosen=None exclude=None on_choose/> }.into_any()
+    };
+    view! {
+        <div class="field picker-field">
+            <label for=input_id>{label}</label>
+            {filter}
+        </div>
+    }
+}
+
 /// Actor and target (a search, or the chosen one with ×), action, and the date range.
 #[component]
 fn Filters(query: AuditQuery, names: Names) -> impl IntoView {
@@ -82,44 +119,8 @@ fn Filters(query: AuditQuery, names: Names) -> impl IntoView {
     let go = move |next: AuditQuery| {
         navigate(&href(&next), NavigateOptions { scroll: false, ..Default::default() })
     };
-    let party = {
-        let (go, query) = (go.clone(), query.clone());
-        move |key: &'static str,
-              label: &'static str,
-              chosen: Option<String>,
-              name: Option<String>| {
-            let input_id = if key == "actor" { "audit-actor" } else { "audit-target" };
-            let filter = match chosen {
-                Some(_) => {
-                    let name = name.unwrap_or_else(|| "the chosen user".into());
-                    let clear = href(&query.with(key, None));
-                    view! {
-                        <span class="chip">{name}
-                            <A href=clear attr:aria-label=format!("Remove the {} filter", label.to_lowercase())>"×"</A>
-                        </span>
-                    }
-                    .into_any()
-                }
-                None => {
-                    let (go, query) = (go.clone(), query.clone());
-                    let on_choose = Callback::new(move |user: Option<UserRef>| {
-                        go(query.with(key, user.map(|u| u.id.to_string())));
-                    });
-                    view! { <UserPicker input_id chosen=None exclude=None on_choose/> }.into_any()
-                }
-            };
-            view! {
-                <div class="field picker-field">
-                    <label for=input_id>{label}</label>
-                    {filter}
-                </div>
-            }
-        }
-    };
-    let actor = party("actor", "Actor", query.actor.clone(), names.actor);
-    let target = party("target", "Target", query.target.clone(), names.target);
     let set = {
-        let (go, query) = (go.clone(), query.clone());
+        let query = query.clone();
         move |key: &'static str| {
             let (go, query) = (go.clone(), query.clone());
             move |ev: leptos::ev::Event| go(query.with(key, Some(event_target_value(&ev))))
@@ -145,8 +146,8 @@ fn Filters(query: AuditQuery, names: Names) -> impl IntoView {
     });
     view! {
         <form class="filter-bar audit-filters" role="search" aria-label="Filter events">
-            {actor}
-            {target}
+            <PartyFilter key="actor" label="Actor" query=query.clone() name=names.actor/>
+            <PartyFilter key="target" label="Target" query=query.clone() name=names.target/>
             <div class="field">
                 <label for="audit-action">"Action"</label>
                 <select id="audit-action" name="action" on:change=set("action")>

@@ -7,21 +7,23 @@ use leptos_router::components::Redirect;
 use leptos_router::hooks::use_navigate;
 use shared::auth::Me;
 
-use crate::api::auth::{ChangePassword as ChangePasswordFn, current_user};
+use crate::api::auth::ChangePassword as ChangePasswordFn;
 use crate::components::forms::{FieldErrors, FormAlert, PasswordRules, field_codes};
+use crate::components::layout::CurrentUser;
 use crate::components::layout::home;
+use crate::components::loading::loading;
 
 /// Loads the signed-in user, then shows the form (or sends the browser to sign-in).
 #[component]
 pub fn ChangePassword() -> impl IntoView {
     crate::mark_hydrated();
-    let me = Resource::new(|| (), |_| current_user());
+    let me = CurrentUser::get();
     view! {
         <Title text="Choose a new password · Roster"/>
         <main class="centered-page">
-            <Suspense fallback=|| view! { <p role="status">"Loading…"</p> }>
+            <Suspense fallback=loading>
                 {move || Suspend::new(async move {
-                    match me.await {
+                    match me.user().await {
                         Ok(Some(me)) => view! { <ChangePasswordForm me/> }.into_any(),
                         _ => view! { <Redirect path="/sign-in"/> }.into_any(),
                     }
@@ -40,8 +42,10 @@ fn ChangePasswordForm(me: Me) -> impl IntoView {
     let forced = me.must_change_password;
     let landing = home(&Me { must_change_password: false, ..me });
     let navigate = use_navigate();
+    let current = CurrentUser::get();
     Effect::new(move |_| {
         if let Some(Ok(())) = action.value().get() {
+            current.refetch();
             navigate(landing, Default::default());
         }
     });

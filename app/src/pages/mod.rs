@@ -13,17 +13,14 @@ pub use audit::Audit;
 
 use leptos::prelude::Resource;
 
+use crate::components::layout::CurrentUser;
+
 /// Whether the signed-in user holds `permission` (for showing what they may do).
 pub(crate) fn holds(permission: shared::Permission) -> Resource<bool> {
+    let me = CurrentUser::get();
     Resource::new(
         || (),
-        move |_| async move {
-            crate::api::auth::current_user()
-                .await
-                .ok()
-                .flatten()
-                .is_some_and(|me| me.can(permission))
-        },
+        move |_| async move { me.user().await.ok().flatten().is_some_and(|me| me.can(permission)) },
     )
 }
 pub use change_password::ChangePassword;

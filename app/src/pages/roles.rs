@@ -13,7 +13,9 @@ use shared::{ApiError, ErrorCode, Permission, PermissionGroup, Permissions, Uuid
 
 use crate::api::roles::{create_role, delete_role, get_role, list_roles, update_role};
 use crate::components::dialog::{Confirm, ConfirmDialog};
-use crate::components::forms::{FieldErrors, FormAlert};
+use crate::components::forms::{FieldErrors, FormAlert, TextField, error_codes};
+use crate::components::layout::CurrentUser;
+use crate::components::loading::{LoadError, loaded, loading};
 
 /// The groups of the matrix, in display order.
 const GROUPS: [PermissionGroup; 4] = [
@@ -26,10 +28,11 @@ const GROUPS: [PermissionGroup; 4] = [
 /// What the signed-in user may grant in a role they edit: the permissions they hold, if they
 /// may manage roles at all (`None`: they may not).
 fn grantable() -> Resource<Option<Permissions>> {
+    let me = CurrentUser::get();
     Resource::new(
         || (),
-        |_| async {
-            let me = crate::api::auth::current_user().await.ok().flatten()?;
+        move |_| async move {
+            let me = me.user().await.ok().flatten()?;
             me.can(Permission::RolesManage).then(|| me.permissions.iter().copied().collect())
         },
     )
@@ -50,12 +53,7 @@ pub fn Roles() -> impl IntoView {
             </Transition>
         </header>
         <Transition fallback=|| view! { <p class="loading" role="status">"Loading roles…"</p> }>
-            {move || Suspend::new(async move {
-                match roles.await {
-                    Ok(list) => view! { <RoleTable list/> }.into_any(),
-                    Err(err) => view! { <p class="alert error" role="alert">{err.message}</p> }.into_any(),
-                }
-            })}
+            {move || Suspend::new(async move { loaded(roles.await, |list| view! { <RoleTable list/> }) })}
         </Transition>
     }
 }
@@ -102,7 +100,7 @@ pub fn NewRole() -> impl IntoView {
     let manage = grantable();
     view! {
         <Title text="New role · Roster"/>
-        <Transition fallback=|| view! { <p class="loading" role="status">"Loading…"</p> }>
+        <Transition fallback=loading>
             {move || Suspend::new(async move {
                 let grantable = manage.await;
                 view! { <RoleEditor role=None grantable/> }
@@ -126,7 +124,7 @@ pub fn RolePage() -> impl IntoView {
     );
     let manage = grantable();
     view! {
-        <Transition fallback=|| view! { <p class="loading" role="status">"Loading…"</p> }>
+        <Transition fallback=loading>
             {move || Suspend::new(async move {
                 match role.await {
                     Ok(role) => {
@@ -135,7 +133,7 @@ pub fn RolePage() -> impl IntoView {
                     }
                     Err(err) => view! {
                         <Title text="Role · Roster"/>
-                        <p class="alert error" role="alert">{err.message}</p>
+                        <LoadError err/>
                         <A href="/roles">"Back to roles"</A>
                     }.into_any(),
                 }
@@ -156,83 +154,37 @@ fn RoleEditor(role: Option<Role>, grantable: Option<Permissions>) -> impl IntoVi
     let error = RwSignal::new(None::<ApiError>);
     let busy = RwSignal::new(false);
     let navigate = use_navigate();
-    let codes = move |field: &'static str| {
-        Signal::derive(move || {
-            error
-                .with(|e| e.as_ref().and_then(|e| e.fields.get(field).cloned()).unwrap_or_default())
-        })
-    };
+    let codes = move |field| error_codes(error, field);
     let alert = Signal::derive(move || error.get().filter(|e| e.fields.is_empty()));
     let (id, version, title) = match &role {
         Some(r) => (Some(r.id), r.version, r.name.clone()),
         None => (None, 0, "New role".to_owned()),
     };
-    let save = {
-        let navigate = navigate.clone();
-        move |ev: leptos::ev::SubmitEvent| {
-            ev.prevent_default();
-            let (navigate, submitted) = (navigate.clone(), form.get_untracked());
-            busy.set(true);
-            spawn_local(async move {
-                let saved = match id {
-                    Some(id) => update_role(id, RoleUpdate { version, form: submitted }).await,
-                    None => create_role(submitted).await,
-                };
-                busy.set(false);
-                match saved {
-                    Ok(role) => navigate(&format!("/roles/{}", role.id), Default::default()),
-                    Err(err) => error.set(Some(err)),
-                }
-            });
-        }
-    };
-    let ask = RwSignal::new(None::<Confirm>);
-    let members = role.as_ref().map_or(0, |r| r.members);
-    let confirm_delete = move |_| {
-        let lose = match members {
-            0 => "Nobody holds it.".to_owned(),
-            1 => "1 user holds it and will lose it.".to_owned(),
-            n => format!("{n} users hold it and will lose it."),
-        };
-        ask.set(Some(Confirm {
-            title: format!("Delete the role “{}”?", form.with_untracked(|f| f.name.clone())),
-            message: format!("{lose} Teams that give it by default will give no role."),
-            confirm_label: "Delete role",
-        }))
-    };
-    let on_delete = Callback::new(move |_| {
-        let Some(id) = id else { return };
-        let navigate = navigate.clone();
+    let save = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let (navigate, submitted) = (navigate.clone(), form.get_untracked());
+        busy.set(true);
         spawn_local(async move {
-            match delete_role(id).await {
-                Ok(_) => navigate("/roles", Default::default()),
+            let saved = match id {
+                Some(id) => update_role(id, RoleUpdate { version, form: submitted }).await,
+                None => create_role(submitted).await,
+            };
+            busy.set(false);
+            match saved {
+                Ok(role) => navigate(&format!("/roles/{}", role.id), Default::default()),
                 Err(err) => error.set(Some(err)),
             }
         });
-    });
-    let system = role.as_ref().is_some_and(|r| r.is_system);
-    let text_input = move |name: &'static str, label: &'static str| {
-        let id = format!("role-{name}");
-        let errors_id = format!("{id}-errors");
-        view! {
-            <div class="field">
-                <label for=id.clone()>{label}</label>
-                <input id=id type="text" required=name == "name" disabled=!editable aria-describedby=errors_id.clone()
-                    prop:value=move || form.with(|f| if name == "name" { f.name.clone() } else { f.description.clone() })
-                    on:input=move |ev| {
-                        let value = event_target_value(&ev);
-                        form.update(|f| if name == "name" { f.name = value } else { f.description = value });
-                    }/>
-                <FieldErrors id=errors_id codes=codes(name)/>
-            </div>
-        }
     };
+    let members = role.as_ref().map_or(0, |r| r.members);
+    let system = role.as_ref().is_some_and(|r| r.is_system);
     view! {
         <Title text=format!("{title} · Roles · Roster")/>
         <header class="page-header">
             <h1>{title}</h1>
-            {(editable && id.is_some()).then(|| view! {
-                <button type="button" class="button danger" on:click=confirm_delete>"Delete role"</button>
+            {id.filter(|_| editable).map(|id| {
+                let name = Signal::derive(move || form.with(|f| f.name.clone()));
+                view! { <DeleteRole id name members error/> }
             })}
         </header>
         {system.then(|| view! {
@@ -240,8 +192,12 @@ fn RoleEditor(role: Option<Role>, grantable: Option<Permissions>) -> impl IntoVi
         })}
         <form class="card role-form" on:submit=save novalidate>
             <FormAlert error=alert/>
-            {text_input("name", "Name")}
-            {text_input("description", "Description")}
+            <TextField id="role-name" label="Name" required=true disabled=!editable codes=codes("name")
+                value=Signal::derive(move || form.with(|f| f.name.clone()))
+                set=Callback::new(move |v| form.update(|f| f.name = v))/>
+            <TextField id="role-description" label="Description" disabled=!editable codes=codes("description")
+                value=Signal::derive(move || form.with(|f| f.description.clone()))
+                set=Callback::new(move |v| form.update(|f| f.description = v))/>
             <h2>"Permissions"</h2>
             <FieldErrors id="role-permissions-errors" codes=codes("permissions")/>
             <div class="permission-matrix">
@@ -256,6 +212,42 @@ fn RoleEditor(role: Option<Role>, grantable: Option<Permissions>) -> impl IntoVi
                 </div>
             })}
         </form>
+    }
+}
+
+/// "Delete role", confirmed first with what it takes from whom.
+#[component]
+fn DeleteRole(
+    id: Uuid,
+    name: Signal<String>,
+    members: i64,
+    error: RwSignal<Option<ApiError>>,
+) -> impl IntoView {
+    let ask = RwSignal::new(None::<Confirm>);
+    let confirm = move |_| {
+        let lose = match members {
+            0 => "Nobody holds it.".to_owned(),
+            1 => "1 user holds it and will lose it.".to_owned(),
+            n => format!("{n} users hold it and will lose it."),
+        };
+        ask.set(Some(Confirm {
+            title: format!("Delete the role “{}”?", name.get_untracked()),
+            message: format!("{lose} Teams that give it by default will give no role."),
+            confirm_label: "Delete role",
+        }))
+    };
+    let navigate = use_navigate();
+    let on_delete = Callback::new(move |_| {
+        let navigate = navigate.clone();
+        spawn_local(async move {
+            match delete_role(id).await {
+                Ok(_) => navigate("/roles", Default::default()),
+                Err(err) => error.set(Some(err)),
+            }
+        });
+    });
+    view! {
+        <button type="button" class="button danger" on:click=confirm>"Delete role"</button>
         <ConfirmDialog ask on_confirm=on_delete/>
     }
 }

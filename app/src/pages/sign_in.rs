@@ -8,7 +8,7 @@ use leptos_router::hooks::use_navigate;
 use crate::api::auth::{SignIn as SignInFn, remembered_tenant};
 use crate::components::forms::{FieldErrors, FormAlert, field_codes};
 use crate::components::icons::{Icon, Svg};
-use crate::components::layout::home;
+use crate::components::layout::{CurrentUser, home};
 
 /// Tenant, login and password, with a show/hide toggle for the password.
 #[component]
@@ -18,8 +18,10 @@ pub fn SignIn() -> impl IntoView {
     let remembered = Resource::new(|| (), |_| remembered_tenant());
     let shown = RwSignal::new(false);
     let navigate = use_navigate();
+    let current = CurrentUser::get();
     Effect::new(move |_| {
         if let Some(Ok(me)) = action.value().get() {
+            current.refetch();
             let to = if me.must_change_password { "/change-password" } else { home(&me) };
             navigate(to, Default::default());
         }

@@ -20,7 +20,8 @@ use crate::api::teams::{
     team_members, update_team,
 };
 use crate::api::users::role_options;
-use crate::components::forms::{FieldErrors, FormAlert};
+use crate::components::forms::{FieldErrors, FormAlert, TextField, error_codes};
+use crate::components::loading::{LoadError, loading};
 use crate::components::user_picker::UserPicker;
 
 /// Whether the signed-in user may create and edit teams and their members.
@@ -49,7 +50,7 @@ pub fn Teams() -> impl IntoView {
                         <p class="empty-state card">"No teams yet."</p>
                     }.into_any(),
                     Ok(list) => view! { <TeamTable list/> }.into_any(),
-                    Err(err) => view! { <p class="alert error" role="alert">{err.message}</p> }.into_any(),
+                    Err(err) => view! { <LoadError err/> }.into_any(),
                 }
             })}
         </Transition>
@@ -97,7 +98,7 @@ pub fn NewTeam() -> impl IntoView {
     let roles = Resource::new(|| (), |_| role_options());
     view! {
         <Title text="New team · Roster"/>
-        <Transition fallback=|| view! { <p class="loading" role="status">"Loading…"</p> }>
+        <Transition fallback=loading>
             {move || Suspend::new(async move {
                 let (editable, roles) = (manage.await, roles.await.unwrap_or_default());
                 view! { <TeamEditor team=None roles editable/> }
@@ -161,7 +162,7 @@ pub fn TeamPage() -> impl IntoView {
                 progress.await.filter(|run| !run.finished).map(|run| view! { <RunProgress run/> })
             })}
         </Transition>
-        <Transition fallback=|| view! { <p class="loading" role="status">"Loading…"</p> }>
+        <Transition fallback=loading>
             {move || Suspend::new(async move {
                 match (team.await, members.await) {
                     (Ok(team), Ok(members)) => {
@@ -174,7 +175,7 @@ pub fn TeamPage() -> impl IntoView {
                     }
                     (Err(err), _) | (_, Err(err)) => view! {
                         <Title text="Team · Roster"/>
-                        <p class="alert error" role="alert">{err.message}</p>
+                        <LoadError err/>
                         <A href="/teams">"Back to teams"</A>
                     }.into_any(),
                 }
@@ -197,12 +198,7 @@ fn TeamEditor(team: Option<Team>, roles: Vec<RoleOption>, editable: bool) -> imp
     // The preview and the form it was made for: a rule change is saved only once previewed.
     let preview = RwSignal::new(None::<(TeamForm, RulePreview)>);
     let navigate = use_navigate();
-    let codes = move |field: &'static str| {
-        Signal::derive(move || {
-            error
-                .with(|e| e.as_ref().and_then(|e| e.fields.get(field).cloned()).unwrap_or_default())
-        })
-    };
+    let codes = move |field| error_codes(error, field);
     let alert = Signal::derive(move || error.get().filter(|e| e.fields.is_empty()));
     let rules_changed = move || {
         form.with(|f| f.rules.clone().filter(|r| !r.conditions.is_empty()))
@@ -247,49 +243,18 @@ fn TeamEditor(team: Option<Team>, roles: Vec<RoleOption>, editable: bool) -> imp
             }
         });
     };
-    let text = move |name: &'static str, label: &'static str| {
-        let input_id = format!("team-{name}");
-        let errors_id = format!("{input_id}-errors");
-        view! {
-            <div class="field">
-                <label for=input_id.clone()>{label}</label>
-                <input id=input_id type="text" disabled=!editable aria-describedby=errors_id.clone()
-                    prop:value=move || form.with(|f| if name == "name" { f.name.clone() } else { f.description.clone() })
-                    on:input=move |ev| {
-                        let value = event_target_value(&ev);
-                        form.update(|f| if name == "name" { f.name = value } else { f.description = value });
-                    }/>
-                <FieldErrors id=errors_id codes=codes(name)/>
-            </div>
-        }
-    };
-    let role_choices = roles
-        .into_iter()
-        .map(|r| {
-            let value = r.id.to_string();
-            let selected = move || form.with(|f| f.default_role_id == Some(r.id));
-            view! { <option value=value selected=selected>{r.name}</option> }
-        })
-        .collect_view();
     view! {
         <Title text=format!("{title} · Teams · Roster")/>
         <header class="page-header"><h1>{title}</h1></header>
         <form class="card team-form" on:submit=save novalidate>
             <FormAlert error=alert/>
-            {text("name", "Name")}
-            {text("description", "Description")}
-            <div class="field">
-                <label for="team-default_role_id">"Default role (every member holds it)"</label>
-                <select id="team-default_role_id" disabled=!editable aria-describedby="team-default_role_id-errors"
-                    on:change=move |ev| {
-                        let value = event_target_value(&ev);
-                        form.update(|f| f.default_role_id = value.parse().ok());
-                    }>
-                    <option value="" selected=move || form.with(|f| f.default_role_id.is_none())>"No default role"</option>
-                    {role_choices}
-                </select>
-                <FieldErrors id="team-default_role_id-errors" codes=codes("default_role_id")/>
-            </div>
+            <TextField id="team-name" label="Name" disabled=!editable codes=codes("name")
+                value=Signal::derive(move || form.with(|f| f.name.clone()))
+                set=Callback::new(move |v| form.update(|f| f.name = v))/>
+            <TextField id="team-description" label="Description" disabled=!editable codes=codes("description")
+                value=Signal::derive(move || form.with(|f| f.description.clone()))
+                set=Callback::new(move |v| form.update(|f| f.description = v))/>
+            <DefaultRole form roles editable codes=codes("default_role_id")/>
             <RuleBuilder form editable/>
             <FieldErrors id="team-rules-errors" codes=codes("rules")/>
             {move || preview.get().filter(|_| previewed()).map(|(_, p)| view! { <PreviewPanel preview=p/> })}
@@ -303,6 +268,38 @@ fn TeamEditor(team: Option<Team>, roles: Vec<RoleOption>, editable: bool) -> imp
                 </div>
             })}
         </form>
+    }
+}
+
+/// The role every member of the team holds, if any.
+#[component]
+fn DefaultRole(
+    form: RwSignal<TeamForm>,
+    roles: Vec<RoleOption>,
+    editable: bool,
+    codes: Signal<Vec<String>>,
+) -> impl IntoView {
+    let choices = roles
+        .into_iter()
+        .map(|r| {
+            let value = r.id.to_string();
+            let selected = move || form.with(|f| f.default_role_id == Some(r.id));
+            view! { <option value=value selected=selected>{r.name}</option> }
+        })
+        .collect_view();
+    view! {
+        <div class="field">
+            <label for="team-default_role_id">"Default role (every member holds it)"</label>
+            <select id="team-default_role_id" disabled=!editable aria-describedby="team-default_role_id-errors"
+                on:change=move |ev| {
+                    let value = event_target_value(&ev);
+                    form.update(|f| f.default_role_id = value.parse().ok());
+                }>
+                <option value="" selected=move || form.with(|f| f.default_role_id.is_none())>"No default role"</option>
+                {choices}
+            </select>
+            <FieldErrors id="team-default_role_id-errors" codes/>
+        </div>
     }
 }
 

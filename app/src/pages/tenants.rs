@@ -8,6 +8,7 @@ use shared::tenant::{CreatedTenant, Tenant};
 use crate::api::tenants::{CreateTenant, list_tenants};
 use crate::components::dialog::{Secret, SecretDialog};
 use crate::components::forms::{FieldErrors, FormAlert, field_codes};
+use crate::components::loading::{LoadError, loading};
 
 /// The tenants list and the creation form.
 #[component]
@@ -29,14 +30,14 @@ pub fn Tenants() -> impl IntoView {
         <div class="two-columns">
             <section class="card" aria-labelledby="tenant-list">
                 <h2 id="tenant-list">"Organisations"</h2>
-                <Transition fallback=|| view! { <p role="status">"Loading…"</p> }>
+                <Transition fallback=loading>
                     {move || Suspend::new(async move {
                         match tenants.await {
                             Ok(list) if list.is_empty() => view! {
                                 <p class="muted">"No organisations yet. Create the first one."</p>
                             }.into_any(),
                             Ok(list) => view! { <TenantTable list/> }.into_any(),
-                            Err(err) => view! { <p class="alert error" role="alert">{err.message}</p> }.into_any(),
+                            Err(err) => view! { <LoadError err/> }.into_any(),
                         }
                     })}
                 </Transition>

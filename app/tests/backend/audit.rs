@@ -18,9 +18,7 @@ use crate::support::{
 use crate::users::new_user;
 
 fn query(pairs: &[(&str, &str)]) -> AuditQuery {
-    AuditQuery::from_params(|key| {
-        pairs.iter().find(|(k, _)| *k == key).map(|(_, v)| (*v).to_owned())
-    })
+    shared::query::from_pairs(pairs)
 }
 
 /// The trail as `actor` reads it under the `key=value` filters.

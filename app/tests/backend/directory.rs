@@ -99,7 +99,7 @@ async fn fixture(pool: &PgPool, slug: &str) -> Fixture {
 type Pairs<'a> = &'a [(&'a str, &'a str)];
 
 fn q(pairs: Pairs) -> UserQuery {
-    UserQuery::from_pairs(pairs)
+    shared::query::from_pairs(pairs)
 }
 
 fn usernames(page: &UserPage) -> Vec<&str> {

@@ -106,7 +106,7 @@ async fn a_supervisor_sees_and_acts_only_on_their_reporting_line(pool: PgPool) {
     assert_eq!((names, page.total), (vec!["ada", "bob"], 2));
     let stats = run(&pool, &sam, async |ctx| directory::stats(ctx, &UserQuery::default()).await).await.unwrap();
     assert_eq!((stats.total, stats.active), (2, 2));
-    let searched = run(&pool, &sam, async |ctx| directory::list(ctx, &UserQuery::from_pairs(&[("q", "cy")])).await).await;
+    let searched = run(&pool, &sam, async |ctx| directory::list(ctx, &shared::query::from_pairs(&[("q", "cy")])).await).await;
     assert!(searched.unwrap().items.is_empty());
 
     // Pages: their line and themselves; anyone else is not there.

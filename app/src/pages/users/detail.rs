@@ -15,12 +15,13 @@ use shared::{ApiError, ErrorCode, Permission, UserStatus, Uuid};
 
 use super::when;
 use crate::api::audit::list_audit;
-use crate::api::auth::current_user;
 use crate::api::users::{get_user, user_access};
 use crate::components::audit_trail::AuditEvents;
 use crate::components::avatar::{Avatar, AvatarUpload};
 use crate::components::forms::FormAlert;
+use crate::components::layout::CurrentUser;
 use crate::components::lifecycle::{LifecycleButtons, LifecycleDialogs, Request, Target};
+use crate::components::loading::{LoadError, loading};
 
 /// The id in the address, if it is one.
 pub fn user_id() -> Signal<Option<Uuid>> {
@@ -47,8 +48,7 @@ pub fn load_user(reload: RwSignal<u32>) -> Resource<Result<User, ApiError>> {
 pub fn UserPage() -> impl IntoView {
     let reload = RwSignal::new(0);
     let user = load_user(reload);
-    // Loaded per page: on the server, nested routes do not see the shell's contexts.
-    let me = Resource::new(|| (), |_| current_user());
+    let me = CurrentUser::get();
     // Made here, not in the tab: resources made while a Suspend renders do not hydrate.
     let history = history_resource();
     let access = Resource::new(
@@ -61,16 +61,16 @@ pub fn UserPage() -> impl IntoView {
         },
     );
     view! {
-        <Transition fallback=|| view! { <p class="loading" role="status">"Loading…"</p> }>
+        <Transition fallback=loading>
             {move || Suspend::new(async move {
-                match (user.await, me.await) {
+                match (user.await, me.user().await) {
                     (Ok(user), Ok(me)) => {
                         let access = access.await;
                         view! { <UserView user reload me history access/> }.into_any()
                     }
                     (Err(err), _) | (_, Err(err)) => view! {
                         <Title text="User · Roster"/>
-                        <p class="alert error" role="alert">{err.message}</p>
+                        <LoadError err/>
                         <A href="/users">"Back to users"</A>
                     }.into_any(),
                 }
@@ -261,7 +261,7 @@ fn History(id: Uuid, history: Resource<Option<Result<AuditPage, ApiError>>>) -> 
                 {move || Suspend::new(async move {
                     match (history.await, query.get_untracked()) {
                         (Some(Ok(page)), Some(query)) => view! { <AuditEvents page query link=history_href/> }.into_any(),
-                        (Some(Err(err)), _) => view! { <p class="alert error" role="alert">{err.message}</p> }.into_any(),
+                        (Some(Err(err)), _) => view! { <LoadError err/> }.into_any(),
                         _ => ().into_any(),
                     }
                 })}

@@ -14,9 +14,10 @@ use shared::user_patch::UserPatch;
 use shared::{ApiError, ErrorCode};
 
 use super::detail::load_user;
-use crate::api::auth::current_user;
 use crate::api::users::{UpdateUser, get_user, role_options};
 use crate::components::forms::FormAlert;
+use crate::components::layout::CurrentUser;
+use crate::components::loading::{LoadError, loading};
 use crate::components::user_form::{Feedback, FormContext, UserFormFields};
 
 /// `/users/{id}/edit`.
@@ -24,15 +25,14 @@ use crate::components::user_form::{Feedback, FormContext, UserFormFields};
 pub fn EditUser() -> impl IntoView {
     let user = load_user(RwSignal::new(0));
     let roles = Resource::new(|| (), |_| role_options());
-    // Loaded per page: on the server, nested routes do not see the shell's contexts.
-    let me = Resource::new(|| (), |_| current_user());
+    let me = CurrentUser::get();
     view! {
         <Title text="Edit user · Roster"/>
-        <Transition fallback=|| view! { <p class="loading" role="status">"Loading…"</p> }>
+        <Transition fallback=loading>
             {move || Suspend::new(async move {
-                match (user.await, roles.await, me.await) {
+                match (user.await, roles.await, me.user().await) {
                     (Ok(user), Ok(roles), Ok(Some(me))) => view! { <EditForm user roles me/> }.into_any(),
-                    (Err(err), _, _) | (_, Err(err), _) | (_, _, Err(err)) => view! { <p class="alert error" role="alert">{err.message}</p> }.into_any(),
+                    (Err(err), _, _) | (_, Err(err), _) | (_, _, Err(err)) => view! { <LoadError err/> }.into_any(),
                     _ => ().into_any(),
                 }
             })}

@@ -96,50 +96,11 @@ pub fn FilterBar(
             go(&query.get_untracked().with("q", value), false);
         }
     };
-    let select = move |key: &'static str| {
-        let go = go.clone();
-        move |ev: leptos::ev::Event| {
-            go(&query.get_untracked().with(key, Some(event_target_value(&ev))), false);
-        }
-    };
-    let current = move |key: &'static str| {
-        move || {
-            query.with(|q| match key {
-                "status" => q.status.clone(),
-                "user_type" => q.user_type.clone(),
-                "role" => q.role.clone(),
-                _ => q.team.clone(),
-            })
-        }
-    };
-    let option = move |key: &'static str, value: String, label: String| {
-        let is = value.clone();
-        view! { <option value=value selected=move || current(key)().as_deref() == Some(is.as_str())>{label}</option> }
-    };
-    let dropdown = |key: &'static str,
-                    label: &'static str,
-                    any: &'static str,
-                    options: Vec<(String, String)>| {
-        let options =
-            options.into_iter().map(|(value, text)| option(key, value, text)).collect_view();
-        view! {
-            <label class="field">
-                <select name=key aria-label=label on:change=select(key)>
-                    <option value="" selected=move || current(key)().is_none()>{any}</option>
-                    {options}
-                </select>
-            </label>
-        }
-    };
     let statuses =
         StatusFilter::ALL.into_iter().map(|s| (s.as_str().to_owned(), s.label().to_owned()));
-    let statuses = dropdown("status", "Status", "Any status", statuses.collect());
     let types = UserType::ALL.into_iter().map(|t| (t.as_str().to_owned(), t.label().to_owned()));
-    let types = dropdown("user_type", "User type", "Any type", types.collect());
     let roles = roles.into_iter().map(|r| (r.id.to_string(), r.name)).collect();
-    let roles = dropdown("role", "Role", "Any role", roles);
     let teams = teams.into_iter().map(|t| (t.id.to_string(), t.name)).collect();
-    let teams = dropdown("team", "Team", "Any team", teams);
     view! {
         <form class="filter-bar" role="search" method="get" action="/users" on:submit=on_submit>
             <label class="field search-field">
@@ -148,10 +109,10 @@ pub fn FilterBar(
                     placeholder="Search name, email, username, code…  ( / )" aria-keyshortcuts="/"
                     prop:value=move || query.with(|q| q.q.clone().unwrap_or_default()) on:input=on_input/>
             </label>
-            {statuses}
-            {types}
-            {roles}
-            {teams}
+            <Dropdown query key="status" label="Status" any="Any status" options=statuses.collect()/>
+            <Dropdown query key="user_type" label="User type" any="Any type" options=types.collect()/>
+            <Dropdown query key="role" label="Role" any="Any role" options=roles/>
+            <Dropdown query key="team" label="Team" any="Any team" options=teams/>
             <button type="button" class="button" aria-busy=move || busy.get().to_string()
                 on:click=move |_| reload.update(|n| *n += 1)>
                 {move || if busy.get() { "Refreshing…" } else { "Refresh" }}
@@ -161,6 +122,43 @@ pub fn FilterBar(
                     attr:class="clear-link">"Clear"</A>
             </Show>
         </form>
+    }
+}
+
+/// One filter of the bar: the query parameter `key` chosen among `options` (value, label), or
+/// `any` for none.
+#[component]
+fn Dropdown(
+    query: Memo<UserQuery>,
+    key: &'static str,
+    label: &'static str,
+    any: &'static str,
+    options: Vec<(String, String)>,
+) -> impl IntoView {
+    let go = go_to();
+    let current = move || {
+        query.with(|q| match key {
+            "status" => q.status.clone(),
+            "user_type" => q.user_type.clone(),
+            "role" => q.role.clone(),
+            _ => q.team.clone(),
+        })
+    };
+    let options = options
+        .into_iter()
+        .map(|(value, text)| {
+            let is = value.clone();
+            view! { <option value=value selected=move || current().as_deref() == Some(is.as_str())>{text}</option> }
+        })
+        .collect_view();
+    view! {
+        <label class="field">
+            <select name=key aria-label=label
+                on:change=move |ev| go(&query.get_untracked().with(key, Some(event_target_value(&ev))), false)>
+                <option value="" selected=move || current().is_none()>{any}</option>
+                {options}
+            </select>
+        </label>
     }
 }
 

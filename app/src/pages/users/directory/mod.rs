@@ -16,9 +16,9 @@ use shared::{ApiError, Permission};
 
 use self::filters::{FilterBar, StatCards};
 use self::rows::UserTable;
-use crate::api::auth::current_user;
 use crate::api::users::{list_users, role_options, team_options};
 use crate::components::forms::FormAlert;
+use crate::components::layout::CurrentUser;
 use crate::components::lifecycle::{LifecycleDialogs, Request};
 
 /// The directory's address for a query.
@@ -39,7 +39,7 @@ pub fn Users() -> impl IntoView {
     let params = use_query_map();
     let query = Memo::new(move |_| params.with(|p| from_query_string(&p.to_query_string())));
     let reload = RwSignal::new(0u32);
-    let me = Resource::new(|| (), |_| current_user());
+    let me = CurrentUser::get();
     let roles = Resource::new(|| (), |_| role_options());
     let teams = Resource::new(|| (), |_| team_options());
     let page = Resource::new(move || (query.get(), reload.get()), |(q, _)| list_users(q));
@@ -54,7 +54,7 @@ pub fn Users() -> impl IntoView {
         }
     });
     let can_create = move || {
-        me.get().and_then(Result::ok).flatten().is_some_and(|me| me.can(Permission::UsersCreate))
+        me.now().and_then(Result::ok).flatten().is_some_and(|me| me.can(Permission::UsersCreate))
     };
     view! {
         <Title text="Users · Roster"/>
@@ -76,7 +76,7 @@ pub fn Users() -> impl IntoView {
         <FormAlert error=failed/>
         <Transition fallback=|| view! { <p class="loading" role="status">"Loading users…"</p> } set_pending=set_busy>
             {move || Suspend::new(async move {
-                match (page.await, me.await) {
+                match (page.await, me.user().await) {
                     (Ok(page), Ok(me)) => view! { <UserTable page query me request/> }.into_any(),
                     (Err(err), _) | (_, Err(err)) => view! {
                         <div class="alert error" role="alert">
