@@ -33,7 +33,6 @@ pub struct SignedIn {
     pub token: SessionToken,
 }
 
-#[derive(sqlx::FromRow)]
 struct Candidate {
     id: Uuid,
     username: String,
@@ -179,18 +178,19 @@ async fn find_candidate(
 ) -> Result<Option<Candidate>, sqlx::Error> {
     // Usernames cannot contain '@' and emails must, so at most one user matches. A temporary
     // password is one its holder must change; it expires TEMPORARY_PASSWORD_DAYS after it was set.
-    sqlx::query_as(
-        "select id, username, password_hash as hash, status, console_access, user_type,
-                coalesce(expires_at <= now(), false) as expired,
-                coalesce(must_change_password
-                         and password_changed_at <= now() - make_interval(days => $3),
-                         false) as temporary_expired
-           from users
-          where tenant_id = $1 and (username_key = lower($2) or email_key = lower($2))",
+    sqlx::query_as!(
+        Candidate,
+        r#"select id, username, password_hash as hash, status, console_access, user_type,
+                  coalesce(expires_at <= now(), false) as "expired!",
+                  coalesce(must_change_password
+                           and password_changed_at <= now() - make_interval(days => $3),
+                           false) as "temporary_expired!"
+             from users
+            where tenant_id = $1 and (username_key = lower($2) or email_key = lower($2))"#,
+        tenant_id,
+        login.trim(),
+        TEMPORARY_PASSWORD_DAYS
     )
-    .bind(tenant_id)
-    .bind(login.trim())
-    .bind(TEMPORARY_PASSWORD_DAYS)
     .fetch_optional(conn)
     .await
 }

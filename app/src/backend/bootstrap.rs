@@ -35,10 +35,13 @@ pub async fn ensure_platform_superuser(
     let hash = passwords.hash(&temporary).await?;
 
     let mut tx = pool.begin().await?;
-    // Unchecked query: the function returns `void`, which the checked macros cannot decode.
-    sqlx::query("select pg_advisory_xact_lock(hashtext('roster.bootstrap'))")
-        .execute(&mut *tx)
-        .await?;
+    // Selected from rather than selected: the function returns `void`, which the macros cannot
+    // decode.
+    sqlx::query_scalar!(
+        r#"select 1 as "locked!" from pg_advisory_xact_lock(hashtext('roster.bootstrap'))"#
+    )
+    .fetch_one(&mut *tx)
+    .await?;
     let platform_id = enter_platform(&mut tx).await?;
     let existing = sqlx::query_scalar!(
         r#"select count(*) as "count!" from users where tenant_id = $1"#,

@@ -126,11 +126,11 @@ pub async fn create(
 ) -> Result<SessionToken, sqlx::Error> {
     // Read in the tenant `conn` is entered into, share-locked: users::update brings existing
     // sessions forward to a changed expiry ([`end_by`]), and the lock orders the two.
-    let account_ends: Option<DateTime<Utc>> = sqlx::query_scalar(
+    let account_ends: Option<DateTime<Utc>> = sqlx::query_scalar!(
         "select expires_at from users where tenant_id = $1 and id = $2 for share",
+        tenant_id,
+        user_id
     )
-    .bind(tenant_id)
-    .bind(user_id)
     .fetch_optional(&mut *conn)
     .await?
     .flatten();
@@ -175,13 +175,13 @@ pub async fn end_by(
     user_id: Uuid,
     account_ends: DateTime<Utc>,
 ) -> Result<(), sqlx::Error> {
-    sqlx::query(
+    sqlx::query!(
         "update sessions set expires_at = $3
           where tenant_id = $1 and user_id = $2 and expires_at > $3",
+        tenant_id,
+        user_id,
+        account_ends
     )
-    .bind(tenant_id)
-    .bind(user_id)
-    .bind(account_ends)
     .execute(conn)
     .await?;
     Ok(())
@@ -446,16 +446,17 @@ pub(crate) async fn reporting_line(
     tenant_id: Uuid,
     user_id: Uuid,
 ) -> Result<Vec<Uuid>, sqlx::Error> {
-    sqlx::query_scalar(
-        "with recursive line(id) as (
-             select id from users where tenant_id = $1 and manager_id = $2
-             union
-             select u.id from users u join line l on u.manager_id = l.id where u.tenant_id = $1
-         )
-         select id from line",
+    // A recursive query's columns are not known to be non-null; these are users' ids.
+    sqlx::query_scalar!(
+        r#"with recursive line(id) as (
+               select id from users where tenant_id = $1 and manager_id = $2
+               union
+               select u.id from users u join line l on u.manager_id = l.id where u.tenant_id = $1
+           )
+           select id as "id!" from line"#,
+        tenant_id,
+        user_id
     )
-    .bind(tenant_id)
-    .bind(user_id)
     .fetch_all(conn)
     .await
 }

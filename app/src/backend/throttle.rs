@@ -93,7 +93,7 @@ pub struct Counted {
 }
 
 /// A key's row.
-#[derive(Clone, Debug, PartialEq, sqlx::FromRow)]
+#[derive(Clone, Debug, PartialEq)]
 struct State {
     consecutive_failures: i32,
     window_started_at: DateTime<Utc>,
@@ -184,7 +184,8 @@ pub async fn succeeded(conn: &mut PgConnection, counted: &Counted) -> Result<(),
     let accounts: Vec<&str> = accounts.iter().map(|(key, _)| key.key.as_str()).collect();
     let (addresses, set): (Vec<&str>, Vec<Option<DateTime<Utc>>>) =
         addresses.iter().map(|(key, set)| (key.key.as_str(), *set)).unzip();
-    sqlx::query(
+    // `as _`: the macros' check of array parameters takes neither `&str` nor `Option` elements.
+    sqlx::query!(
         "with accounts as (
              delete from auth_throttle where scope = 'account' and key = any($1::text[])
          )
@@ -195,10 +196,10 @@ pub async fn succeeded(conn: &mut PgConnection, counted: &Counted) -> Result<(),
                                      then null else blocked_until end
            from unnest($2::text[], $3::timestamptz[]) as a(key, set)
           where t.scope = 'address' and t.key = a.key",
+        accounts as _,
+        addresses as _,
+        set as _
     )
-    .bind(accounts)
-    .bind(addresses)
-    .bind(set)
     .execute(conn)
     .await?;
     Ok(())
@@ -213,8 +214,9 @@ async fn lock(
 ) -> Result<Vec<State>, sqlx::Error> {
     let (scopes, names): (Vec<&str>, Vec<&str>) =
         keys.iter().map(|key| (key.scope, key.key.as_str())).unzip();
-    // The no-op update takes the row lock and returns the row as it is.
-    let rows: Vec<LockedRow> = sqlx::query_as(
+    // The no-op update takes the row lock and returns the row as it is. (`as _`: see
+    // [`succeeded`].)
+    let rows: Vec<LockedRow> = sqlx::query!(
         "insert into auth_throttle as t (scope, key, window_started_at, updated_at)
          select scope, key, $3, $3 from unnest($1::text[], $2::text[]) with ordinality
                                         as k(scope, key, n)
@@ -222,12 +224,26 @@ async fn lock(
          on conflict (scope, key) do update set updated_at = t.updated_at
          returning scope, key, consecutive_failures, window_started_at, window_failures,
                    blocked_until, unrecorded_refusals, recorded_wait_end",
+        scopes as _,
+        names as _,
+        now
     )
-    .bind(scopes)
-    .bind(names)
-    .bind(now)
     .fetch_all(conn)
-    .await?;
+    .await?
+    .into_iter()
+    .map(|r| LockedRow {
+        scope: r.scope,
+        key: r.key,
+        state: State {
+            consecutive_failures: r.consecutive_failures,
+            window_started_at: r.window_started_at,
+            window_failures: r.window_failures,
+            blocked_until: r.blocked_until,
+            unrecorded_refusals: r.unrecorded_refusals,
+            recorded_wait_end: r.recorded_wait_end,
+        },
+    })
+    .collect();
     keys.iter()
         .map(|key| {
             rows.iter()
@@ -239,11 +255,9 @@ async fn lock(
 }
 
 /// A row [`lock`] returns.
-#[derive(sqlx::FromRow)]
 struct LockedRow {
     scope: String,
     key: String,
-    #[sqlx(flatten)]
     state: State,
 }
 
@@ -256,7 +270,8 @@ async fn save(
     fn column<T>(states: &[(&Key, &State)], f: impl Fn(&State) -> T) -> Vec<T> {
         states.iter().map(|(_, state)| f(state)).collect()
     }
-    sqlx::query(
+    // `as _`: see [`succeeded`].
+    sqlx::query!(
         "update auth_throttle t
             set consecutive_failures = s.consecutive_failures,
                 window_started_at = s.window_started_at, window_failures = s.window_failures,
@@ -267,16 +282,16 @@ async fn save(
                 as s(scope, key, consecutive_failures, window_started_at, window_failures,
                      blocked_until, unrecorded_refusals, recorded_wait_end)
           where t.scope = s.scope and t.key = s.key",
+        states.iter().map(|(key, _)| key.scope).collect::<Vec<_>>() as _,
+        states.iter().map(|(key, _)| key.key.as_str()).collect::<Vec<_>>() as _,
+        &column(states, |s| s.consecutive_failures),
+        &column(states, |s| s.window_started_at),
+        &column(states, |s| s.window_failures),
+        column(states, |s| s.blocked_until) as _,
+        &column(states, |s| s.unrecorded_refusals),
+        column(states, |s| s.recorded_wait_end) as _,
+        now
     )
-    .bind(states.iter().map(|(key, _)| key.scope).collect::<Vec<_>>())
-    .bind(states.iter().map(|(key, _)| key.key.as_str()).collect::<Vec<_>>())
-    .bind(column(states, |s| s.consecutive_failures))
-    .bind(column(states, |s| s.window_started_at))
-    .bind(column(states, |s| s.window_failures))
-    .bind(column(states, |s| s.blocked_until))
-    .bind(column(states, |s| s.unrecorded_refusals))
-    .bind(column(states, |s| s.recorded_wait_end))
-    .bind(now)
     .execute(conn)
     .await?;
     Ok(())

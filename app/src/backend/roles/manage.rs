@@ -44,14 +44,14 @@ pub async fn create(ctx: &mut Ctx<'_>, form: RoleForm) -> Result<Role, ServiceEr
     let tenant = actor.tenant_id;
     let conn = &mut *ctx.conn;
     let keys = keys(&valid.permissions);
-    let id: Uuid = sqlx::query_scalar(
+    let id: Uuid = sqlx::query_scalar!(
         "insert into roles (tenant_id, name, description, permissions)
          values ($1, $2, $3, $4) returning id",
+        tenant,
+        valid.name,
+        valid.description,
+        &keys
     )
-    .bind(tenant)
-    .bind(&valid.name)
-    .bind(&valid.description)
-    .bind(&keys)
     .fetch_one(&mut *conn)
     .await
     .map_err(ServiceError::taken)?;
@@ -90,16 +90,16 @@ pub async fn update(ctx: &mut Ctx<'_>, id: Uuid, update: RoleUpdate) -> Result<R
     if valid.permissions != held {
         sessions::require_outranks_all(&mut *conn, actor, Reached::Holders(id)).await?;
     }
-    sqlx::query(
+    sqlx::query!(
         "update roles set name = $3, description = $4, permissions = $5,
                           version = version + 1, updated_at = now()
           where tenant_id = $1 and id = $2",
+        tenant,
+        id,
+        valid.name,
+        valid.description,
+        &keys(&valid.permissions)
     )
-    .bind(tenant)
-    .bind(id)
-    .bind(&valid.name)
-    .bind(&valid.description)
-    .bind(keys(&valid.permissions))
     .execute(&mut *conn)
     .await
     .map_err(ServiceError::taken)?;
@@ -124,24 +124,21 @@ pub async fn delete(ctx: &mut Ctx<'_>, id: Uuid) -> Result<DeletedRole, ServiceE
     let conn = &mut *ctx.conn;
     let role = editable(&mut *conn, tenant, id).await?;
     sessions::require_outranks_all(&mut *conn, actor, Reached::Holders(id)).await?;
-    let removed = sqlx::query("delete from user_roles where tenant_id = $1 and role_id = $2")
-        .bind(tenant)
-        .bind(id)
-        .execute(&mut *conn)
-        .await?
-        .rows_affected();
-    let cleared = sqlx::query(
+    let removed =
+        sqlx::query!("delete from user_roles where tenant_id = $1 and role_id = $2", tenant, id)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
+    let cleared = sqlx::query!(
         "update teams set default_role_id = null, updated_at = now()
           where tenant_id = $1 and default_role_id = $2",
+        tenant,
+        id
     )
-    .bind(tenant)
-    .bind(id)
     .execute(&mut *conn)
     .await?
     .rows_affected();
-    sqlx::query("delete from roles where tenant_id = $1 and id = $2")
-        .bind(tenant)
-        .bind(id)
+    sqlx::query!("delete from roles where tenant_id = $1 and id = $2", tenant, id)
         .execute(&mut *conn)
         .await?;
     let deleted =
@@ -160,7 +157,6 @@ pub async fn delete(ctx: &mut Ctx<'_>, id: Uuid) -> Result<DeletedRole, ServiceE
     Ok(deleted)
 }
 
-#[derive(sqlx::FromRow)]
 struct Row {
     id: Uuid,
     name: String,
@@ -178,17 +174,18 @@ async fn fetch(
     tenant: Uuid,
     id: Option<Uuid>,
 ) -> Result<Vec<Role>, ServiceError> {
-    let rows: Vec<Row> = sqlx::query_as(
-        "select r.id, r.name, r.description, r.permissions, r.is_system, r.version, r.updated_at,
-                coalesce((select sum(c.users) from role_user_counts c
-                           where c.tenant_id = r.tenant_id and c.role_id = r.id), 0)::bigint
-                    as members
-           from roles r
-          where r.tenant_id = $1 and ($2::uuid is null or r.id = $2)
-          order by r.is_system desc, lower(r.name)",
+    let rows = sqlx::query_as!(
+        Row,
+        r#"select r.id, r.name, r.description, r.permissions, r.is_system, r.version, r.updated_at,
+                  coalesce((select sum(c.users) from role_user_counts c
+                             where c.tenant_id = r.tenant_id and c.role_id = r.id), 0)::bigint
+                      as "members!"
+             from roles r
+            where r.tenant_id = $1 and ($2::uuid is null or r.id = $2)
+            order by r.is_system desc, lower(r.name)"#,
+        tenant,
+        id
     )
-    .bind(tenant)
-    .bind(id)
     .fetch_all(conn)
     .await?;
     Ok(rows
@@ -234,16 +231,16 @@ async fn within_holders_ceilings(
     if added.is_empty() {
         return Ok(());
     }
-    let types: Vec<String> = sqlx::query_scalar(
+    let types: Vec<String> = sqlx::query_scalar!(
         "select distinct u.user_type from users u
           where u.tenant_id = $1
             and (u.id in (select user_id from user_roles where tenant_id = $1 and role_id = $2)
                  or u.id in (select m.user_id from team_members m
                                join teams t on t.tenant_id = m.tenant_id and t.id = m.team_id
                               where t.tenant_id = $1 and t.default_role_id = $2))",
+        tenant,
+        role
     )
-    .bind(tenant)
-    .bind(role)
     .fetch_all(conn)
     .await?;
     let too_high = types

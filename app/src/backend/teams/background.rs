@@ -23,10 +23,11 @@ pub const BATCH: i64 = 5_000;
 
 /// Whether a rule change in this tenant is applied in the background (from the counters).
 pub(super) async fn is_large(conn: &mut PgConnection, tenant: Uuid) -> Result<bool, ServiceError> {
-    let users: i64 = sqlx::query_scalar(
-        "select coalesce(sum(users), 0)::bigint from user_counts where tenant_id = $1",
+    let users: i64 = sqlx::query_scalar!(
+        r#"select coalesce(sum(users), 0)::bigint as "users!"
+             from user_counts where tenant_id = $1"#,
+        tenant
     )
-    .bind(tenant)
     .fetch_one(conn)
     .await?;
     Ok(users > BACKGROUND_FROM)
@@ -39,16 +40,16 @@ pub(super) async fn schedule(
     tenant: Uuid,
     team: Uuid,
 ) -> Result<Uuid, ServiceError> {
-    let run: Uuid = sqlx::query_scalar(
+    let run: Uuid = sqlx::query_scalar!(
         "insert into team_rule_runs (tenant_id, team_id, total)
          values ($1, $2, (select count(*) from users where tenant_id = $1))
          on conflict (tenant_id, team_id) do update
             set run_id = gen_random_uuid(), started_at = now(), finished_at = null,
                 total = excluded.total, done = 0, added = 0, removed = 0
          returning run_id",
+        tenant,
+        team
     )
-    .bind(tenant)
-    .bind(team)
     .fetch_one(conn)
     .await?;
     Ok(run)
@@ -76,37 +77,39 @@ pub async fn run(
     let mut after: Option<Uuid> = None;
     loop {
         let mut tx = tenancy::begin(pool, tenant).await?;
-        let current: Option<(Uuid, Option<Json<Rules>>, String)> = sqlx::query_as(
-            "select r.run_id, t.rules, t.name
-               from team_rule_runs r join teams t on t.tenant_id = r.tenant_id and t.id = r.team_id
-              where r.tenant_id = $1 and r.team_id = $2
-                for update of r",
+        let current = sqlx::query!(
+            r#"select r.run_id, t.rules as "rules: Json<Rules>", t.name
+                 from team_rule_runs r
+                 join teams t on t.tenant_id = r.tenant_id and t.id = r.team_id
+                where r.tenant_id = $1 and r.team_id = $2
+                  for update of r"#,
+            tenant,
+            team
         )
-        .bind(tenant)
-        .bind(team)
         .fetch_optional(&mut *tx)
         .await?;
+        let current = current.map(|r| (r.run_id, r.rules, r.name));
         let Some((current, rule, name)) = current.filter(|(id, ..)| *id == run_id) else {
             return Ok(()); // superseded, or the team is gone
         };
         let rule = rule.map(|r| r.0).filter(|r| !r.conditions.is_empty());
-        let ids: Vec<Uuid> = sqlx::query_scalar(
+        let ids: Vec<Uuid> = sqlx::query_scalar!(
             "select id from users where tenant_id = $1 and ($2::uuid is null or id > $2)
               order by id limit $3",
+            tenant,
+            after,
+            batch
         )
-        .bind(tenant)
-        .bind(after)
-        .bind(batch)
         .fetch_all(&mut *tx)
         .await?;
         let Some(&upto) = ids.last() else {
-            sqlx::query(
+            sqlx::query!(
                 "update team_rule_runs set finished_at = now()
                   where tenant_id = $1 and team_id = $2 and run_id = $3",
+                tenant,
+                team,
+                current
             )
-            .bind(tenant)
-            .bind(team)
-            .bind(current)
             .execute(&mut *tx)
             .await?;
             tx.commit().await?;
@@ -114,15 +117,15 @@ pub async fn run(
         };
         let among = Among::Batch { after, upto };
         let (added, removed) = rules::apply(&mut tx, tenant, team, rule.as_ref(), among).await?;
-        sqlx::query(
+        sqlx::query!(
             "update team_rule_runs set done = done + $3, added = added + $4, removed = removed + $5
               where tenant_id = $1 and team_id = $2",
+            tenant,
+            team,
+            ids.len() as i64,
+            added,
+            removed
         )
-        .bind(tenant)
-        .bind(team)
-        .bind(ids.len() as i64)
-        .bind(added)
-        .bind(removed)
         .execute(&mut *tx)
         .await?;
         if added + removed > 0 {
@@ -147,12 +150,16 @@ pub async fn run(
 pub async fn resume(pool: &PgPool) -> Result<usize, ServiceError> {
     // Every tenant's: through the one function that may read them all (see
     // migrations/20261201000002_database_roles.sql).
-    let runs: Vec<(Uuid, Uuid, Uuid)> =
-        sqlx::query_as("select tenant_id, team_id, run_id from roster_unfinished_team_runs()")
-            .fetch_all(pool)
-            .await?;
-    for (tenant, team, run_id) in &runs {
-        spawn(pool.clone(), *tenant, *team, *run_id);
+    // A set-returning function's columns are never known to be non-null; these never are null
+    // (the table's are not null).
+    let runs = sqlx::query!(
+        r#"select tenant_id as "tenant_id!", team_id as "team_id!", run_id as "run_id!"
+             from roster_unfinished_team_runs()"#
+    )
+    .fetch_all(pool)
+    .await?;
+    for r in &runs {
+        spawn(pool.clone(), r.tenant_id, r.team_id, r.run_id);
     }
     Ok(runs.len())
 }

@@ -52,25 +52,26 @@ pub async fn members(ctx: &mut Ctx<'_>, id: Uuid) -> Result<Vec<TeamMember>, Ser
     actor.require(Permission::TeamsRead)?;
     let tenant = actor.tenant_id;
     one(conn, tenant, id).await?;
-    let rows: Vec<(Uuid, String, String, String, String, DateTime<Utc>)> = sqlx::query_as(
-        "select u.id, u.first_name || ' ' || u.last_name, u.username, u.email, m.source, m.created_at
-           from team_members m join users u on u.tenant_id = m.tenant_id and u.id = m.user_id
-          where m.tenant_id = $1 and m.team_id = $2
-            and ($3::uuid[] is null or u.id = any($3) or u.id = $4)
-          order by lower(u.last_name), lower(u.first_name), u.id",
+    let rows = sqlx::query!(
+        r#"select u.id, u.first_name || ' ' || u.last_name as "name!", u.username, u.email,
+                  m.source, m.created_at
+             from team_members m join users u on u.tenant_id = m.tenant_id and u.id = m.user_id
+            where m.tenant_id = $1 and m.team_id = $2
+              and ($3::uuid[] is null or u.id = any($3) or u.id = $4)
+            order by lower(u.last_name), lower(u.first_name), u.id"#,
+        tenant,
+        id,
+        actor.line.as_deref(),
+        actor.user_id
     )
-    .bind(tenant)
-    .bind(id)
-    .bind(actor.line.as_deref())
-    .bind(actor.user_id)
     .fetch_all(&mut *conn)
     .await?;
     Ok(rows
         .into_iter()
-        .map(|(id, name, username, email, source, since)| TeamMember {
-            user: UserRef { id, name, username, email },
-            source: if source == "rule" { MemberSource::Rule } else { MemberSource::Manual },
-            since,
+        .map(|r| TeamMember {
+            user: UserRef { id: r.id, name: r.name, username: r.username, email: r.email },
+            source: if r.source == "rule" { MemberSource::Rule } else { MemberSource::Manual },
+            since: r.created_at,
         })
         .collect())
 }
@@ -107,15 +108,15 @@ pub async fn create(ctx: &mut Ctx<'_>, form: TeamForm) -> Result<Team, ServiceEr
     let tenant = actor.tenant_id;
     let conn = &mut *ctx.conn;
     default_role_yours(&mut *conn, actor, valid.default_role_id, "default_role_id").await?;
-    let id: Uuid = sqlx::query_scalar(
+    let id: Uuid = sqlx::query_scalar!(
         "insert into teams (tenant_id, name, description, default_role_id, rules)
          values ($1, $2, $3, $4, $5) returning id",
+        tenant,
+        valid.name,
+        valid.description,
+        valid.default_role_id,
+        valid.rules.as_ref().map(Json) as _
     )
-    .bind(tenant)
-    .bind(&valid.name)
-    .bind(&valid.description)
-    .bind(valid.default_role_id)
-    .bind(valid.rules.as_ref().map(Json))
     .fetch_one(&mut *conn)
     .await
     .map_err(ServiceError::taken)?;
@@ -174,17 +175,17 @@ pub async fn update(ctx: &mut Ctx<'_>, id: Uuid, update: TeamUpdate) -> Result<T
     if role_changed || (rules_changed && valid.default_role_id.is_some()) {
         sessions::require_outranks_all(&mut *conn, actor, Reached::Members(id)).await?;
     }
-    sqlx::query(
+    sqlx::query!(
         "update teams set name = $3, description = $4, default_role_id = $5, rules = $6,
                           version = version + 1, updated_at = now()
           where tenant_id = $1 and id = $2",
+        tenant,
+        id,
+        valid.name,
+        valid.description,
+        valid.default_role_id,
+        valid.rules.as_ref().map(Json) as _
     )
-    .bind(tenant)
-    .bind(id)
-    .bind(&valid.name)
-    .bind(&valid.description)
-    .bind(valid.default_role_id)
-    .bind(valid.rules.as_ref().map(Json))
     .execute(&mut *conn)
     .await
     .map_err(ServiceError::taken)?;
@@ -244,15 +245,12 @@ pub async fn delete(ctx: &mut Ctx<'_>, id: Uuid) -> Result<(), ServiceError> {
     if team.default_role.is_some() {
         sessions::require_outranks_all(&mut *conn, actor, Reached::Members(id)).await?;
     }
-    let removed = sqlx::query("delete from team_members where tenant_id = $1 and team_id = $2")
-        .bind(tenant)
-        .bind(id)
-        .execute(&mut *conn)
-        .await?
-        .rows_affected();
-    sqlx::query("delete from teams where tenant_id = $1 and id = $2")
-        .bind(tenant)
-        .bind(id)
+    let removed =
+        sqlx::query!("delete from team_members where tenant_id = $1 and team_id = $2", tenant, id)
+            .execute(&mut *conn)
+            .await?
+            .rows_affected();
+    sqlx::query!("delete from teams where tenant_id = $1 and id = $2", tenant, id)
         .execute(&mut *conn)
         .await?;
     let event = AuditEvent {
@@ -277,13 +275,13 @@ pub async fn add_member(ctx: &mut Ctx<'_>, id: Uuid, user: Uuid) -> Result<(), S
     let username = access_changed(&mut *conn, actor, &team, user)
         .await?
         .ok_or_else(|| ServiceError::field("user_id", FieldCode::Unknown))?;
-    sqlx::query(
+    sqlx::query!(
         "insert into team_members (tenant_id, team_id, user_id, source) values ($1, $2, $3, 'manual')
          on conflict (tenant_id, team_id, user_id) do update set source = 'manual'",
+        tenant,
+        id,
+        user
     )
-    .bind(tenant)
-    .bind(id)
-    .bind(user)
     .execute(&mut *conn)
     .await?;
     members_within_ceiling(&mut *conn, tenant, id).await?;
@@ -301,29 +299,33 @@ pub async fn remove_member(ctx: &mut Ctx<'_>, id: Uuid, user: Uuid) -> Result<()
     let tenant = actor.tenant_id;
     let conn = &mut *ctx.conn;
     let team = locked(&mut *conn, tenant, id).await?;
-    let row: Option<(String, String)> = sqlx::query_as(
+    let row = sqlx::query!(
         "select m.source, u.username from team_members m
            join users u on u.tenant_id = m.tenant_id and u.id = m.user_id
           where m.tenant_id = $1 and m.team_id = $2 and m.user_id = $3",
+        tenant,
+        id,
+        user
     )
-    .bind(tenant)
-    .bind(id)
-    .bind(user)
     .fetch_optional(&mut *conn)
     .await?;
-    let Some((source, username)) = row else { return Err(ServiceError::NotFound) };
+    let Some((source, username)) = row.map(|r| (r.source, r.username)) else {
+        return Err(ServiceError::NotFound);
+    };
     access_changed(&mut *conn, actor, &team, user).await?;
     if source == "rule" {
         return Err(ServiceError::Refused(
             "This member comes from the team's rule; change the rule to remove them.",
         ));
     }
-    sqlx::query("delete from team_members where tenant_id = $1 and team_id = $2 and user_id = $3")
-        .bind(tenant)
-        .bind(id)
-        .bind(user)
-        .execute(&mut *conn)
-        .await?;
+    sqlx::query!(
+        "delete from team_members where tenant_id = $1 and team_id = $2 and user_id = $3",
+        tenant,
+        id,
+        user
+    )
+    .execute(&mut *conn)
+    .await?;
     record_member(&mut *conn, actor, &team, Action::TeamMemberRemoved, user, &username, client)
         .await?;
     Ok(())
@@ -348,7 +350,6 @@ async fn record_member(
     Ok(())
 }
 
-#[derive(sqlx::FromRow)]
 struct Row {
     id: Uuid,
     name: String,
@@ -371,22 +372,25 @@ async fn fetch(
     tenant: Uuid,
     id: Option<Uuid>,
 ) -> Result<Vec<Team>, ServiceError> {
-    let rows: Vec<Row> = sqlx::query_as(
-        "select t.id, t.name, t.description, r.id as role_id, r.name as role_name, t.rules,
-                coalesce((select sum(c.users) from team_user_counts c
-                           where c.tenant_id = t.tenant_id and c.team_id = t.id), 0)::bigint
-                    as members,
-                t.version, t.updated_at, rr.total as run_total, rr.done as run_done,
-                rr.added as run_added, rr.removed as run_removed,
-                rr.finished_at is not null as run_finished
-           from teams t
-           left join roles r on r.tenant_id = t.tenant_id and r.id = t.default_role_id
-           left join team_rule_runs rr on rr.tenant_id = t.tenant_id and rr.team_id = t.id
-          where t.tenant_id = $1 and ($2::uuid is null or t.id = $2)
-          order by lower(t.name)",
+    // The left-joined role and run are absent for most teams (hence `?`).
+    let rows = sqlx::query_as!(
+        Row,
+        r#"select t.id, t.name, t.description, r.id as "role_id?", r.name as "role_name?",
+                  t.rules as "rules: Json<Rules>",
+                  coalesce((select sum(c.users) from team_user_counts c
+                             where c.tenant_id = t.tenant_id and c.team_id = t.id), 0)::bigint
+                      as "members!",
+                  t.version, t.updated_at, rr.total as "run_total?", rr.done as "run_done?",
+                  rr.added as "run_added?", rr.removed as "run_removed?",
+                  rr.finished_at is not null as "run_finished?"
+             from teams t
+             left join roles r on r.tenant_id = t.tenant_id and r.id = t.default_role_id
+             left join team_rule_runs rr on rr.tenant_id = t.tenant_id and rr.team_id = t.id
+            where t.tenant_id = $1 and ($2::uuid is null or t.id = $2)
+            order by lower(t.name)"#,
+        tenant,
+        id
     )
-    .bind(tenant)
-    .bind(id)
     .fetch_all(conn)
     .await?;
     Ok(rows
@@ -443,11 +447,11 @@ async fn role_permissions(
     tenant: Uuid,
     role: Uuid,
 ) -> Result<Option<Permissions>, sqlx::Error> {
-    let keys: Option<Vec<String>> = sqlx::query_scalar(
+    let keys: Option<Vec<String>> = sqlx::query_scalar!(
         "select permissions from roles where tenant_id = $1 and id = $2 for share",
+        tenant,
+        role
     )
-    .bind(tenant)
-    .bind(role)
     .fetch_optional(conn)
     .await?;
     Ok(keys.map(|keys| permission::from_keys(&keys)))
@@ -462,13 +466,16 @@ async fn access_changed(
     team: &Team,
     user: Uuid,
 ) -> Result<Option<String>, ServiceError> {
-    let row: Option<(String, String)> =
-        sqlx::query_as("select username, user_type from users where tenant_id = $1 and id = $2")
-            .bind(actor.tenant_id)
-            .bind(user)
-            .fetch_optional(&mut *conn)
-            .await?;
-    let Some((username, user_type)) = row else { return Ok(None) };
+    let row = sqlx::query!(
+        "select username, user_type from users where tenant_id = $1 and id = $2",
+        actor.tenant_id,
+        user
+    )
+    .fetch_optional(&mut *conn)
+    .await?;
+    let Some((username, user_type)) = row.map(|r| (r.username, r.user_type)) else {
+        return Ok(None);
+    };
     if let Some(role) = &team.default_role {
         let granted = role_permissions(conn, actor.tenant_id, role.id)
             .await?
@@ -496,15 +503,15 @@ async fn all_in_line(
     team: Uuid,
 ) -> Result<(), ServiceError> {
     let Some(line) = &actor.line else { return Ok(()) };
-    let outsiders: bool = sqlx::query_scalar(
-        "select exists (select 1 from team_members
-                         where tenant_id = $1 and team_id = $2
-                           and user_id <> all($3) and user_id <> $4)",
+    let outsiders: bool = sqlx::query_scalar!(
+        r#"select exists (select 1 from team_members
+                           where tenant_id = $1 and team_id = $2
+                             and user_id <> all($3) and user_id <> $4) as "outsiders!""#,
+        actor.tenant_id,
+        team,
+        line,
+        actor.user_id
     )
-    .bind(actor.tenant_id)
-    .bind(team)
-    .bind(line)
-    .bind(actor.user_id)
     .fetch_one(conn)
     .await?;
     if outsiders { Err(ServiceError::Forbidden) } else { Ok(()) }
@@ -521,21 +528,21 @@ async fn members_within_ceiling(
     tenant: Uuid,
     team: Uuid,
 ) -> Result<(), ServiceError> {
-    let rows: Vec<(String, Vec<String>)> = sqlx::query_as(
+    let rows = sqlx::query!(
         "select distinct u.user_type, r.permissions
            from teams t
            join roles r on r.tenant_id = t.tenant_id and r.id = t.default_role_id
            join team_members m on m.tenant_id = t.tenant_id and m.team_id = t.id
            join users u on u.tenant_id = m.tenant_id and u.id = m.user_id
           where t.tenant_id = $1 and t.id = $2",
+        tenant,
+        team
     )
-    .bind(tenant)
-    .bind(team)
     .fetch_all(conn)
     .await?;
-    let above = rows.iter().any(|(user_type, keys)| {
-        let granted = permission::from_keys(keys);
-        user_type.parse::<UserType>().is_ok_and(|t| !granted.is_subset(&t.ceiling()))
+    let above = rows.iter().any(|r| {
+        let granted = permission::from_keys(&r.permissions);
+        r.user_type.parse::<UserType>().is_ok_and(|t| !granted.is_subset(&t.ceiling()))
     });
     if above {
         Err(ServiceError::field("default_role_id", FieldCode::AboveCeiling))

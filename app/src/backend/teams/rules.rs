@@ -184,14 +184,16 @@ pub async fn apply_for_user(
     user: Uuid,
     username: &str,
 ) -> Result<(), ServiceError> {
-    let teams: Vec<(Uuid, String, sqlx::types::Json<Rules>)> = sqlx::query_as(
-        "select id, name, rules from teams
-          where tenant_id = $1 and rules is not null and jsonb_array_length(rules -> 'conditions') > 0",
+    // `!`: only teams with a rule are read.
+    let teams = sqlx::query!(
+        r#"select id, name, rules as "rules!: sqlx::types::Json<Rules>" from teams
+            where tenant_id = $1 and rules is not null
+              and jsonb_array_length(rules -> 'conditions') > 0"#,
+        tenant
     )
-    .bind(tenant)
     .fetch_all(&mut *conn)
     .await?;
-    for (team, name, rules) in teams {
+    for (team, name, rules) in teams.into_iter().map(|t| (t.id, t.name, t.rules)) {
         let (added, removed) = apply(conn, tenant, team, Some(&rules.0), Among::User(user)).await?;
         if added + removed == 0 {
             continue;

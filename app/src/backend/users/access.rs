@@ -10,7 +10,6 @@ use uuid::Uuid;
 use crate::backend::audit::Subject;
 use crate::backend::{Ctx, ServiceError};
 
-#[derive(sqlx::FromRow)]
 struct Source {
     role_id: Uuid,
     role_name: String,
@@ -28,30 +27,34 @@ pub async fn access(ctx: &mut Ctx<'_>, id: Uuid) -> Result<UserAccess, ServiceEr
 }
 
 async fn load(conn: &mut PgConnection, tenant: Uuid, id: Uuid) -> Result<UserAccess, ServiceError> {
-    let user_type: String =
-        sqlx::query_scalar("select user_type from users where tenant_id = $1 and id = $2")
-            .bind(tenant)
-            .bind(id)
-            .fetch_optional(&mut *conn)
-            .await?
-            .ok_or(ServiceError::NotFound)?;
+    let user_type: String = sqlx::query_scalar!(
+        "select user_type from users where tenant_id = $1 and id = $2",
+        tenant,
+        id
+    )
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or(ServiceError::NotFound)?;
     let user_type: UserType =
         user_type.parse().map_err(|e| ServiceError::Internal(format!("{e}")))?;
-    let sources: Vec<Source> = sqlx::query_as(
-        "select r.id as role_id, r.name as role_name, r.permissions,
-                null::uuid as team_id, null::text as team_name
-           from user_roles ur join roles r on r.tenant_id = ur.tenant_id and r.id = ur.role_id
-          where ur.tenant_id = $1 and ur.user_id = $2
-         union all
-         select r.id, r.name, r.permissions, t.id, t.name
-           from team_members m
-           join teams t on t.tenant_id = m.tenant_id and t.id = m.team_id
-           join roles r on r.tenant_id = t.tenant_id and r.id = t.default_role_id
-          where m.tenant_id = $1 and m.user_id = $2
-          order by 2, 5 nulls first",
+    // A union's columns are not known to be non-null: the role's are (both halves read them
+    // from roles), the team's only in the second half.
+    let sources = sqlx::query_as!(
+        Source,
+        r#"select r.id as "role_id!", r.name as "role_name!", r.permissions as "permissions!",
+                  null::uuid as "team_id?", null::text as "team_name?"
+             from user_roles ur join roles r on r.tenant_id = ur.tenant_id and r.id = ur.role_id
+            where ur.tenant_id = $1 and ur.user_id = $2
+           union all
+           select r.id, r.name, r.permissions, t.id, t.name
+             from team_members m
+             join teams t on t.tenant_id = m.tenant_id and t.id = m.team_id
+             join roles r on r.tenant_id = t.tenant_id and r.id = t.default_role_id
+            where m.tenant_id = $1 and m.user_id = $2
+            order by 2, 5 nulls first"#,
+        tenant,
+        id
     )
-    .bind(tenant)
-    .bind(id)
     .fetch_all(conn)
     .await?;
     let granted: Vec<(Grant, Permissions)> = sources

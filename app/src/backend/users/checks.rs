@@ -68,11 +68,11 @@ pub async fn roles(
 ) -> Result<(), ServiceError> {
     // Shared locks until the save commits: a role edit in flight finishes first, and its new
     // permissions are the ones checked (a raced edit cannot slip a grant past the check).
-    let found: Vec<(Uuid, Vec<String>)> = sqlx::query_as(
+    let found = sqlx::query!(
         "select id, permissions from roles where tenant_id = $1 and id = any($2) for share",
+        actor.tenant_id,
+        roles
     )
-    .bind(actor.tenant_id)
-    .bind(roles)
     .fetch_all(conn)
     .await?;
     if found.len() != roles.len() {
@@ -81,13 +81,13 @@ pub async fn roles(
     }
     let ceiling = user_type.ceiling();
     let permissions = |keys: &[String]| permission::from_keys(keys);
-    if found.iter().any(|(_, keys)| !permissions(keys).is_subset(&ceiling)) {
+    if found.iter().any(|r| !permissions(&r.permissions).is_subset(&ceiling)) {
         check.add("roles", FieldCode::AboveCeiling);
     }
     let escalates = found
         .iter()
-        .filter(|(id, _)| newly_granted.contains(id))
-        .any(|(_, keys)| !permissions(keys).is_subset(&actor.permissions));
+        .filter(|r| newly_granted.contains(&r.id))
+        .any(|r| !permissions(&r.permissions).is_subset(&actor.permissions));
     if escalates {
         check.add("roles", FieldCode::BeyondYours);
     }
@@ -174,21 +174,21 @@ pub async fn gains_yours(
         .filter(|t| before.is_none_or(|b| !b.teams.iter().any(|h| h.id == t.id)))
         .map(|t| t.id)
         .collect();
-    let teams: Vec<(Option<Json<Rules>>, Vec<String>)> = sqlx::query_as(
-        "select t.rules, r.permissions from teams t
-           join roles r on r.tenant_id = t.tenant_id and r.id = t.default_role_id
-          where t.tenant_id = $1 and t.id = any($2)",
+    let teams = sqlx::query!(
+        r#"select t.rules as "rules: Json<Rules>", r.permissions from teams t
+             join roles r on r.tenant_id = t.tenant_id and r.id = t.default_role_id
+            where t.tenant_id = $1 and t.id = any($2)"#,
+        actor.tenant_id,
+        &joined
     )
-    .bind(actor.tenant_id)
-    .bind(&joined)
     .fetch_all(conn)
     .await?;
-    for (rules, _) in teams.iter().filter(|(_, keys)| brings(&permission::from_keys(keys))) {
-        let conditions = rules.iter().flat_map(|r| &r.0.conditions);
+    for team in teams.iter().filter(|t| brings(&permission::from_keys(&t.permissions))) {
+        let conditions = team.rules.iter().flat_map(|r| &r.0.conditions);
         for field in conditions.map(|c| c.field) {
             check.add(rule_field(field), FieldCode::BeyondYours);
         }
-        if rules.is_none() {
+        if team.rules.is_none() {
             check.add("teams", FieldCode::BeyondYours);
         }
     }

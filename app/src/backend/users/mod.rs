@@ -59,13 +59,14 @@ pub async fn role_options(ctx: &mut Ctx<'_>) -> Result<Vec<RoleOption>, ServiceE
 pub async fn team_options(ctx: &mut Ctx<'_>) -> Result<Vec<TeamRef>, ServiceError> {
     ctx.reading("users.read", None);
     ctx.actor.require(Permission::UsersRead)?;
-    let teams = sqlx::query_as::<_, (Uuid, String)>(
+    let teams = sqlx::query_as!(
+        TeamRef,
         "select id, name from teams where tenant_id = $1 order by lower(name)",
+        ctx.actor.tenant_id
     )
-    .bind(ctx.actor.tenant_id)
     .fetch_all(&mut *ctx.conn)
     .await?;
-    Ok(teams.into_iter().map(|(id, name)| TeamRef { id, name }).collect())
+    Ok(teams)
 }
 
 /// Up to ten users whose name, username or email starts with `q` (the manager picker): for a
@@ -190,35 +191,36 @@ async fn hierarchy(
     tenant_id: Uuid,
     id: Uuid,
 ) -> Result<(Vec<UserRef>, Vec<UserRef>), sqlx::Error> {
-    type Named = (Uuid, String, String, String);
-    let to_ref = |(id, name, username, email): Named| UserRef { id, name, username, email };
     // The depth bound only guards against a cycle that slipped past the saving checks.
-    let chain: Vec<Named> = sqlx::query_as(
-        "with recursive up(id, depth) as (
-             select manager_id, 1 from users where tenant_id = $1 and id = $2 and manager_id is not null
-             union all
-             select u.manager_id, up.depth + 1 from users u join up on u.id = up.id
-              where u.tenant_id = $1 and u.manager_id is not null and up.depth < 100
-         )
-         select u.id, u.first_name || ' ' || u.last_name, u.username, u.email
-           from up join users u on u.tenant_id = $1 and u.id = up.id
-          order by up.depth",
+    let chain = sqlx::query_as!(
+        UserRef,
+        r#"with recursive up(id, depth) as (
+               select manager_id, 1 from users
+                where tenant_id = $1 and id = $2 and manager_id is not null
+               union all
+               select u.manager_id, up.depth + 1 from users u join up on u.id = up.id
+                where u.tenant_id = $1 and u.manager_id is not null and up.depth < 100
+           )
+           select u.id, u.first_name || ' ' || u.last_name as "name!", u.username, u.email
+             from up join users u on u.tenant_id = $1 and u.id = up.id
+            order by up.depth"#,
+        tenant_id,
+        id
     )
-    .bind(tenant_id)
-    .bind(id)
     .fetch_all(&mut *conn)
     .await?;
-    let reports: Vec<Named> = sqlx::query_as(
-        "select id, first_name || ' ' || last_name, username, email from users
-          where tenant_id = $1 and manager_id = $2
-          order by lower(last_name), lower(first_name), id
-          limit 500",
+    let reports = sqlx::query_as!(
+        UserRef,
+        r#"select id, first_name || ' ' || last_name as "name!", username, email from users
+            where tenant_id = $1 and manager_id = $2
+            order by lower(last_name), lower(first_name), id
+            limit 500"#,
+        tenant_id,
+        id
     )
-    .bind(tenant_id)
-    .bind(id)
     .fetch_all(conn)
     .await?;
-    Ok((chain.into_iter().map(to_ref).collect(), reports.into_iter().map(to_ref).collect()))
+    Ok((chain, reports))
 }
 
 /// The audited view of a user: the fields an event's before/after values are taken from.
