@@ -20,16 +20,32 @@ use shared::ApiError;
 #[derive(Clone, Copy)]
 pub struct CurrentUser(Resource<Result<Option<Me>, ApiError>>);
 
+/// Where the root keeps the [`CurrentUser`]: made by the first page that asks (pages outside
+/// the console, such as sign-in and 404, never do), owned by the root so that it outlives the
+/// page that made it.
+#[derive(Clone, Copy)]
+struct Kept(StoredValue<(Owner, Option<CurrentUser>)>);
+
 impl CurrentUser {
     /// Called by the app's root, above the router, so that every route sees it (on the server,
     /// a context provided inside the shell does not reach the pages of nested routes).
     pub fn provide() {
-        provide_context(Self(Resource::new(|| (), |_| current_user())));
+        if let Some(root) = Owner::current() {
+            provide_context(Kept(StoredValue::new((root, None))));
+        }
     }
 
-    /// The one the root provides (a fresh one where nothing does, such as a test's own root).
+    /// The one the root keeps, loading it on first use (a fresh one where nothing keeps one,
+    /// such as a test's own root).
     pub fn get() -> Self {
-        use_context::<Self>().unwrap_or_else(|| Self(Resource::new(|| (), |_| current_user())))
+        let kept = use_context::<Kept>().and_then(|Kept(kept)| {
+            kept.try_update_value(|(root, user)| *user.get_or_insert_with(|| root.with(Self::load)))
+        });
+        kept.unwrap_or_else(Self::load)
+    }
+
+    fn load() -> Self {
+        Self(Resource::new(|| (), |_| current_user()))
     }
 
     /// The user, once loaded.

@@ -18,10 +18,9 @@ pub fn SignIn() -> impl IntoView {
     let remembered = Resource::new(|| (), |_| remembered_tenant());
     let shown = RwSignal::new(false);
     let navigate = use_navigate();
-    let current = CurrentUser::get();
     Effect::new(move |_| {
         if let Some(Ok(me)) = action.value().get() {
-            current.refetch();
+            CurrentUser::get().refetch();
             let to = if me.must_change_password { "/change-password" } else { home(&me) };
             navigate(to, Default::default());
         }
