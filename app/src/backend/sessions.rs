@@ -107,15 +107,21 @@ impl SessionToken {
     }
 
     fn generate() -> Self {
-        let mut bytes = [0u8; 32];
-        OsRng.fill_bytes(&mut bytes);
-        Self(URL_SAFE_NO_PAD.encode(bytes))
+        Self(random_secret())
     }
 
     /// What is stored: SHA-256 of the token, so a copy of the database opens no session.
     fn hash(&self) -> Vec<u8> {
         Sha256::digest(self.0.as_bytes()).to_vec()
     }
+}
+
+/// 256 random bits from the operating system, base64url: the body of every secret Roster
+/// hands out (session cookies, API tokens).
+pub(crate) fn random_secret() -> String {
+    let mut bytes = [0u8; 32];
+    OsRng.fill_bytes(&mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
 }
 
 /// Starts a session for a user who has just proven who they are.

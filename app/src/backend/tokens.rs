@@ -1,11 +1,7 @@
 //! API tokens of service accounts: creating one (its secret shown once), listing and revoking
 //! them. A bearer request is resolved in [`super::sessions::as_token_actor`].
 
-use base64::Engine as _;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{Duration, Utc};
-use rand::RngCore as _;
-use rand::rngs::OsRng;
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use shared::audit::Action;
@@ -15,7 +11,7 @@ use sqlx::PgConnection;
 use uuid::Uuid;
 
 use super::audit::{self, AuditActor, AuditEvent, Subject, Target};
-use super::{Ctx, ServiceError, users};
+use super::{Ctx, ServiceError, sessions, users};
 
 /// Characters of the secret a list shows (`roster_` and six more).
 const SHOWN: usize = PREFIX.len() + 6;
@@ -37,9 +33,7 @@ impl TokenSecret {
     }
 
     fn generate() -> Self {
-        let mut bytes = [0u8; 32];
-        OsRng.fill_bytes(&mut bytes);
-        Self(format!("{PREFIX}{}", URL_SAFE_NO_PAD.encode(bytes)))
+        Self(format!("{PREFIX}{}", sessions::random_secret()))
     }
 
     /// What is stored and looked up: SHA-256 of the whole secret.
