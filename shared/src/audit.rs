@@ -70,16 +70,19 @@ actions! {
     AccessRefused = "access.refused", "Access refused";
     TenantCreated = "tenant.created", "Organisation created";
     TenantSeeded = "tenant.seeded", "Demo data loaded";
+    TokenCreated = "token.created", "API token created";
+    TokenRevoked = "token.revoked", "API token revoked";
 }
 
 /// Families of actions (the part before the dot), for filtering by kind.
-pub const FAMILIES: [(&str, &str); 6] = [
+pub const FAMILIES: [(&str, &str); 7] = [
     ("user", "Changes to users"),
     ("session", "Sign-ins and sign-outs"),
     ("role", "Changes to roles"),
     ("team", "Changes to teams"),
     ("access", "Refused access"),
     ("tenant", "Organisation"),
+    ("token", "API tokens"),
 ];
 
 /// The label of an action key (the key itself when it is not in the catalogue).

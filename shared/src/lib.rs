@@ -17,6 +17,7 @@ pub mod query;
 pub mod role;
 pub mod team;
 pub mod tenant;
+pub mod token;
 pub mod user;
 pub mod user_form;
 pub mod user_patch;

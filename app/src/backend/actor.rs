@@ -23,6 +23,15 @@ pub struct Actor {
     /// A supervisor's reporting line (direct and indirect reports): the only users they see
     /// and act on, whatever their roles say. `None`: the whole tenant.
     pub line: Option<Vec<Uuid>>,
+    /// The API token a program's request came with (none in the console).
+    pub token: Option<TokenRef>,
+}
+
+/// An API token, as the audit trail names what was done with it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TokenRef {
+    pub id: Uuid,
+    pub name: String,
 }
 
 impl Actor {

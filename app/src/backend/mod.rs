@@ -18,6 +18,7 @@ pub mod teams;
 pub mod tenancy;
 pub mod tenants;
 pub mod throttle;
+pub mod tokens;
 pub mod users;
 
 pub use actor::Actor;

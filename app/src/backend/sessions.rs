@@ -9,14 +9,16 @@ use rand::rngs::OsRng;
 use sha2::{Digest, Sha256};
 use shared::{Permission, TenantSlug, UserType, permission};
 use sqlx::pool::PoolConnection;
-use sqlx::{Executor as _, FromRow as _, PgConnection, PgPool, Postgres};
+use sqlx::postgres::PgRow;
+use sqlx::{Executor as _, PgConnection, PgPool, Postgres};
 use std::net::IpAddr;
 use uuid::Uuid;
 
 use super::ServiceError;
 use super::Services;
-use super::actor::Actor;
+use super::actor::{Actor, TokenRef};
 use super::context::Ctx;
+use super::tokens::TokenSecret;
 
 /// The columns an [`ActorRow`] is read from, over `users u` joined with `tenants t`.
 macro_rules! actor_columns {
@@ -105,15 +107,21 @@ impl SessionToken {
     }
 
     fn generate() -> Self {
-        let mut bytes = [0u8; 32];
-        OsRng.fill_bytes(&mut bytes);
-        Self(URL_SAFE_NO_PAD.encode(bytes))
+        Self(random_secret())
     }
 
     /// What is stored: SHA-256 of the token, so a copy of the database opens no session.
     fn hash(&self) -> Vec<u8> {
         Sha256::digest(self.0.as_bytes()).to_vec()
     }
+}
+
+/// 256 random bits from the operating system, base64url: the body of every secret Roster
+/// hands out (session cookies, API tokens).
+pub(crate) fn random_secret() -> String {
+    let mut bytes = [0u8; 32];
+    OsRng.fill_bytes(&mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
 }
 
 /// Starts a session for a user who has just proven who they are.
@@ -233,7 +241,8 @@ pub async fn as_actor<T>(
     let now = Utc::now();
     let policy = &services.sessions;
     let hash = token.hash();
-    let (mut tx, session) = RequestTransaction::begin(&services.pool, &hash).await?;
+    let (mut tx, session) =
+        RequestTransaction::begin::<SessionRow>(&services.pool, &hash, Door::Session).await?;
     let session = match session {
         Some(session)
             if session.session_ends_at > now && session.last_seen_at + policy.idle > now =>
@@ -250,7 +259,44 @@ pub async fn as_actor<T>(
             return Err(ServiceError::Unauthenticated);
         }
     };
-    let actor = match live_actor(&mut tx.conn, session, &hash, now).await {
+    let actor = live_actor(&mut tx.conn, session, &hash, now).await;
+    run_in(tx, actor, services, client, work).await
+}
+
+/// The runner of a program's requests, sent with an API token: as [`as_actor`], with the
+/// token's service account as the actor, holding what both the token and the account hold.
+/// A token unknown, revoked or expired, or whose account is suspended or expired, is
+/// `Unauthenticated`.
+pub async fn as_token_actor<T>(
+    services: &Services,
+    secret: &TokenSecret,
+    client: &ClientInfo,
+    work: impl AsyncFnOnce(&mut Ctx<'_>) -> Result<T, ServiceError>,
+) -> Result<T, ServiceError> {
+    let now = Utc::now();
+    let hash = secret.hash();
+    let (mut tx, token) =
+        RequestTransaction::begin::<TokenRow>(&services.pool, &hash, Door::Token).await?;
+    let live =
+        token.filter(|t| t.revoked_at.is_none() && t.token_ends_at.is_none_or(|end| end > now));
+    let Some(token) = live else {
+        tx.end("rollback").await?;
+        return Err(ServiceError::Unauthenticated);
+    };
+    let actor = token_actor(&mut tx.conn, token, &hash, client, now).await;
+    run_in(tx, actor, services, client, work).await
+}
+
+/// Runs `work` as `actor` (unless resolving it failed) in `tx`, commits or rolls back as it
+/// ends, then records a refusal if it was one.
+async fn run_in<T>(
+    mut tx: RequestTransaction,
+    actor: Result<Actor, ServiceError>,
+    services: &Services,
+    client: &ClientInfo,
+    work: impl AsyncFnOnce(&mut Ctx<'_>) -> Result<T, ServiceError>,
+) -> Result<T, ServiceError> {
+    let actor = match actor {
         Ok(actor) => actor,
         Err(e) => {
             tx.end("rollback").await?;
@@ -266,6 +312,34 @@ pub async fn as_actor<T>(
     outcome
 }
 
+/// The actor of a live token: its service account, holding only what the token also holds.
+/// Its last use is written at most once a minute.
+async fn token_actor(
+    conn: &mut PgConnection,
+    token: TokenRow,
+    hash: &[u8],
+    client: &ClientInfo,
+    now: DateTime<Utc>,
+) -> Result<Actor, ServiceError> {
+    let actor = token.actor.into_actor(conn, now, Door::Token).await?;
+    let mut actor = actor.ok_or(ServiceError::Unauthenticated)?;
+    let allowed = permission::from_keys(&token.token_permissions);
+    actor.permissions.retain(|p| allowed.contains(p));
+    actor.token = Some(TokenRef { id: token.token_id, name: token.token_name });
+    if token.last_used_at.is_none_or(|at| at < now - chrono::Duration::minutes(1)) {
+        let ip = client.ip.map(sqlx::types::ipnetwork::IpNetwork::from);
+        sqlx::query!(
+            "update api_tokens set last_used_at = $2, last_used_ip = $3 where token_hash = $1",
+            hash,
+            now,
+            ip
+        )
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(actor)
+}
+
 /// The actor of a live session, which is touched at most once a minute: keeps the idle timeout
 /// honest without a write per request. `Unauthenticated` when its user may no longer sign in.
 async fn live_actor(
@@ -274,7 +348,8 @@ async fn live_actor(
     hash: &[u8],
     now: DateTime<Utc>,
 ) -> Result<Actor, ServiceError> {
-    let actor = session.actor.into_actor(conn, now).await?.ok_or(ServiceError::Unauthenticated)?;
+    let actor = session.actor.into_actor(conn, now, Door::Session).await?;
+    let actor = actor.ok_or(ServiceError::Unauthenticated)?;
     if session.last_seen_at < now - chrono::Duration::minutes(1) {
         sqlx::query!(
             "update sessions set last_seen_at = $2
@@ -289,8 +364,8 @@ async fn live_actor(
 }
 
 /// The statements a request's first round trip executes ([`RequestTransaction::begin`]),
-/// prepared once on each connection: entering the session's tenant, then reading the session
-/// with its user and what their roles grant.
+/// prepared once on each connection: entering the session's (or API token's) tenant, then
+/// reading the session (or token) with its user and what their roles grant.
 const PREPARE_SESSION_STATEMENTS: &str = concat!(
     "prepare roster_enter_session(bytea) as
        select set_config('roster.tenant_id',
@@ -301,7 +376,16 @@ const PREPARE_SESSION_STATEMENTS: &str = concat!(
     actor_columns!(),
     " from sessions s join users u on u.tenant_id = s.tenant_id and u.id = s.user_id
         join tenants t on t.id = s.tenant_id
-       where s.token_hash = $1"
+       where s.token_hash = $1;
+     prepare roster_enter_token(bytea) as
+       select set_config('roster.tenant_id', coalesce(roster_token_tenant($1)::text, ''), true);
+     prepare roster_read_token(bytea) as
+       select k.id as token_id, k.name as token_name, k.permissions as token_permissions,
+              k.expires_at as token_ends_at, k.revoked_at, k.last_used_at, ",
+    actor_columns!(),
+    " from api_tokens k join users u on u.tenant_id = k.tenant_id and u.id = k.user_id
+        join tenants t on t.id = k.tenant_id
+       where k.token_hash = $1"
 );
 
 /// A request's transaction, begun in the round trip that also enters the session's tenant and
@@ -314,13 +398,21 @@ struct RequestTransaction {
 }
 
 impl RequestTransaction {
-    async fn begin(pool: &PgPool, hash: &[u8]) -> Result<(Self, Option<SessionRow>), sqlx::Error> {
+    async fn begin<R: for<'r> sqlx::FromRow<'r, PgRow>>(
+        pool: &PgPool,
+        hash: &[u8],
+        door: Door,
+    ) -> Result<(Self, Option<R>), sqlx::Error> {
         let mut tx = Self { conn: pool.acquire().await?, open: true };
         // The hash is written as hex digits, so nothing from the request reaches the text.
         let hex: String = hash.iter().map(|b| format!("{b:02x}")).collect();
+        let what = match door {
+            Door::Session => "session",
+            Door::Token => "token",
+        };
         let batch = format!(
-            "begin; execute roster_enter_session('\\x{hex}');
-             execute roster_read_session('\\x{hex}')"
+            "begin; execute roster_enter_{what}('\\x{hex}');
+             execute roster_read_{what}('\\x{hex}')"
         );
         let rows = match tx.conn.fetch_all(sqlx::raw_sql(&batch)).await {
             Err(e) if e.as_database_error().and_then(|e| e.code()).as_deref() == Some("26000") => {
@@ -331,9 +423,9 @@ impl RequestTransaction {
             }
             rows => rows?,
         };
-        // The first row is the tenant entered; the second, if any, the session.
-        let session = rows.get(1).map(SessionRow::from_row).transpose()?;
-        Ok((tx, session))
+        // The first row is the tenant entered; the second, if any, the session or token.
+        let found = rows.get(1).map(R::from_row).transpose()?;
+        Ok((tx, found))
     }
 
     /// Commits or rolls back (`sql`); the connection then goes back to the pool as usual.
@@ -350,6 +442,15 @@ impl Drop for RequestTransaction {
             self.conn.close_on_drop();
         }
     }
+}
+
+/// How a request proves who makes it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Door {
+    /// A session cookie, from signing in to the console.
+    Session,
+    /// An API token of a service account (`Authorization: Bearer`).
+    Token,
 }
 
 /// A user as read to become an Actor.
@@ -369,6 +470,19 @@ struct ActorRow {
     granted: Vec<String>,
 }
 
+/// An API token with its service account.
+#[derive(sqlx::FromRow)]
+struct TokenRow {
+    token_id: Uuid,
+    token_name: String,
+    token_permissions: Vec<String>,
+    token_ends_at: Option<DateTime<Utc>>,
+    revoked_at: Option<DateTime<Utc>>,
+    last_used_at: Option<DateTime<Utc>>,
+    #[sqlx(flatten)]
+    actor: ActorRow,
+}
+
 /// A session with its user.
 #[derive(sqlx::FromRow)]
 struct SessionRow {
@@ -379,19 +493,23 @@ struct SessionRow {
 }
 
 impl ActorRow {
-    /// The Actor, if the user may still use the console (active, not expired, console access,
-    /// not a service account); a supervisor's reporting line is read on `conn`.
+    /// The Actor, if the user may still come in by `door`: active and not expired, and through
+    /// the console with console access (not a service account), through a token only as a
+    /// service account. A supervisor's reporting line is read on `conn`.
     async fn into_actor(
         self,
         conn: &mut PgConnection,
         now: DateTime<Utc>,
+        door: Door,
     ) -> Result<Option<Actor>, ServiceError> {
         let user_type: UserType =
             self.user_type.parse().map_err(|e| ServiceError::Internal(format!("{e}")))?;
-        let usable = self.status == "active"
-            && self.console_access
-            && user_type.may_use_console()
-            && self.expires_at.is_none_or(|at| at > now);
+        let may_enter = match door {
+            Door::Session => self.console_access && user_type.may_use_console(),
+            Door::Token => user_type == UserType::Service,
+        };
+        let usable =
+            self.status == "active" && may_enter && self.expires_at.is_none_or(|at| at > now);
         if !usable {
             return Ok(None);
         }
@@ -411,8 +529,10 @@ impl ActorRow {
             username: self.username,
             user_type,
             permissions: permission::effective(user_type, permission::from_keys(&self.granted)),
-            must_change_password: self.must_change_password,
+            // A pending password change is the console's business, not a program's.
+            must_change_password: self.must_change_password && door == Door::Session,
             line,
+            token: None,
         }))
     }
 }
@@ -435,7 +555,7 @@ pub async fn load_actor(
     .fetch_optional(&mut *conn)
     .await?;
     match row {
-        Some(row) => row.into_actor(conn, now).await,
+        Some(row) => row.into_actor(conn, now, Door::Session).await,
         None => Ok(None),
     }
 }

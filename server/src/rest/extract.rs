@@ -1,9 +1,11 @@
 //! Extractors: the signed-in actor and the client's details.
 
 use app::backend::sessions::{self, ClientInfo, SessionToken};
+use app::backend::tokens::TokenSecret;
 use app::backend::{Actor, Ctx, ServiceError, Services};
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts};
 use axum::http::request::Parts;
+use axum::http::{HeaderMap, header};
 use std::net::SocketAddr;
 
 use super::RestError;
@@ -55,13 +57,20 @@ impl FromRequestParts<AppState> for Token {
     }
 }
 
-/// The JSON API's runner: who calls (the services, the session token, where from), to run a
-/// use case as the session's actor in one transaction ([`sessions::as_actor`]). 401 without
-/// a token; an unknown or ended session is 401 when the use case runs.
+/// The JSON API's runner: who calls (the services, their credential, where from), to run a use
+/// case as their actor in one transaction ([`sessions::as_actor`], or
+/// [`sessions::as_token_actor`] for an API token). A request with an `Authorization` header is
+/// judged by it alone, its cookies ignored; 401 without either. An unknown or ended session or
+/// token is 401 when the use case runs.
 pub struct Caller {
     services: Services,
-    token: SessionToken,
+    credential: Credential,
     client: ClientInfo,
+}
+
+enum Credential {
+    Session(SessionToken),
+    Bearer(TokenSecret),
 }
 
 impl FromRequestParts<AppState> for Caller {
@@ -71,10 +80,25 @@ impl FromRequestParts<AppState> for Caller {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let Token(token) = Token::from_request_parts(parts, state).await?;
+        let credential = match bearer(&parts.headers) {
+            Some(secret) => Credential::Bearer(secret?),
+            None => Credential::Session(Token::from_request_parts(parts, state).await?.0),
+        };
         let Client(client) = Client::from_request_parts(parts, state).await?;
-        Ok(Self { services: state.services.clone(), token, client })
+        Ok(Self { services: state.services.clone(), credential, client })
     }
+}
+
+/// The secret of an `Authorization: Bearer` header; any other `Authorization` is 401.
+fn bearer(headers: &HeaderMap) -> Option<Result<TokenSecret, ServiceError>> {
+    let value = headers.get(header::AUTHORIZATION)?;
+    let secret = value.to_str().ok().and_then(|v| v.strip_prefix("Bearer ")).map(str::trim);
+    Some(
+        secret
+            .filter(|s| !s.is_empty())
+            .map(TokenSecret::from_client)
+            .ok_or(ServiceError::Unauthenticated),
+    )
 }
 
 impl Caller {
@@ -82,7 +106,13 @@ impl Caller {
         &self,
         work: impl AsyncFnOnce(&mut Ctx<'_>) -> Result<T, ServiceError>,
     ) -> Result<T, RestError> {
-        Ok(sessions::as_actor(&self.services, &self.token, &self.client, work).await?)
+        let (services, client) = (&self.services, &self.client);
+        Ok(match &self.credential {
+            Credential::Session(token) => sessions::as_actor(services, token, client, work).await?,
+            Credential::Bearer(secret) => {
+                sessions::as_token_actor(services, secret, client, work).await?
+            }
+        })
     }
 }
 

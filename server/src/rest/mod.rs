@@ -7,6 +7,7 @@ mod extract;
 mod roles;
 mod teams;
 mod tenants;
+mod tokens;
 mod users;
 
 use app::backend::users::avatar;
@@ -45,6 +46,8 @@ pub fn routes() -> Router<AppState> {
         .route("/users/{id}/suspend", post(users::suspend))
         .route("/users/{id}/reactivate", post(users::reactivate))
         .route("/users/{id}/reset-password", post(users::reset_password))
+        .route("/users/{id}/tokens", get(tokens::list).post(tokens::create))
+        .route("/users/{id}/tokens/{token}", axum::routing::delete(tokens::revoke))
         .route(
             "/users/{id}/avatar",
             get(users::get_avatar)

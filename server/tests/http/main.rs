@@ -22,6 +22,7 @@ mod recorded;
 mod scale;
 mod server_fns;
 mod teams;
+mod tokens;
 
 /// The router, working as the server does: as `roster_app` (which owns nothing), on the test's
 /// database; `pool`, the owner's, stays for arranging and inspecting.

@@ -135,6 +135,18 @@ pub(crate) const ROUTES: &[Route] = &[
         200,
     ),
     route("GET", "/users/{user}/avatar", "/users/{id}/avatar", Holds(UsersRead), User, 200),
+    route("GET", "/users/{user}/tokens", "/users/{id}/tokens", Holds(UsersRead), User, 200),
+    // The cell's user is no service account: the form is refused, field by field.
+    route("POST", "/users/{user}/tokens", "/users/{id}/tokens", Holds(UsersUpdate), User, 422),
+    // A token the user does not have.
+    route(
+        "DELETE",
+        "/users/{user}/tokens/00000000-0000-0000-0000-000000000000",
+        "/users/{id}/tokens/{token}",
+        Holds(UsersUpdate),
+        User,
+        404,
+    ),
     route("PUT", "/users/{user}/avatar", "/users/{id}/avatar", Holds(UsersUpdate), User, 204),
     // Last: it ends the caller's session.
     route("DELETE", "/session", "/session", Session, Nothing, 204),
@@ -293,6 +305,9 @@ fn body(route: &Route, o: &Objects, n: usize) -> Option<Body> {
             "password": {"mode": "generate"}, "must_change_password": true,
         })),
         ("PATCH", "/users/{id}") => json(json!({"version": o.user_version, "position": "Chief"})),
+        ("POST", "/users/{id}/tokens") => {
+            json(json!({"name": "Sync", "permissions": ["users.read"]}))
+        }
         ("PUT", "/users/{id}/avatar") => Some(Body::from(PNG.to_vec())),
         _ => None,
     }

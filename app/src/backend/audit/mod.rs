@@ -10,15 +10,15 @@ use shared::audit::Action;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
-use super::actor::Actor;
+use super::actor::{Actor, TokenRef};
 use super::sessions::ClientInfo;
 use super::{ServiceError, tenancy};
 
 /// Who did it.
 #[derive(Clone, Debug)]
 pub enum AuditActor {
-    /// A signed-in user.
-    User { id: Uuid, name: String },
+    /// A signed-in user, or a service account calling with one of its API tokens.
+    User { id: Uuid, name: String, token: Option<TokenRef> },
     /// Roster itself (bootstrap, membership rules).
     System,
     /// Nobody signed in (failed sign-ins).
@@ -27,7 +27,11 @@ pub enum AuditActor {
 
 impl From<&Actor> for AuditActor {
     fn from(actor: &Actor) -> Self {
-        Self::User { id: actor.user_id, name: actor.display_name.clone() }
+        Self::User {
+            id: actor.user_id,
+            name: actor.display_name.clone(),
+            token: actor.token.clone(),
+        }
     }
 }
 
@@ -86,10 +90,17 @@ pub fn diff(before: &Value, after: &Value) -> Value {
 /// Appends the event on the caller's connection (which should be inside its transaction).
 pub async fn record(conn: &mut PgConnection, event: &AuditEvent<'_>) -> Result<(), sqlx::Error> {
     let (kind, actor_id, actor_name) = match &event.actor {
-        AuditActor::User { id, name } => ("user", Some(*id), name.as_str()),
+        AuditActor::User { id, name, .. } => ("user", Some(*id), name.as_str()),
         AuditActor::System => ("system", None, "Roster"),
         AuditActor::Anonymous => ("anonymous", None, ""),
     };
+    // What a program did with a token names the token too.
+    let mut details = event.details.clone();
+    if let (AuditActor::User { token: Some(token), .. }, Value::Object(fields)) =
+        (&event.actor, &mut details)
+    {
+        fields.insert("via_token".into(), json!({ "id": token.id, "name": token.name }));
+    }
     let client = event.client.cloned().unwrap_or_default();
     sqlx::query!(
         "insert into audit_events
@@ -105,7 +116,7 @@ pub async fn record(conn: &mut PgConnection, event: &AuditEvent<'_>) -> Result<(
         event.target.map(|t| t.id),
         event.target.map(|t| t.name),
         event.changes,
-        event.details,
+        details,
         client.ip.map(sqlx::types::ipnetwork::IpNetwork::from),
         client.user_agent,
         client.request_id,
