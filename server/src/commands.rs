@@ -159,6 +159,7 @@ async fn serve(config: ServeConfig) -> CommandResult {
         sessions: config.session_policy(),
         https: config.https(),
         trusted_proxies: config.trusted_proxies.clone(),
+        token_rate: Default::default(),
     };
     let app = router(AppState { leptos_options, services });
     let listener = TcpListener::bind(addr).await?;

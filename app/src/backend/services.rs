@@ -5,6 +5,7 @@ use sqlx::PgPool;
 
 use super::password::Passwords;
 use super::sessions::SessionPolicy;
+use super::tokens::TokenRate;
 
 /// The backend's shared handles; cheap to clone.
 #[derive(Clone)]
@@ -16,4 +17,6 @@ pub struct Services {
     pub https: bool,
     /// Load balancers whose `X-Forwarded-For` names the real client.
     pub trusted_proxies: Vec<sqlx::types::ipnetwork::IpNetwork>,
+    /// How fast each API token may call.
+    pub token_rate: TokenRate,
 }

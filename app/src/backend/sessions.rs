@@ -283,6 +283,10 @@ pub async fn as_token_actor<T>(
         tx.end("rollback").await?;
         return Err(ServiceError::Unauthenticated);
     };
+    if let Err(throttled) = services.token_rate.check(token.token_id) {
+        tx.end("rollback").await?;
+        return Err(throttled);
+    }
     let actor = token_actor(&mut tx.conn, token, &hash, client, now).await;
     run_in(tx, actor, services, client, work).await
 }

@@ -2,16 +2,47 @@
 //! them. A bearer request is resolved in [`super::sessions::as_token_actor`].
 
 use chrono::{Duration, Utc};
+use governor::clock::{Clock as _, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use serde_json::json;
 use sha2::{Digest, Sha256};
 use shared::audit::Action;
 use shared::token::{ApiToken, CreatedToken, NewTokenForm, PREFIX};
 use shared::{FieldCode, Permission, UserType, permission};
 use sqlx::PgConnection;
+use std::num::NonZeroU32;
+use std::sync::Arc;
 use uuid::Uuid;
 
 use super::audit::{self, AuditActor, AuditEvent, Subject, Target};
 use super::{Ctx, ServiceError, sessions, users};
+
+/// How fast one API token may call: a steady rate with a burst on top, counted in this process
+/// (each server process counts for itself). Keyed by the token's id, so only tokens that exist
+/// take memory; a request over the rate is refused with the seconds to wait.
+#[derive(Clone)]
+pub struct TokenRate(Arc<DefaultKeyedRateLimiter<Uuid>>);
+
+impl TokenRate {
+    pub fn new(per_second: NonZeroU32, burst: NonZeroU32) -> Self {
+        Self(Arc::new(RateLimiter::keyed(Quota::per_second(per_second).allow_burst(burst))))
+    }
+
+    /// `Throttled` when `token` has used its share for now.
+    pub(crate) fn check(&self, token: Uuid) -> Result<(), ServiceError> {
+        self.0.check_key(&token).map_err(|not_until| {
+            let wait = not_until.wait_time_from(DefaultClock::default().now());
+            ServiceError::Throttled(wait.as_secs() + 1)
+        })
+    }
+}
+
+impl Default for TokenRate {
+    /// 20 requests a second, 100 at once.
+    fn default() -> Self {
+        Self::new(NonZeroU32::MIN.saturating_add(19), NonZeroU32::MIN.saturating_add(99))
+    }
+}
 
 /// Characters of the secret a list shows (`roster_` and six more).
 const SHOWN: usize = PREFIX.len() + 6;

@@ -43,6 +43,7 @@ pub fn services(pool: &PgPool) -> Services {
         sessions: SessionPolicy::default(),
         https: false,
         trusted_proxies: Vec::new(),
+        token_rate: Default::default(),
     }
 }
 

@@ -117,6 +117,7 @@ async fn bench(
         sessions: SessionPolicy::default(),
         https: false,
         trusted_proxies: Vec::new(),
+        token_rate: Default::default(),
     };
     let actor = sessions::resolve(&services, &token, &ClientInfo::default()).await?;
     // The bare SQL runs on this connection, entered into the tenant for the whole run.

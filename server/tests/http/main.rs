@@ -44,6 +44,7 @@ fn services(pool: PgPool) -> Services {
         sessions: SessionPolicy::default(),
         https: false,
         trusted_proxies: Vec::new(),
+        token_rate: Default::default(),
     }
 }
 

@@ -7,7 +7,17 @@ use axum::http::{StatusCode, header};
 use serde_json::{Value, json};
 use sqlx::PgPool;
 
-use crate::{GOOD, acme_with_ada, add_user, app, arrange, call, cookie_for, json_post, send};
+use app::backend::Services;
+use app::backend::tokens::TokenRate;
+use leptos::config::LeptosOptions;
+use server::router::router;
+use server::state::AppState;
+use std::num::NonZeroU32;
+
+use crate::{
+    GOOD, acme_with_ada, add_user, app, arrange, as_app, call, cookie_for, json_post, send,
+    services,
+};
 
 /// Tom (tenant admin) and, made by him through the API, a role "Sync" (read, create, update
 /// users) and a service account "hr" holding it. Returns Tom's cookie and hr's id.
@@ -231,4 +241,37 @@ async fn a_token_grants_nothing_its_creator_or_its_account_lacks(pool: PgPool) {
     let gil_id = gils["items"][0]["id"].as_str().unwrap();
     let (status, _) = bearer(&pool, "GET", &format!("/api/v1/users/{gil_id}"), secret, None).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn a_token_over_its_rate_waits_and_others_do_not(pool: PgPool) {
+    let (tom, hr) = hr_account(&pool).await;
+    let form = json!({"name": "Sync", "permissions": ["users.read"]});
+    let (_, first) = create(&pool, &tom, &hr, form.clone()).await;
+    let (_, second) = create(&pool, &tom, &hr, form).await;
+    // One server process with a small allowance: one a second, three at once.
+    let rate = TokenRate::new(NonZeroU32::MIN, NonZeroU32::MIN.saturating_add(2));
+    let services = Services { token_rate: rate, ..services(as_app(&pool)) };
+    let leptos_options = LeptosOptions::builder().output_name("roster").build();
+    let server = router(AppState { leptos_options, services });
+    let get = |secret: &str| {
+        json_post("/api/v1/users")
+            .method("GET")
+            .header(header::AUTHORIZATION, format!("Bearer {}", secret))
+            .body(Body::empty())
+            .unwrap()
+    };
+    let first = first["secret"].as_str().unwrap();
+    for _ in 0..3 {
+        assert_eq!(send(server.clone(), get(first)).await.0, StatusCode::OK);
+    }
+    let (status, headers, body) = send(server.clone(), get(first)).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::TOO_MANY_REQUESTS, Some("throttled"))
+    );
+    let wait: u64 = headers[header::RETRY_AFTER].to_str().unwrap().parse().unwrap();
+    assert!((1..=2).contains(&wait), "{wait}");
+    let second = second["secret"].as_str().unwrap();
+    assert_eq!(send(server, get(second)).await.0, StatusCode::OK, "another token is not held back");
 }
