@@ -19,6 +19,8 @@ pub enum ErrorCode {
     NotFound,
     /// 409: a stale version or a conflicting change.
     Conflict,
+    /// 412: the object is no longer at the version an `If-Match` named.
+    PreconditionFailed,
     /// 405: the method is not offered on this resource.
     MethodNotAllowed,
     /// 429: too many attempts; retry later.
@@ -38,6 +40,7 @@ impl ErrorCode {
             Self::Forbidden | Self::PasswordChangeRequired => 403,
             Self::NotFound => 404,
             Self::Conflict => 409,
+            Self::PreconditionFailed => 412,
             Self::MethodNotAllowed => 405,
             Self::Throttled => 429,
             Self::Unavailable => 503,
@@ -319,6 +322,7 @@ mod tests {
             (ErrorCode::Forbidden, 403),
             (ErrorCode::NotFound, 404),
             (ErrorCode::Conflict, 409),
+            (ErrorCode::PreconditionFailed, 412),
             (ErrorCode::Throttled, 429),
         ];
         for (code, status) in table {

@@ -15,6 +15,7 @@ pub mod permission;
 pub mod profile;
 pub mod query;
 pub mod role;
+pub mod sync;
 pub mod team;
 pub mod tenant;
 pub mod token;

@@ -72,6 +72,9 @@ pub enum PasswordChoice {
     Generate,
     /// The admin sets it.
     Set { password: Password },
+    /// No password: nobody can sign in as the user until an administrator resets it (a user a
+    /// program creates, or a service account, which never signs in).
+    None,
 }
 
 /// `POST /api/v1/users`, as typed.
@@ -220,7 +223,7 @@ impl NewUserForm {
             check.field("password", password::check(password, &identity).map_err(|e| e.code()));
         }
         let must_change_password =
-            self.must_change_password || self.password == PasswordChoice::Generate;
+            self.must_change_password || !matches!(self.password, PasswordChoice::Set { .. });
         match (profile, user_type, status) {
             (Some(profile), Some(user_type), Some(status)) if check.is_clean() => Ok(NewUser {
                 profile,

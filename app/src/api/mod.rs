@@ -6,6 +6,7 @@ pub mod auth;
 pub mod roles;
 pub mod teams;
 pub mod tenants;
+pub mod tokens;
 pub mod users;
 
 #[cfg(feature = "ssr")]

@@ -87,6 +87,57 @@ impl<'a> Ctx<'a> {
         self.after_commit.push(Box::new(job));
     }
 
+    /// Runs `work` in a savepoint of the request's transaction: what it writes is kept when it
+    /// succeeds and undone when it fails or discards it ([`Ctx::discard`]), while the request
+    /// goes on. A refusal is the request's to record (the attempt `work` named becomes the
+    /// request's).
+    pub async fn savepoint<T>(
+        &mut self,
+        work: impl AsyncFnOnce(&mut Ctx<'_>) -> Result<T, ServiceError>,
+    ) -> Result<T, ServiceError> {
+        let (outcome, refusal) = self.nested(work).await?;
+        if let Some(Refusal(attempted)) = refusal {
+            self.attempted = attempted;
+        }
+        outcome
+    }
+
+    /// Runs `work` as one item of a request that holds many (a batch): in a savepoint like
+    /// [`Ctx::savepoint`], so the item's writes and its audit event are kept or undone
+    /// together, and with its refusal recorded at once, as a request's would be.
+    pub async fn item<T>(
+        &mut self,
+        work: impl AsyncFnOnce(&mut Ctx<'_>) -> Result<T, ServiceError>,
+    ) -> Result<T, ServiceError> {
+        let (outcome, refusal) = self.nested(work).await?;
+        if let Some(refusal) = refusal {
+            refusal.record(self.services, self.actor, self.client).await?;
+        }
+        outcome
+    }
+
+    async fn nested<T>(
+        &mut self,
+        work: impl AsyncFnOnce(&mut Ctx<'_>) -> Result<T, ServiceError>,
+    ) -> Result<(Result<T, ServiceError>, Option<Refusal>), ServiceError> {
+        // By name, not with sqlx's `begin`: a session's transaction is begun in its first batch
+        // of SQL, which sqlx does not count, so its `begin` would not make a savepoint.
+        use sqlx::Executor as _;
+        self.conn.execute("savepoint roster_nested").await?;
+        let mut ctx = Ctx::new(&mut *self.conn, self.actor, self.services, self.client);
+        ctx.attempted = self.attempted;
+        let outcome = work(&mut ctx).await;
+        let ending = ctx.end(&outcome);
+        let end = if ending.commit {
+            "release savepoint roster_nested"
+        } else {
+            "rollback to savepoint roster_nested; release savepoint roster_nested"
+        };
+        self.conn.execute(sqlx::raw_sql(end)).await?;
+        self.after_commit.extend(ending.after_commit);
+        Ok((outcome, ending.refusal))
+    }
+
     /// How the transaction ends after `outcome`: taken out of the context, which borrows the
     /// transaction that must end first.
     pub(crate) fn end<T>(&mut self, outcome: &Result<T, ServiceError>) -> Ending {

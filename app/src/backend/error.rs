@@ -38,6 +38,9 @@ pub enum ServiceError {
     /// A stale version or a conflicting change.
     #[error("conflict: {0}")]
     Conflict(String),
+    /// The object is not at the version the request required (`If-Match`).
+    #[error("precondition failed: {0}")]
+    PreconditionFailed(String),
     /// The database failed; the cause is logged, never sent.
     #[error("database error")]
     Database(#[from] sqlx::Error),
@@ -120,6 +123,9 @@ impl From<ServiceError> for ApiError {
                 ApiError::new(ErrorCode::Forbidden, "You are not allowed to do this.")
             }
             ServiceError::Conflict(message) => ApiError::new(ErrorCode::Conflict, message),
+            ServiceError::PreconditionFailed(message) => {
+                ApiError::new(ErrorCode::PreconditionFailed, message)
+            }
             ServiceError::Database(cause) if is_unavailable(&cause) => {
                 tracing::error!(error = %cause, "database unavailable");
                 ApiError::new(

@@ -10,6 +10,7 @@ pub mod bootstrap;
 pub mod context;
 pub mod error;
 pub mod health;
+pub mod idempotency;
 pub mod password;
 pub mod roles;
 pub mod services;

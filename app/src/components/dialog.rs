@@ -39,12 +39,14 @@ pub fn ConfirmDialog(ask: RwSignal<Option<Confirm>>, on_confirm: Callback<()>) -
 /// A secret to show once: who it is for and the value.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Secret {
+    /// What it is, for the labels: "temporary password", "API token".
+    pub what: &'static str,
     pub title: String,
     pub message: String,
     pub password: Password,
 }
 
-/// Shows a temporary password once, with a copy button and a warning that it will not be shown
+/// Shows a secret (a temporary password, a token) once, with a copy button and a warning that it will not be shown
 /// again.
 #[component]
 pub fn SecretDialog(
@@ -68,9 +70,11 @@ pub fn SecretDialog(
                     <h2 id="secret-title">{move || secret.get().map(|s| s.title)}</h2>
                     <p>{move || secret.get().map(|s| s.message)}</p>
                     <div class="input-with-button">
-                        <input readonly aria-label="Temporary password" class="secret"
+                        <input readonly class="secret"
+                            aria-label=move || secret.get().map(|s| capitalised(s.what))
                             value=move || secret.get().map(|s| s.password.expose().to_owned())/>
-                        <button type="button" class="icon-button" aria-label="Copy the password" on:click=copy>
+                        <button type="button" class="icon-button" on:click=copy
+                            aria-label=move || secret.get().map(|s| format!("Copy the {}", s.what))>
                             <Svg icon=Icon::Copy/>
                         </button>
                     </div>
@@ -86,4 +90,10 @@ pub fn SecretDialog(
             </div>
         </Show>
     }
+}
+
+/// "API token" from "API token", "Temporary password" from "temporary password".
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }

@@ -127,6 +127,7 @@ pub fn LifecycleDialogs(
     Effect::new(move |_| {
         match reset.value().get() {
         Some(Ok(done)) => secret.set(Some(Secret {
+            what: "temporary password",
             title: "Password reset".into(),
             message: format!(
                 "Give {} this temporary password. They must choose their own at the next sign-in; their sessions have ended.",

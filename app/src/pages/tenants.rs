@@ -115,6 +115,7 @@ fn NewTenantForm(create: ServerAction<CreateTenant>) -> impl IntoView {
 /// The first admin's temporary password, for the dialog that shows it once.
 fn announce(done: CreatedTenant) -> Secret {
     Secret {
+        what: "temporary password",
         title: "Organisation created".into(),
         message: format!(
             "Give {} this temporary password for organisation “{}”. They will choose their own at \

@@ -5,6 +5,7 @@ mod audit;
 mod auth;
 mod extract;
 mod roles;
+mod sync;
 mod teams;
 mod tenants;
 mod tokens;
@@ -41,6 +42,8 @@ pub fn routes() -> Router<AppState> {
         .route("/tenants", get(tenants::list).post(tenants::create))
         .route("/users", get(users::list).post(users::create))
         .route("/users/stats", get(users::stats))
+        .route("/users/batch", post(sync::batch))
+        .route("/users/external/{external_id}", axum::routing::put(sync::upsert))
         .route("/users/{id}", get(users::get).patch(users::patch).delete(users::delete))
         .route("/users/{id}/access", get(users::access))
         .route("/users/{id}/suspend", post(users::suspend))

@@ -36,8 +36,10 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(created)))
 }
 
-pub async fn get(caller: Caller, PathId(id): PathId<Uuid>) -> RestResult<Json<User>> {
-    Ok(Json(caller.run(async |ctx| users::get(ctx, id).await).await?))
+/// The user, with their version as the `ETag` (for an upsert's `If-Match`).
+pub async fn get(caller: Caller, PathId(id): PathId<Uuid>) -> RestResult<Response> {
+    let user = caller.run(async |ctx| users::get(ctx, id).await).await?;
+    Ok(([(header::ETAG, super::sync::etag(user.version))], Json(user)).into_response())
 }
 
 pub async fn patch(

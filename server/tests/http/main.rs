@@ -21,6 +21,7 @@ mod matrix;
 mod recorded;
 mod scale;
 mod server_fns;
+mod sync;
 mod teams;
 mod tokens;
 

@@ -34,6 +34,8 @@ pub(crate) enum Need {
     Session,
     /// A settled session holding this permission.
     Holds(Permission),
+    /// A settled session, whatever it holds (what it asks for is judged item by item).
+    Settled,
     /// A platform superuser.
     Superuser,
     /// Nobody: the method is not offered (users are never deleted).
@@ -74,7 +76,7 @@ pub(crate) const fn route(
     Route { method, path, pattern, need, object, ok }
 }
 
-use Need::{Holds, Nobody, Session, Superuser};
+use Need::{Holds, Nobody, Session, Settled, Superuser};
 use Object::{None as Nothing, Other, User};
 use Permission::*;
 
@@ -135,6 +137,17 @@ pub(crate) const ROUTES: &[Route] = &[
         200,
     ),
     route("GET", "/users/{user}/avatar", "/users/{id}/avatar", Holds(UsersRead), User, 200),
+    // No such user yet: the form is refused, field by field, once the caller may create users.
+    route(
+        "PUT",
+        "/users/external/matrix-1",
+        "/users/external/{external_id}",
+        Holds(UsersCreate),
+        Nothing,
+        422,
+    ),
+    // Each item is judged on its own; an empty batch changes nothing.
+    route("POST", "/users/batch", "/users/batch", Settled, Nothing, 200),
     route("GET", "/users/{user}/tokens", "/users/{id}/tokens", Holds(UsersRead), User, 200),
     // The cell's user is no service account: the form is refused, field by field.
     route("POST", "/users/{user}/tokens", "/users/{id}/tokens", Holds(UsersUpdate), User, 422),
@@ -309,6 +322,8 @@ fn body(route: &Route, o: &Objects, n: usize) -> Option<Body> {
             json(json!({"name": "Sync", "permissions": ["users.read"]}))
         }
         ("PUT", "/users/{id}/avatar") => Some(Body::from(PNG.to_vec())),
+        ("PUT", "/users/external/{external_id}") => json(json!({"shoe_size": 44})),
+        ("POST", "/users/batch") => json(json!({"operations": []})),
         _ => None,
     }
 }
@@ -335,6 +350,7 @@ pub(crate) fn expected(
         return (403, "password_change_required");
     }
     match route.need {
+        Settled => return ok,
         Superuser if !caller.superuser => return (403, "forbidden"),
         Holds(p) if !caller.permissions.contains(&p) => return (403, "forbidden"),
         _ => {}
@@ -563,8 +579,8 @@ async fn every_route_answers_every_caller_by_the_rules_and_refusals_change_nothi
                 }
                 let request = match body(route, o, n) {
                     Some(body) => {
-                        let kind =
-                            if route.method == "PUT" { "image/png" } else { "application/json" };
+                        let image = route.pattern.ends_with("/avatar");
+                        let kind = if image { "image/png" } else { "application/json" };
                         request.header(header::CONTENT_TYPE, kind).body(body)
                     }
                     None => request.body(Body::empty()),
@@ -647,6 +663,11 @@ async fn every_server_function_refuses_an_anonymous_caller(pool: PgPool) {
                 ("form[admin_username]", "x"),
             ]),
             "users/pick" => form(&[("q", "a")]),
+            "tokens/list" => form(&[("user", &id)]),
+            "tokens/revoke" => form(&[("user", &id), ("token", &id)]),
+            "tokens/create" => {
+                json(json!({"user": id, "form": {"name": "X", "permissions": ["users.read"]}}))
+            }
             _ => form(&[("id", &id)]),
         };
         let request = Request::post(path)

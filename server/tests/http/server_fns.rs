@@ -70,6 +70,9 @@ const FUNCTIONS: &[Function] = &[
     rest("teams/add_member", "POST", "/teams/{id}/members"),
     rest("teams/remove_member", "DELETE", "/teams/{id}/members/{user}"),
     rest("tenants/list", "GET", "/tenants"),
+    rest("tokens/list", "GET", "/users/{id}/tokens"),
+    rest("tokens/create", "POST", "/users/{id}/tokens"),
+    rest("tokens/revoke", "DELETE", "/users/{id}/tokens/{token}"),
     rest("tenants/create", "POST", "/tenants"),
     rest("users/list", "GET", "/users"),
     rest("users/get", "GET", "/users/{id}"),
@@ -165,6 +168,13 @@ fn arguments(
             ("form[admin_username]", "ab".into()),
         ]),
         "users/pick" => form(&[("q", "obj".into())]),
+        "tokens/list" => form(&[("user", user)]),
+        "tokens/create" => {
+            json(json!({"user": user, "form": {"name": "Sync", "permissions": ["users.read"]}}))
+        }
+        "tokens/revoke" => {
+            form(&[("user", user), ("token", "00000000-0000-0000-0000-000000000000".into())])
+        }
         "users/create" => json(json!({"form": {
             "first_name": "New", "last_name": "Person", "email": format!("new{n}@acme.test"),
             "username": format!("new{n}"), "user_type": "agent", "status": "active",

@@ -22,17 +22,22 @@ use crate::{
 /// Tom (tenant admin) and, made by him through the API, a role "Sync" (read, create, update
 /// users) and a service account "hr" holding it. Returns Tom's cookie and hr's id.
 async fn hr_account(pool: &PgPool) -> (String, String) {
+    service_account(pool, &["users.read", "users.create", "users.update"]).await
+}
+
+/// Tom (tenant admin of acme, with Ada) and, made by him through the API, a role "Sync" of
+/// `permissions` and a service account "hr" holding it. Returns Tom's cookie and hr's id.
+pub(crate) async fn service_account(pool: &PgPool, permissions: &[&str]) -> (String, String) {
     acme_with_ada(pool).await;
     add_user(pool, "acme", "Tom", "Admin", "tom", "tenant_admin").await;
     let tom = cookie_for(pool, "acme", "tom", GOOD).await;
-    let role =
-        json!({"name": "Sync", "permissions": ["users.read", "users.create", "users.update"]});
+    let role = json!({"name": "Sync", "permissions": permissions});
     let (status, role) = call(pool, "POST", "/api/v1/roles", &tom, Some(role)).await;
     assert_eq!(status, StatusCode::CREATED, "{role}");
     let hr = json!({
         "first_name": "HR", "last_name": "Sync", "email": "hr@acme.test", "username": "hr",
         "user_type": "service", "console_access": false, "roles": [role["id"]],
-        "password": {"mode": "generate"},
+        "password": {"mode": "none"},
     });
     let (status, hr) = call(pool, "POST", "/api/v1/users", &tom, Some(hr)).await;
     assert_eq!(status, StatusCode::CREATED, "{hr}");
@@ -40,7 +45,12 @@ async fn hr_account(pool: &PgPool) -> (String, String) {
 }
 
 /// Creates a token for `user` as the holder of `cookie`; the status and the answer.
-async fn create(pool: &PgPool, cookie: &str, user: &str, form: Value) -> (StatusCode, Value) {
+pub(crate) async fn create(
+    pool: &PgPool,
+    cookie: &str,
+    user: &str,
+    form: Value,
+) -> (StatusCode, Value) {
     call(pool, "POST", &format!("/api/v1/users/{user}/tokens"), cookie, Some(form)).await
 }
 
@@ -59,7 +69,7 @@ async fn bearer(
     (status, answer)
 }
 
-async fn audit_actions(pool: &PgPool) -> Vec<(String, Value)> {
+pub(crate) async fn audit_actions(pool: &PgPool) -> Vec<(String, Value)> {
     let mut conn = arrange(pool).await;
     sqlx::query_as("select action, details from audit_events order by id")
         .fetch_all(&mut conn)

@@ -7,6 +7,7 @@ pub mod avatar;
 mod checks;
 pub mod directory;
 mod lifecycle;
+pub mod sync;
 mod write;
 
 pub use access::access;

@@ -33,11 +33,15 @@ pub async fn create(ctx: &mut Ctx<'_>, form: NewUserForm) -> Result<CreatedUser,
     let (clear, temporary) = match new.password {
         PasswordChoice::Generate => {
             let temporary = password::generate_temporary();
-            (temporary.clone(), Some(temporary))
+            (Some(temporary.clone()), Some(temporary))
         }
-        PasswordChoice::Set { password } => (password, None),
+        PasswordChoice::Set { password } => (Some(password), None),
+        PasswordChoice::None => (None, None),
     };
-    let hash = ctx.services.passwords.hash(&clear).await?;
+    let hash = match &clear {
+        Some(clear) => Some(ctx.services.passwords.hash(clear).await?),
+        None => None,
+    };
 
     let p = &new.profile;
     let tenant = actor.tenant_id;
@@ -94,7 +98,11 @@ pub async fn create(ctx: &mut Ctx<'_>, form: NewUserForm) -> Result<CreatedUser,
     let user = load(&mut *conn, tenant, id).await?.ok_or(ServiceError::NotFound)?;
     checks::gains_yours(&mut *conn, actor, None, &user).await?;
     let mut changes = audit::diff(&Value::Null, &snapshot(&user));
-    let how = if temporary.is_some() { "temporary password generated" } else { "password set" };
+    let how = match (&clear, &temporary) {
+        (None, _) => "none",
+        (Some(_), Some(_)) => "temporary password generated",
+        (Some(_), None) => "password set",
+    };
     changes["password"] = json!({"before": null, "after": how});
     let event = AuditEvent {
         target: Some(Target { kind: "user", id, name: &user.username }),
@@ -114,7 +122,12 @@ pub async fn update(ctx: &mut Ctx<'_>, id: Uuid, edit: UserEdit) -> Result<User,
     save(ctx, id, edit).await
 }
 
-async fn save(ctx: &mut Ctx<'_>, id: Uuid, edit: UserEdit) -> Result<User, ServiceError> {
+/// Saves an edit (see [`update`]); its caller names the attempt.
+pub(super) async fn save(
+    ctx: &mut Ctx<'_>,
+    id: Uuid,
+    edit: UserEdit,
+) -> Result<User, ServiceError> {
     let (actor, client) = (ctx.actor, ctx.client);
     actor.require(Permission::UsersUpdate)?;
     actor.require_sees(id)?;

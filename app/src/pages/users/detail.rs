@@ -1,6 +1,7 @@
 //! A user's page: profile, access, activity, and the actions the actor may take (edit, reset the
 //! password, suspend or reactivate, the last three confirmed first); for holders of `audit.read`,
-//! a History tab with the user's timeline (`?tab=history`).
+//! a History tab with the user's timeline (`?tab=history`); for a service account, its API tokens
+//! (`?tab=tokens`).
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -11,8 +12,9 @@ use shared::account::{User, UserRef};
 use shared::audit::{AuditPage, AuditQuery};
 use shared::auth::Me;
 use shared::query::{from_query_string, to_query_string};
-use shared::{ApiError, ErrorCode, Permission, UserStatus, Uuid};
+use shared::{ApiError, ErrorCode, Permission, UserStatus, UserType, Uuid};
 
+use super::tokens::{TokenList, TokenRights, Tokens, token_list};
 use super::when;
 use crate::api::audit::list_audit;
 use crate::api::users::{get_user, user_access};
@@ -51,6 +53,8 @@ pub fn UserPage() -> impl IntoView {
     let me = CurrentUser::get();
     // Made here, not in the tab: resources made while a Suspend renders do not hydrate.
     let history = history_resource();
+    let reload_tokens = RwSignal::new(0);
+    let tokens = token_list(user_id(), Signal::derive(move || tab() == Tab::Tokens), reload_tokens);
     let access = Resource::new(
         move || (user_id().get(), reload.get()),
         |(id, _)| async move {
@@ -66,7 +70,7 @@ pub fn UserPage() -> impl IntoView {
                 match (user.await, me.user().await) {
                     (Ok(user), Ok(me)) => {
                         let access = access.await;
-                        view! { <UserView user reload me history access/> }.into_any()
+                        view! { <UserView user reload me history access tokens reload_tokens/> }.into_any()
                     }
                     (Err(err), _) | (_, Err(err)) => view! {
                         <Title text="User · Roster"/>
@@ -86,6 +90,8 @@ fn UserView(
     me: Option<Me>,
     history: Resource<Option<Result<AuditPage, ApiError>>>,
     access: Option<UserAccess>,
+    tokens: TokenList,
+    reload_tokens: RwSignal<u32>,
 ) -> impl IntoView {
     let can = |p: Permission| me.as_ref().is_some_and(|me| me.can(p));
     let id = user.id;
@@ -96,6 +102,17 @@ fn UserView(
         name: user.display_name(),
         username: user.username.clone(),
         suspended: user.status == UserStatus::Suspended,
+    };
+    let service = user.user_type == UserType::Service;
+    let rights = TokenRights {
+        manage: can(Permission::UsersUpdate),
+        superuser: me.as_ref().is_some_and(|me| me.superuser),
+        offered: access
+            .iter()
+            .flat_map(|a| &a.permissions)
+            .filter(|a| a.held)
+            .map(|a| (a.permission, can(a.permission)))
+            .collect(),
     };
     let actions = view! {
         <div class="button-row">
@@ -121,17 +138,34 @@ fn UserView(
             {actions}
         </header>
         <FormAlert error=failed/>
-        <Tabs id history=can(Permission::AuditRead)/>
-        <Show when=showing_history fallback=move || view! { <Overview user=user.clone() access=access.clone()/> }>
-            <History id history/>
-        </Show>
+        <Tabs id history=can(Permission::AuditRead) tokens=service/>
+        {move || match tab() {
+            Tab::History => view! { <History id history/> }.into_any(),
+            Tab::Tokens if service => {
+                let account = user.username.clone();
+                view! { <Tokens user=id account rights=rights.clone() tokens reload=reload_tokens/> }.into_any()
+            }
+            _ => view! { <Overview user=user.clone() access=access.clone()/> }.into_any(),
+        }}
         <LifecycleDialogs request done=Callback::new(move |_| reload.update(|n| *n += 1)) failed/>
     }
 }
 
-/// Whether the address asks for the History tab.
-fn showing_history() -> bool {
-    use_query_map().read().get("tab").as_deref() == Some("history")
+/// The sections of the page, one shown at a time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Tab {
+    Overview,
+    History,
+    Tokens,
+}
+
+/// The tab the address asks for (`?tab=`).
+fn tab() -> Tab {
+    match use_query_map().read().get("tab").as_deref() {
+        Some("history") => Tab::History,
+        Some("tokens") => Tab::Tokens,
+        _ => Tab::Overview,
+    }
 }
 
 /// The History tab's query (the address's filters and page, about the user in the address), or
@@ -165,18 +199,20 @@ fn history_resource() -> Resource<Option<Result<AuditPage, ApiError>>> {
     )
 }
 
-/// Overview and (for holders of `audit.read`) History.
+/// Overview, History (for holders of `audit.read`) and API tokens (of a service account).
 #[component]
-fn Tabs(id: Uuid, history: bool) -> impl IntoView {
-    let query = use_query_map();
-    let on_history = move || query.read().get("tab").as_deref() == Some("history");
+fn Tabs(id: Uuid, history: bool, tokens: bool) -> impl IntoView {
+    let current = move |this: Tab| move || (tab() == this).then_some("page");
     view! {
         <nav class="tabs" aria-label="Sections of this user">
             // Plain links (the router still handles them): A would mark Overview current on
-            // History too, as both share the path.
-            <a href=format!("/users/{id}") aria-current=move || (!on_history()).then_some("page")>"Overview"</a>
+            // the others too, as all share the path.
+            <a href=format!("/users/{id}") aria-current=current(Tab::Overview)>"Overview"</a>
             {history.then(|| view! {
-                <a href=format!("/users/{id}?tab=history") aria-current=move || on_history().then_some("page")>"History"</a>
+                <a href=format!("/users/{id}?tab=history") aria-current=current(Tab::History)>"History"</a>
+            })}
+            {tokens.then(|| view! {
+                <a href=format!("/users/{id}?tab=tokens") aria-current=current(Tab::Tokens)>"API tokens"</a>
             })}
         </nav>
     }

@@ -4,6 +4,7 @@ mod detail;
 mod directory;
 mod edit;
 mod new;
+mod tokens;
 
 pub use detail::UserPage;
 pub use directory::Users;

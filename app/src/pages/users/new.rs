@@ -82,6 +82,7 @@ fn CreateForm(me: Me, roles: Vec<RoleOption>) -> impl IntoView {
                     }
                     match temporary_password {
                         Some(password) => secret.set(Some(Secret {
+                            what: "temporary password",
                             title: "User created".into(),
                             message: format!("Give {} this temporary password. They will choose their own at first sign-in.", user.username),
                             password,
