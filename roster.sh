@@ -294,33 +294,69 @@ test_database_url() {
   export DATABASE_URL ROSTER_TEST_APP_DATABASE_URL
 }
 
+# The release server the end-to-end and contract tests talk to, on a fresh database, with a
+# superuser of the tests' own (a fresh random password each run). Per-token rate limits are
+# raised so that the contract test's fuzzing is not throttled (the limit itself is tested in
+# server/tests/http/tokens.rs).
+start_test_server() {
+  [ -n "${E2E_SERVER:-}" ] && return 0
+  command -v curl >/dev/null || apt_install curl
+  psql_local -d postgres -qc 'drop database if exists roster_e2e with (force)' -c 'create database roster_e2e' >/dev/null
+  E2E_PORT=${ROSTER_E2E_PORT:-3100} E2E_LOG=$DATA/e2e-server.log
+  (
+    serve_env
+    export DATABASE_URL=$(app_database_url roster_e2e) LEPTOS_SITE_ADDR=127.0.0.1:$E2E_PORT
+    export ROSTER_OWNER_DATABASE_URL=$(local_database_url roster_e2e)
+    export ROSTER_TOKEN_RATE=1000 ROSTER_TOKEN_BURST=1000
+    cd "$ROOT" && exec "$CARGO_TARGET_DIR/release/roster" serve
+  ) >"$E2E_LOG" 2>&1 &
+  E2E_SERVER=$!
+  for _ in $(seq 1 120); do
+    curl -fsS "http://127.0.0.1:$E2E_PORT/healthz" >/dev/null 2>&1 && break
+    kill -0 "$E2E_SERVER" 2>/dev/null || die "the server for end-to-end tests exited" "see $E2E_LOG"
+    sleep 0.5
+  done
+  E2E_ROOT_PASSWORD="e2e $(head -c 18 /dev/urandom | base64 | tr '+/' 'xy')"
+  printf '%s\n' "$E2E_ROOT_PASSWORD" | DATABASE_URL=$(app_database_url roster_e2e) \
+    "$CARGO_TARGET_DIR/release/roster" create-superuser --username e2e-root >/dev/null ||
+    die "could not create the end-to-end superuser"
+}
+
 run_e2e() {
   local chromium=${ROSTER_CHROMIUM:-/usr/bin/chromium}
   [ -x "$chromium" ] || apt_install chromium
-  command -v curl >/dev/null || apt_install curl
   (cd "$ROOT/end2end" && npm ci --no-audit --no-fund --silent) || die "npm ci failed in end2end/"
-  psql_local -d postgres -qc 'drop database if exists roster_e2e with (force)' -c 'create database roster_e2e' >/dev/null
-  local port=${ROSTER_E2E_PORT:-3100} log=$DATA/e2e-server.log
+  start_test_server
+  (cd "$ROOT/end2end" && ROSTER_BASE_URL="http://127.0.0.1:$E2E_PORT" ROSTER_CHROMIUM=$chromium \
+    ROSTER_SERVER_LOG=$E2E_LOG ROSTER_E2E_PASSWORD=$E2E_ROOT_PASSWORD npx playwright test "$@")
+}
+
+# schemathesis (PyPI), pinned, in a virtual environment of its own (once per machine).
+SCHEMATHESIS_VERSION=4.32.5
+setup_schemathesis() {
+  local venv=$TOOLS/schemathesis
+  [ -x "$venv/bin/schemathesis" ] &&
+    "$venv/bin/schemathesis" --version 2>/dev/null | grep -q "$SCHEMATHESIS_VERSION" && return 0
+  python3 -c 'import ensurepip' 2>/dev/null || apt_install python3-venv
+  say "installing schemathesis $SCHEMATHESIS_VERSION into $venv (once per machine)"
+  rm -rf "$venv" && python3 -m venv "$venv" &&
+    "$venv/bin/pip" install -q "schemathesis==$SCHEMATHESIS_VERSION" || die "could not install schemathesis"
+}
+
+# The contract test: schemathesis against the running server with a service account's token,
+# every operation of /api/v1/openapi.json (see end2end/contract/schemathesis.toml).
+run_contract() {
+  setup_schemathesis
+  start_test_server
+  local base="http://127.0.0.1:$E2E_PORT" ids
+  ids=$(ROSTER_E2E_PASSWORD=$E2E_ROOT_PASSWORD python3 "$ROOT/end2end/contract/prepare.py" "$base") ||
+    die "could not prepare the contract test"
   (
-    serve_env
-    export DATABASE_URL=$(app_database_url roster_e2e) LEPTOS_SITE_ADDR=127.0.0.1:$port
-    export ROSTER_OWNER_DATABASE_URL=$(local_database_url roster_e2e)
-    cd "$ROOT" && exec "$CARGO_TARGET_DIR/release/roster" serve
-  ) >"$log" 2>&1 &
-  E2E_SERVER=$!
-  for _ in $(seq 1 120); do
-    curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
-    kill -0 "$E2E_SERVER" 2>/dev/null || die "the server for end-to-end tests exited" "see $log"
-    sleep 0.5
-  done
-  # A superuser of the tests' own, with a fresh random password each run.
-  local root_password
-  root_password="e2e $(head -c 18 /dev/urandom | base64 | tr '+/' 'xy')"
-  printf '%s\n' "$root_password" | DATABASE_URL=$(app_database_url roster_e2e) \
-    "$CARGO_TARGET_DIR/release/roster" create-superuser --username e2e-root >/dev/null ||
-    die "could not create the end-to-end superuser"
-  (cd "$ROOT/end2end" && ROSTER_BASE_URL="http://127.0.0.1:$port" ROSTER_CHROMIUM=$chromium \
-    ROSTER_SERVER_LOG=$log ROSTER_E2E_PASSWORD=$root_password npx playwright test "$@")
+    set -a && eval "$ids" && set +a
+    cd "$ROOT/end2end/contract" &&
+      "$TOOLS/schemathesis/bin/schemathesis" --config-file schemathesis.toml \
+        run "$base/api/v1/openapi.json" --max-examples 50 --workers 1 --no-color
+  )
 }
 
 cleanup_test() {
@@ -344,6 +380,7 @@ cmd_test() {
   step "unit and integration tests (PostgreSQL)" cargo test --locked "${CHECKED[@]}"
   step "release build" build_release
   step "end-to-end tests (Playwright, Chromium)" run_e2e
+  step "contract tests (schemathesis against /api/v1/openapi.json)" run_contract
   printf '\n%s%6ss  total\n' "$STEP_LOG" $((SECONDS - started)) >&2
   say "all checks passed"
 }

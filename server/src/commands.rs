@@ -3,6 +3,7 @@
 
 use app::backend::bootstrap::{self, FirstSignIn};
 use app::backend::password::Passwords;
+use app::backend::tokens::TokenRate;
 use app::backend::{Services, tenancy};
 use clap::{Args, Parser, Subcommand};
 use leptos::config::{LeptosOptions, get_configuration};
@@ -10,6 +11,7 @@ use shared::{ApiError, Password};
 use std::io::BufRead;
 use std::net::SocketAddr;
 use tokio::net::TcpListener;
+use utoipa::OpenApi as _;
 
 use crate::config::{DatabaseConfig, LogConfig, ServeConfig};
 use crate::router::router;
@@ -36,6 +38,8 @@ pub enum Command {
     CreateSuperuser(CreateSuperuser),
     /// Load N generated users into a tenant (created if missing), for demos and benchmarks.
     Seed(SeedArgs),
+    /// Print the JSON API's OpenAPI document (as served at /api/v1/openapi.json) and exit.
+    Openapi,
 }
 
 /// `roster seed --tenant SLUG --users N`
@@ -71,6 +75,10 @@ pub async fn run(cli: Cli) -> CommandResult {
         Some(Command::Migrate(db)) => migrate(db).await,
         Some(Command::CreateSuperuser(args)) => create_superuser(args).await,
         Some(Command::Seed(args)) => seed(args).await,
+        Some(Command::Openapi) => {
+            println!("{}", crate::rest::openapi::ApiDoc::openapi().to_pretty_json()?);
+            Ok(())
+        }
         // `roster` alone serves, configured from the environment.
         None => serve(ServeConfig::parse_from_env()?).await,
     }
@@ -159,7 +167,7 @@ async fn serve(config: ServeConfig) -> CommandResult {
         sessions: config.session_policy(),
         https: config.https(),
         trusted_proxies: config.trusted_proxies.clone(),
-        token_rate: Default::default(),
+        token_rate: TokenRate::new(config.token_rate, config.token_burst),
     };
     let app = router(AppState { leptos_options, services });
     let listener = TcpListener::bind(addr).await?;

@@ -1,6 +1,7 @@
 //! Configuration from the environment (documented in .env.example) and logging set-up.
 
 use clap::{Args, ValueEnum};
+use std::num::NonZeroU32;
 use std::time::Duration;
 
 /// Where the database is, as which roles, and how many connections to keep.
@@ -88,6 +89,13 @@ pub struct ServeConfig {
     /// Hours after sign-in at which every session ends.
     #[arg(long, env = "ROSTER_SESSION_ABSOLUTE_HOURS", default_value_t = 12)]
     pub session_absolute_hours: i64,
+    /// Requests a second one API token may make, steadily (each server process counts for
+    /// itself).
+    #[arg(long, env = "ROSTER_TOKEN_RATE", default_value = "20")]
+    pub token_rate: NonZeroU32,
+    /// Requests one API token may make at once on top of its steady rate.
+    #[arg(long, env = "ROSTER_TOKEN_BURST", default_value = "100")]
+    pub token_burst: NonZeroU32,
 }
 
 impl ServeConfig {

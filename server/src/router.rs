@@ -42,6 +42,7 @@ fn routes(state: AppState) -> Router {
     let services = state.services.clone();
     Router::new()
         .route("/healthz", get(healthz))
+        .route("/api/v1/openapi.json", get(rest::openapi::document))
         .nest("/api/v1", rest::routes())
         .leptos_routes_with_context(
             &state,

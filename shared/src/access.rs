@@ -10,6 +10,7 @@ use crate::user::UserType;
 
 /// One thing that grants a permission.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Grant {
     /// A role given to the user.
@@ -33,6 +34,7 @@ impl Grant {
 
 /// One permission of the catalogue for one user.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PermissionAccess {
     pub permission: Permission,
     /// Whether the user has it: granted and within their type's ceiling.
@@ -44,6 +46,7 @@ pub struct PermissionAccess {
 
 /// Every permission of the catalogue for one user, in catalogue order.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UserAccess {
     pub user_type: UserType,
     pub permissions: Vec<PermissionAccess>,

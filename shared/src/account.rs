@@ -13,6 +13,7 @@ use crate::user_form::{UserFields, expiry_date};
 
 /// Another user, as named in pickers and on the user page (a manager, a report).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UserRef {
     pub id: Uuid,
     pub name: String,
@@ -22,6 +23,7 @@ pub struct UserRef {
 
 /// A role as a user holds it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RoleRef {
     pub id: Uuid,
     pub name: String,
@@ -30,6 +32,7 @@ pub struct RoleRef {
 /// A role as offered when assigning roles: with its permissions, so the form can tell which
 /// roles a user type may not hold.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RoleOption {
     pub id: Uuid,
     pub name: String,
@@ -47,6 +50,7 @@ impl RoleOption {
 
 /// A team as a user belongs to it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TeamRef {
     pub id: Uuid,
     pub name: String,
@@ -54,6 +58,7 @@ pub struct TeamRef {
 
 /// One user with everything the user page shows.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct User {
     pub id: Uuid,
     pub first_name: String,
@@ -76,6 +81,7 @@ pub struct User {
     /// Those who report to them directly, by name.
     #[serde(default)]
     pub reports: Vec<UserRef>,
+    #[cfg_attr(feature = "openapi", schema(value_type = std::collections::BTreeMap<String, Vec<Vec<String>>>))]
     pub working_hours: WorkingHours,
     pub user_type: UserType,
     pub status: UserStatus,
@@ -139,6 +145,7 @@ impl User {
 /// `PATCH /api/v1/users/{id}` from the console: the whole edit form and the version it was
 /// loaded at. (The JSON API also takes just the changed fields.)
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UserEdit {
     pub version: i64,
     #[serde(flatten)]
@@ -147,6 +154,7 @@ pub struct UserEdit {
 
 /// The answer to creating a user; a generated password is shown once.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CreatedUser {
     pub user: User,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -155,6 +163,7 @@ pub struct CreatedUser {
 
 /// The answer to a password reset: the new temporary password, shown once.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TemporaryPassword {
     pub temporary_password: Password,
 }

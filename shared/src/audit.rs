@@ -92,6 +92,7 @@ pub fn action_label(action: &str) -> &str {
 
 /// A query as it arrives: every part optional, all text, as in a URL.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
 #[serde(default)]
 pub struct AuditQuery {
     /// Events by this user.
@@ -217,6 +218,7 @@ fn instant(value: &str, end: bool) -> Result<DateTime<Utc>, FieldCode> {
 
 /// Who acted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ActorKind {
     User,
@@ -228,6 +230,7 @@ pub enum ActorKind {
 
 /// The actor of an event, named as they were at the time.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuditActor {
     pub kind: ActorKind,
     pub id: Option<Uuid>,
@@ -236,6 +239,7 @@ pub struct AuditActor {
 
 /// What an event is about, named as it was at the time.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuditTarget {
     /// `user`, `tenant`…
     #[serde(rename = "type")]
@@ -247,6 +251,7 @@ pub struct AuditTarget {
 /// One changed field: its value before and after (`null` when it had none). Never a secret:
 /// a password change says that it happened, not what it was.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FieldChange {
     pub field: String,
     pub before: Value,
@@ -255,6 +260,7 @@ pub struct FieldChange {
 
 /// One event of the trail.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuditEntry {
     pub id: i64,
     pub occurred_at: DateTime<Utc>,
@@ -280,6 +286,7 @@ impl AuditEntry {
 
 /// A page of events, newest first.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AuditPage {
     pub items: Vec<AuditEntry>,
     pub next_cursor: Option<String>,

@@ -10,6 +10,7 @@ use crate::user::UserType;
 
 /// `POST /api/v1/session`: `login` is the username or the email.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SignInRequest {
     pub tenant: String,
     pub login: String,
@@ -18,6 +19,7 @@ pub struct SignInRequest {
 
 /// The answer to a successful sign-in (the session itself travels in a cookie).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SignInResponse {
     pub user: Me,
     /// When true, nothing but changing the password is allowed until it is changed.
@@ -26,6 +28,7 @@ pub struct SignInResponse {
 
 /// The tenant a user belongs to, as shown beside their name.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TenantRef {
     pub id: Uuid,
     pub slug: String,
@@ -34,6 +37,7 @@ pub struct TenantRef {
 
 /// `GET /api/v1/me`: the signed-in user and what they may do.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Me {
     pub id: Uuid,
     pub tenant: TenantRef,
@@ -63,6 +67,7 @@ impl Me {
 
 /// `POST /api/v1/me/password`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ChangePasswordRequest {
     pub current_password: Password,
     pub new_password: Password,

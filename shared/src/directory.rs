@@ -24,6 +24,7 @@ pub const INFIX_SEARCH_MIN: usize = 3;
 
 /// A query as it arrives: every part optional, all text, as in a URL.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::IntoParams), into_params(parameter_in = Query))]
 #[serde(default)]
 pub struct UserQuery {
     /// Search: name, email, username, employee code, external ID.
@@ -49,6 +50,7 @@ pub struct UserQuery {
 
 /// The status cards and filter: what a user is now, expiry included.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum StatusFilter {
     /// Active and not past their expiry date.
@@ -88,6 +90,7 @@ impl StatusFilter {
 
 /// What the directory can be ordered by; every order ends with the id so it is total.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SortField {
     /// Last name, then first name, ignoring case.
@@ -243,6 +246,7 @@ pub(crate) fn given(value: &Option<String>) -> Option<&str> {
 
 /// One row of the directory.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UserRow {
     pub id: Uuid,
     pub first_name: String,
@@ -276,6 +280,7 @@ impl UserRow {
 /// A page of the directory. `total` counts every user matching the filters (all pages);
 /// `stats` are the stat cards under the same filters, the status aside.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UserPage {
     pub items: Vec<UserRow>,
     pub next_cursor: Option<String>,
@@ -286,6 +291,7 @@ pub struct UserPage {
 
 /// The stat cards: counts under the query's filters, its status aside.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UserStats {
     pub total: i64,
     pub active: i64,

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 /// Stable, machine-readable error codes; clients branch on these, never on messages.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     /// 422: the input failed validation; `fields` says where.
@@ -192,6 +193,7 @@ impl std::fmt::Display for FieldCode {
 
 /// The body of every error answer: `{"error", "message", "fields"}`.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[error("{error:?}: {message}")]
 pub struct ApiError {
     /// What kind of failure this is.
@@ -200,6 +202,7 @@ pub struct ApiError {
     pub message: String,
     /// Field-level errors (validation and uniqueness), empty otherwise.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    #[cfg_attr(feature = "openapi", schema(inline))]
     pub fields: FieldErrors,
     /// For 429: seconds to wait before trying again (also sent as `Retry-After`).
     #[serde(default, skip_serializing_if = "Option::is_none")]

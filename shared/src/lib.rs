@@ -10,6 +10,8 @@ pub mod audit;
 pub mod auth;
 pub mod directory;
 pub mod error;
+#[cfg(feature = "openapi")]
+mod openapi;
 pub mod password;
 pub mod permission;
 pub mod profile;

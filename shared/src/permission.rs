@@ -9,6 +9,7 @@ use crate::user::UserType;
 
 /// A group of permissions, as shown in the role editor.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum PermissionGroup {
     /// People and their accounts.

@@ -15,6 +15,7 @@ pub const MAX_DESCRIPTION: usize = 300;
 
 /// A role of the tenant, with how many users hold it directly.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Role {
     pub id: Uuid,
     pub name: String,
@@ -30,6 +31,7 @@ pub struct Role {
 
 /// Creating a role, or the new state of one (`PATCH` adds `version`).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RoleForm {
     #[serde(default)]
     pub name: String,
@@ -78,6 +80,7 @@ impl RoleForm {
 
 /// `PATCH /api/v1/roles/{id}`: the whole form and the version it was read at.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RoleUpdate {
     pub version: i64,
     #[serde(flatten)]
@@ -86,6 +89,7 @@ pub struct RoleUpdate {
 
 /// What deleting a role took with it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DeletedRole {
     /// Users who held the role and no longer do.
     pub assignments_removed: i64,
@@ -95,6 +99,7 @@ pub struct DeletedRole {
 
 /// One permission of the catalogue, as `GET /api/v1/permissions` lists it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct PermissionInfo {
     pub key: Permission,
     pub group: PermissionGroup,

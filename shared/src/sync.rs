@@ -135,6 +135,7 @@ pub fn external_id(raw: &str) -> Result<String, FieldErrors> {
 
 /// What an upsert did.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Outcome {
     Created,
@@ -148,6 +149,7 @@ pub enum Outcome {
 
 /// The answer to an upsert.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Upserted {
     pub outcome: Outcome,
     pub user: User,
@@ -158,6 +160,7 @@ pub struct Upserted {
 
 /// One item of a batch.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "op", rename_all = "snake_case")]
 pub enum Operation {
     /// Create or update the user with this external id.
@@ -189,6 +192,7 @@ impl Operation {
 /// The body of `POST /api/v1/users/batch`. Items are read one by one, so one malformed item is
 /// that item's error (`op: invalid`) and not the batch's.
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BatchRequest {
     /// [`Operation`]s, at most [`MAX_BATCH`].
     pub operations: Vec<Value>,
@@ -196,6 +200,7 @@ pub struct BatchRequest {
 
 /// The result of one item, in the batch's order.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ItemResult {
     /// The HTTP status the item would have had on its own: 200, 201, 403, 404, 409, 412, 422…
     pub status: u16,
@@ -219,6 +224,7 @@ pub struct ItemResult {
 
 /// The answer to a batch: one result per item, and the counts.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BatchAnswer {
     pub results: Vec<ItemResult>,
     pub created: usize,

@@ -19,6 +19,7 @@ pub const MAX_CONDITIONS: usize = 20;
 
 /// A profile field a rule can test.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RuleField {
     Department,
@@ -59,6 +60,7 @@ impl RuleField {
 
 /// How a condition compares.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RuleOp {
     /// Equals the one value (ignoring case).
@@ -70,6 +72,7 @@ pub enum RuleOp {
 
 /// One test of a user's profile.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Condition {
     pub field: RuleField,
     #[serde(default)]
@@ -79,6 +82,7 @@ pub struct Condition {
 
 /// Whether every condition must hold, or any one.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Match {
     #[default]
@@ -88,6 +92,7 @@ pub enum Match {
 
 /// A team's membership rule: users whose profile passes it are members (source `rule`).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Rules {
     #[serde(rename = "match", default)]
     pub mode: Match,
@@ -114,6 +119,7 @@ impl Rules {
 
 /// The progress of a rule change applied in the background (large tenants).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RuleRun {
     /// Users to look at, and looked at so far.
     pub total: i64,
@@ -125,6 +131,7 @@ pub struct RuleRun {
 
 /// A team of the tenant.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Team {
     pub id: Uuid,
     pub name: String,
@@ -141,6 +148,7 @@ pub struct Team {
 
 /// Creating a team, or the new state of one (`PATCH` adds `version`).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TeamForm {
     #[serde(default)]
     pub name: String,
@@ -215,6 +223,7 @@ impl TeamForm {
 
 /// `PATCH /api/v1/teams/{id}`: the whole form and the version it was read at.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TeamUpdate {
     pub version: i64,
     #[serde(flatten)]
@@ -223,6 +232,7 @@ pub struct TeamUpdate {
 
 /// How a member came to be in the team.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum MemberSource {
     /// Added by hand.
@@ -233,6 +243,7 @@ pub enum MemberSource {
 
 /// One member of a team.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TeamMember {
     pub user: UserRef,
     pub source: MemberSource,
@@ -242,6 +253,7 @@ pub struct TeamMember {
 /// What saving a rule would do: who it adds and who it removes (the first names of each, and
 /// the counts of all).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RulePreview {
     pub adds: Vec<UserRef>,
     pub removes: Vec<UserRef>,
@@ -251,6 +263,7 @@ pub struct RulePreview {
 
 /// `POST /api/v1/teams/{id}/members`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AddMember {
     pub user_id: Uuid,
 }

@@ -93,6 +93,7 @@ impl TenantSlugError {
 
 /// A tenant as the platform superuser sees it (`GET /api/v1/tenants`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Tenant {
     pub id: Uuid,
     pub slug: String,
@@ -103,6 +104,7 @@ pub struct Tenant {
 
 /// `POST /api/v1/tenants`, as typed: the organisation and its first administrator.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewTenantForm {
     pub slug: String,
     pub name: String,
@@ -182,6 +184,7 @@ impl TryFrom<NewTenantForm> for NewTenant {
 
 /// The answer to creating a tenant: the first admin's temporary password, shown once.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CreatedTenant {
     pub tenant: Tenant,
     pub admin_username: String,

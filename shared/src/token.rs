@@ -20,6 +20,7 @@ pub const MAX_DAYS: u32 = 365;
 
 /// A token as listed: never its secret.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ApiToken {
     pub id: Uuid,
     pub name: String,
@@ -44,6 +45,7 @@ impl ApiToken {
 
 /// The answer to creating a token: the token and, this once, its secret.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CreatedToken {
     pub token: ApiToken,
     /// `roster_` and 43 characters (256 random bits, base64url).
@@ -52,6 +54,7 @@ pub struct CreatedToken {
 
 /// Creating a token for a service account.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct NewTokenForm {
     pub name: String,

@@ -6,6 +6,7 @@ use std::fmt;
 
 /// What kind of account a user is. Fixed at creation; it caps which roles the user may hold.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum UserType {
     /// Administers the whole tenant.
@@ -79,6 +80,7 @@ impl fmt::Display for UserType {
 
 /// Whether an account may be used. Users are never deleted, only suspended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum UserStatus {
     /// May sign in (if also not expired and with console access).

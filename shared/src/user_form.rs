@@ -14,6 +14,7 @@ use crate::user::{Email, UserStatus, UserType, Username};
 /// Everything an admin may edit on a user (all but the user type and the password), as typed.
 /// Empty optional fields mean "none".
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct UserFields {
     pub first_name: String,
@@ -31,6 +32,7 @@ pub struct UserFields {
     pub branch: Option<String>,
     pub tags: Vec<String>,
     pub manager_id: Option<Uuid>,
+    #[cfg_attr(feature = "openapi", schema(value_type = std::collections::BTreeMap<String, Vec<Vec<String>>>))]
     pub working_hours: WorkingHours,
     pub roles: Vec<Uuid>,
     pub console_access: bool,
@@ -65,6 +67,7 @@ impl Default for UserFields {
 
 /// How a new user gets their first password.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "mode", rename_all = "snake_case")]
 pub enum PasswordChoice {
     /// Roster generates a temporary password, shown once; it must be changed at first sign-in.
@@ -79,6 +82,7 @@ pub enum PasswordChoice {
 
 /// `POST /api/v1/users`, as typed.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewUserForm {
     #[serde(flatten)]
     pub fields: UserFields,

@@ -12,16 +12,18 @@ use crate::user_form::UserFields;
 /// Declares `UserPatch` with one optional slot per field of [`UserFields`] (the list is checked
 /// against `UserFields` by `apply`, which must name every field of it).
 macro_rules! user_patch {
-    ($($field:ident: $ty:ty,)*) => {
+    ($($(#[$meta:meta])* $field:ident: $ty:ty,)*) => {
         /// Some of a user's editable fields and the version they were read at. A field left
         /// out keeps its stored value; `null` clears an optional one. Saved like the edit
         /// form, with the same checks; `user_type` never changes.
         #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+        #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
         pub struct UserPatch {
             /// The `version` of the user this change was made against (a stale one is refused).
             pub version: i64,
             $(
                 #[serde(default, deserialize_with = "given", skip_serializing_if = "Option::is_none")]
+                $(#[$meta])*
                 pub $field: Option<$ty>,
             )*
         }
@@ -68,6 +70,10 @@ user_patch! {
     branch: Option<String>,
     tags: Vec<String>,
     manager_id: Option<Uuid>,
+    #[cfg_attr(
+        feature = "openapi",
+        schema(value_type = Option<std::collections::BTreeMap<String, Vec<Vec<String>>>>)
+    )]
     working_hours: WorkingHours,
     roles: Vec<Uuid>,
     console_access: bool,

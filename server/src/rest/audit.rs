@@ -9,7 +9,12 @@ use shared::audit::{AuditPage, AuditQuery};
 
 use super::RestResult;
 use super::extract::{Caller, QueryString};
+use super::openapi::Failure;
 
+#[utoipa::path(
+    get, path = "/audit", tag = "audit", params(AuditQuery),
+    responses((status = 200, description = "A page of events, newest first", body = AuditPage), Failure)
+)]
 pub async fn list(
     caller: Caller,
     QueryString(query): QueryString<AuditQuery>,
@@ -18,6 +23,10 @@ pub async fn list(
 }
 
 /// The events the query matches (up to [`trail::MAX_EXPORT`]), as a CSV download.
+#[utoipa::path(
+    get, path = "/audit/export", tag = "audit", params(AuditQuery),
+    responses((status = 200, description = "The matching events as CSV", content_type = "text/csv", body = String), Failure)
+)]
 pub async fn export(
     caller: Caller,
     QueryString(query): QueryString<AuditQuery>,

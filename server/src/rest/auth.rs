@@ -9,8 +9,13 @@ use shared::auth::{ChangePasswordRequest, Me, SignInRequest, SignInResponse};
 
 use super::RestResult;
 use super::extract::{Authenticated, Caller, Client, JsonBody, MaybeToken};
+use super::openapi::Failure;
 use crate::state::AppState;
 
+#[utoipa::path(
+    post, path = "/session", tag = "session", security(()), request_body = SignInRequest,
+    responses((status = 200, description = "Signed in: the session cookie is set", body = SignInResponse), Failure)
+)]
 pub async fn sign_in(
     State(state): State<AppState>,
     Client(client): Client,
@@ -24,6 +29,10 @@ pub async fn sign_in(
     Ok((AppendHeaders([(header::SET_COOKIE, cookie)]), Json(body)))
 }
 
+#[utoipa::path(
+    delete, path = "/session", tag = "session",
+    responses((status = 204, description = "Signed out (also when no session was live)"), Failure)
+)]
 pub async fn sign_out(
     State(state): State<AppState>,
     Client(client): Client,
@@ -37,10 +46,18 @@ pub async fn sign_out(
     Ok((StatusCode::NO_CONTENT, AppendHeaders([(header::SET_COOKIE, cookie)])))
 }
 
+#[utoipa::path(
+    get, path = "/me", tag = "session",
+    responses((status = 200, description = "The caller: for a token, its service account with the token's permissions", body = Me), Failure)
+)]
 pub async fn me(caller: Caller) -> RestResult<Json<Me>> {
     Ok(Json(caller.run(async |ctx| auth::me(ctx).await).await?))
 }
 
+#[utoipa::path(
+    post, path = "/me/password", tag = "session", request_body = ChangePasswordRequest,
+    responses((status = 204, description = "Changed: other sessions ended, a new cookie is set"), Failure)
+)]
 pub async fn change_password(
     State(state): State<AppState>,
     Authenticated(actor): Authenticated,

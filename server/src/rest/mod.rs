@@ -4,6 +4,7 @@
 mod audit;
 mod auth;
 mod extract;
+pub mod openapi;
 mod roles;
 mod sync;
 mod teams;

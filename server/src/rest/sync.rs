@@ -8,14 +8,25 @@ use axum::http::{HeaderMap, HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
 use shared::FieldCode;
-use shared::sync::{BatchAnswer, BatchRequest, Outcome};
+use shared::sync::{BatchAnswer, BatchRequest, Outcome, Upserted, UserUpsert};
 
 use super::RestResult;
 use super::extract::{Caller, JsonBody, PathId};
+use super::openapi::Failure;
+use shared::ApiError;
 
 /// Says that an answer is the stored one of an earlier request with the same key.
 const REPLAYED: HeaderName = HeaderName::from_static("idempotent-replayed");
 
+#[utoipa::path(
+    put, path = "/users/external/{external_id}", tag = "sync",
+    params(("external_id" = String, Path, description = "The user's id in the other system (ignoring case)"),
+           ("If-Match" = Option<String>, Header, description = "Write only if the user is at this version (`\"3\"`)")),
+    request_body(content = UserUpsert, description = "The fields to set; the others keep their values"),
+    responses((status = 201, description = "Created", body = Upserted, headers(("ETag" = String, description = "The user's version"))),
+              (status = 200, description = "Updated, or `unchanged` (nothing written)", body = Upserted, headers(("ETag" = String, description = "The user's version"))),
+              (status = 412, description = "The user is not at the `If-Match` version", body = ApiError), Failure)
+)]
 pub async fn upsert(
     caller: Caller,
     PathId(external_id): PathId<String>,
@@ -29,6 +40,13 @@ pub async fn upsert(
     Ok((status, [(header::ETAG, etag(done.user.version))], Json(done)).into_response())
 }
 
+#[utoipa::path(
+    post, path = "/users/batch", tag = "sync",
+    params(("Idempotency-Key" = Option<String>, Header, description = "A retry with the same key gets the first answer (for a day)")),
+    request_body = BatchRequest,
+    responses((status = 200, description = "One result per item, in order", body = BatchAnswer,
+               headers(("Idempotent-Replayed" = Option<String>, description = "`true` when this is the stored answer of an earlier request"))), Failure)
+)]
 pub async fn batch(
     caller: Caller,
     headers: HeaderMap,

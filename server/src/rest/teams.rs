@@ -8,11 +8,21 @@ use shared::team::{AddMember, RulePreview, Team, TeamForm, TeamMember, TeamUpdat
 
 use super::RestResult;
 use super::extract::{Caller, JsonBody, PathId};
+use super::openapi::Failure;
+use shared::ApiError;
 
+#[utoipa::path(
+    get, path = "/teams", tag = "teams",
+    responses((status = 200, description = "The tenant's teams", body = Vec<Team>), Failure)
+)]
 pub async fn list(caller: Caller) -> RestResult<Json<Vec<Team>>> {
     Ok(Json(caller.run(async |ctx| teams::list(ctx).await).await?))
 }
 
+#[utoipa::path(
+    post, path = "/teams", tag = "teams", request_body = TeamForm,
+    responses((status = 201, description = "Created", body = Team), Failure)
+)]
 pub async fn create(
     caller: Caller,
     JsonBody(form): JsonBody<TeamForm>,
@@ -22,6 +32,10 @@ pub async fn create(
 }
 
 /// What creating a team with this rule would add.
+#[utoipa::path(
+    post, path = "/teams/preview", tag = "teams", request_body = TeamForm,
+    responses((status = 200, description = "Who the rules would take in", body = RulePreview), Failure)
+)]
 pub async fn preview_new(
     caller: Caller,
     JsonBody(form): JsonBody<TeamForm>,
@@ -29,10 +43,18 @@ pub async fn preview_new(
     Ok(Json(caller.run(async |ctx| teams::preview(ctx, None, form).await).await?))
 }
 
+#[utoipa::path(
+    get, path = "/teams/{id}", tag = "teams", params(("id" = Uuid, Path, description = "The team's id")),
+    responses((status = 200, description = "The team", body = Team), Failure)
+)]
 pub async fn get(caller: Caller, PathId(id): PathId<Uuid>) -> RestResult<Json<Team>> {
     Ok(Json(caller.run(async |ctx| teams::get(ctx, id).await).await?))
 }
 
+#[utoipa::path(
+    patch, path = "/teams/{id}", tag = "teams", params(("id" = Uuid, Path, description = "The team's id")), request_body = TeamUpdate,
+    responses((status = 200, description = "Saved", body = Team), (status = 409, description = "Changed by someone else since `version`", body = ApiError), Failure)
+)]
 pub async fn patch(
     caller: Caller,
     PathId(id): PathId<Uuid>,
@@ -41,12 +63,20 @@ pub async fn patch(
     Ok(Json(caller.run(async |ctx| teams::update(ctx, id, update).await).await?))
 }
 
+#[utoipa::path(
+    delete, path = "/teams/{id}", tag = "teams", params(("id" = Uuid, Path, description = "The team's id")),
+    responses((status = 204, description = "Deleted"), Failure)
+)]
 pub async fn delete(caller: Caller, PathId(id): PathId<Uuid>) -> RestResult<StatusCode> {
     caller.run(async |ctx| teams::delete(ctx, id).await).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
 /// What saving this form would do to the team's members.
+#[utoipa::path(
+    post, path = "/teams/{id}/preview", tag = "teams", params(("id" = Uuid, Path, description = "The team's id")), request_body = TeamForm,
+    responses((status = 200, description = "Who the rules would take in and leave out", body = RulePreview), Failure)
+)]
 pub async fn preview(
     caller: Caller,
     PathId(id): PathId<Uuid>,
@@ -55,6 +85,10 @@ pub async fn preview(
     Ok(Json(caller.run(async |ctx| teams::preview(ctx, Some(id), form).await).await?))
 }
 
+#[utoipa::path(
+    get, path = "/teams/{id}/members", tag = "teams", params(("id" = Uuid, Path, description = "The team's id")),
+    responses((status = 200, description = "The members", body = Vec<TeamMember>), Failure)
+)]
 pub async fn members(
     caller: Caller,
     PathId(id): PathId<Uuid>,
@@ -62,6 +96,10 @@ pub async fn members(
     Ok(Json(caller.run(async |ctx| teams::members(ctx, id).await).await?))
 }
 
+#[utoipa::path(
+    post, path = "/teams/{id}/members", tag = "teams", params(("id" = Uuid, Path, description = "The team's id")), request_body = AddMember,
+    responses((status = 204, description = "Added"), Failure)
+)]
 pub async fn add_member(
     caller: Caller,
     PathId(id): PathId<Uuid>,
@@ -71,6 +109,10 @@ pub async fn add_member(
     Ok(StatusCode::NO_CONTENT)
 }
 
+#[utoipa::path(
+    delete, path = "/teams/{id}/members/{user}", tag = "teams", params(("id" = Uuid, Path, description = "The team's id"), ("user" = Uuid, Path, description = "The member's id")),
+    responses((status = 204, description = "Removed"), Failure)
+)]
 pub async fn remove_member(
     caller: Caller,
     PathId((id, user)): PathId<(Uuid, Uuid)>,

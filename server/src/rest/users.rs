@@ -6,14 +6,21 @@ use axum::body::Bytes;
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::Value;
+use shared::access::UserAccess;
 use shared::account::{CreatedUser, TemporaryPassword, User};
 use shared::directory::{UserPage, UserQuery, UserStats};
 use shared::user_form::NewUserForm;
+use shared::user_patch::UserPatch;
 use shared::{ApiError, ErrorCode, Uuid};
 
 use super::extract::{Caller, JsonBody, PathId, QueryString};
+use super::openapi::Failure;
 use super::{RestError, RestResult};
 
+#[utoipa::path(
+    get, path = "/users", tag = "users", params(UserQuery),
+    responses((status = 200, description = "A page of the directory", body = UserPage), Failure)
+)]
 pub async fn list(
     caller: Caller,
     QueryString(query): QueryString<UserQuery>,
@@ -21,6 +28,10 @@ pub async fn list(
     Ok(Json(caller.run(async |ctx| users::directory::list(ctx, &query).await).await?))
 }
 
+#[utoipa::path(
+    get, path = "/users/stats", tag = "users", params(UserQuery),
+    responses((status = 200, description = "The stat cards for the query", body = UserStats), Failure)
+)]
 pub async fn stats(
     caller: Caller,
     QueryString(query): QueryString<UserQuery>,
@@ -28,6 +39,10 @@ pub async fn stats(
     Ok(Json(caller.run(async |ctx| users::directory::stats(ctx, &query).await).await?))
 }
 
+#[utoipa::path(
+    post, path = "/users", tag = "users", request_body = NewUserForm,
+    responses((status = 201, description = "Created; a generated password comes back once", body = CreatedUser), Failure)
+)]
 pub async fn create(
     caller: Caller,
     JsonBody(form): JsonBody<NewUserForm>,
@@ -37,11 +52,20 @@ pub async fn create(
 }
 
 /// The user, with their version as the `ETag` (for an upsert's `If-Match`).
+#[utoipa::path(
+    get, path = "/users/{id}", tag = "users", params(("id" = Uuid, Path, description = "The user's id")),
+    responses((status = 200, description = "The user", body = User, headers(("ETag" = String, description = "The user's version"))), Failure)
+)]
 pub async fn get(caller: Caller, PathId(id): PathId<Uuid>) -> RestResult<Response> {
     let user = caller.run(async |ctx| users::get(ctx, id).await).await?;
     Ok(([(header::ETAG, super::sync::etag(user.version))], Json(user)).into_response())
 }
 
+#[utoipa::path(
+    patch, path = "/users/{id}", tag = "users", params(("id" = Uuid, Path, description = "The user's id")),
+    request_body(content = UserPatch, description = "`version` and the fields to change; `null` clears one"),
+    responses((status = 200, description = "Saved", body = User), (status = 409, description = "Changed by someone else since `version`", body = ApiError), Failure)
+)]
 pub async fn patch(
     caller: Caller,
     PathId(id): PathId<Uuid>,
@@ -51,6 +75,10 @@ pub async fn patch(
 }
 
 /// Users are never deleted.
+#[utoipa::path(
+    delete, path = "/users/{id}", tag = "users", params(("id" = Uuid, Path, description = "The user's id")),
+    responses((status = 405, description = "Users are never deleted: suspend them", body = ApiError))
+)]
 pub async fn delete() -> RestError {
     RestError(ApiError::new(
         ErrorCode::MethodNotAllowed,
@@ -58,14 +86,26 @@ pub async fn delete() -> RestError {
     ))
 }
 
+#[utoipa::path(
+    post, path = "/users/{id}/suspend", tag = "users", params(("id" = Uuid, Path, description = "The user's id")),
+    responses((status = 200, description = "Suspended; their sessions have ended", body = User), Failure)
+)]
 pub async fn suspend(caller: Caller, PathId(id): PathId<Uuid>) -> RestResult<Json<User>> {
     Ok(Json(caller.run(async |ctx| users::suspend(ctx, id).await).await?))
 }
 
+#[utoipa::path(
+    post, path = "/users/{id}/reactivate", tag = "users", params(("id" = Uuid, Path, description = "The user's id")),
+    responses((status = 200, description = "Reactivated", body = User), Failure)
+)]
 pub async fn reactivate(caller: Caller, PathId(id): PathId<Uuid>) -> RestResult<Json<User>> {
     Ok(Json(caller.run(async |ctx| users::reactivate(ctx, id).await).await?))
 }
 
+#[utoipa::path(
+    post, path = "/users/{id}/reset-password", tag = "users", params(("id" = Uuid, Path, description = "The user's id")),
+    responses((status = 200, description = "A temporary password, shown once", body = TemporaryPassword), Failure)
+)]
 pub async fn reset_password(
     caller: Caller,
     PathId(id): PathId<Uuid>,
@@ -74,6 +114,11 @@ pub async fn reset_password(
 }
 
 /// Replaces the avatar with the image in the body (PNG, JPEG or WebP, at most 2 MiB).
+#[utoipa::path(
+    put, path = "/users/{id}/avatar", tag = "users", params(("id" = Uuid, Path, description = "The user's id")),
+    request_body(content = Vec<u8>, content_type = "image/*", description = "A PNG, JPEG or WebP image of at most 2 MiB"),
+    responses((status = 204, description = "Stored, squared to 256 px"), Failure)
+)]
 pub async fn put_avatar(
     caller: Caller,
     PathId(id): PathId<Uuid>,
@@ -84,6 +129,10 @@ pub async fn put_avatar(
 }
 
 /// The stored 256 px avatar.
+#[utoipa::path(
+    get, path = "/users/{id}/avatar", tag = "users", params(("id" = Uuid, Path, description = "The user's id")),
+    responses((status = 200, description = "The 256 px avatar", content((Vec<u8> = "image/png"), (Vec<u8> = "image/jpeg"))), Failure)
+)]
 pub async fn get_avatar(caller: Caller, PathId(id): PathId<Uuid>) -> RestResult<Response> {
     let avatar = caller.run(async |ctx| users::avatar::get(ctx, id).await).await?;
     let headers = [
@@ -93,9 +142,10 @@ pub async fn get_avatar(caller: Caller, PathId(id): PathId<Uuid>) -> RestResult<
     Ok((headers, avatar.image).into_response())
 }
 
-pub async fn access(
-    caller: Caller,
-    PathId(id): PathId<Uuid>,
-) -> RestResult<Json<shared::access::UserAccess>> {
+#[utoipa::path(
+    get, path = "/users/{id}/access", tag = "users", params(("id" = Uuid, Path, description = "The user's id")),
+    responses((status = 200, description = "Every permission with what grants it", body = UserAccess), Failure)
+)]
+pub async fn access(caller: Caller, PathId(id): PathId<Uuid>) -> RestResult<Json<UserAccess>> {
     Ok(Json(caller.run(async |ctx| users::access(ctx, id).await).await?))
 }

@@ -198,6 +198,28 @@ fn every_declared_route_has_a_row_and_every_row_a_route() {
     assert!(missing.is_empty() && extra.is_empty(), "no row: {missing:?}; no route: {extra:?}");
 }
 
+#[test]
+fn the_openapi_document_has_every_route_and_only_those() {
+    use utoipa::OpenApi as _;
+    let document = serde_json::to_value(server::rest::openapi::ApiDoc::openapi()).unwrap();
+    let mut documented: Vec<(String, String)> = document["paths"]
+        .as_object()
+        .unwrap()
+        .iter()
+        .flat_map(|(path, item)| {
+            let methods = item.as_object().unwrap().keys();
+            methods.map(move |method| (method.to_uppercase(), path.clone()))
+        })
+        .collect();
+    documented.sort();
+    let mut declared = declared_routes();
+    declared.sort();
+    assert_eq!(documented, declared);
+    assert_eq!(document["openapi"], "3.1.0");
+    let schemes = document["components"]["securitySchemes"].as_object().unwrap();
+    assert_eq!(schemes.keys().collect::<Vec<_>>(), ["session", "token"]);
+}
+
 /// A caller as the matrix sees them.
 pub(crate) struct Caller {
     pub(crate) name: String,
