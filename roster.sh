@@ -202,14 +202,35 @@ ensure_database() { # name: created by, and so owned by, the roster role
 }
 
 # --- Building ---------------------------------------------------------------------------------
+# The API reference page's script (/api/docs): Redoc's standalone bundle from the npm registry,
+# pinned, checked against the registry's integrity hash, copied into public/ for the build.
+REDOC_VERSION=3.0.1
+REDOC_INTEGRITY=sha512-KDfoKaYW19LCl4YStgBnwlaNjYEFfs5zCNt1s1WZ2YM5u8d26Yuzd2l43fZO851ZsgIMe/D640fDJkD8eaRQKQ==
+api_docs_assets() {
+  local into=$ROOT/public/api-docs tarball=$CACHE/redoc-$REDOC_VERSION.tgz
+  [ -f "$into/redoc.standalone.js" ] && [ "$(cat "$into/VERSION" 2>/dev/null)" = "$REDOC_VERSION" ] && return 0
+  if [ ! -f "$tarball" ]; then
+    (cd "$CACHE" && npm pack "redoc@$REDOC_VERSION" --silent >/dev/null) || die "could not fetch redoc from npm"
+  fi
+  local sum
+  sum="sha512-$(openssl dgst -sha512 -binary "$tarball" | base64 -w0)"
+  [ "$sum" = "$REDOC_INTEGRITY" ] || { rm -f "$tarball"; die "redoc-$REDOC_VERSION.tgz does not match its integrity hash"; }
+  mkdir -p "$into"
+  tar -xzf "$tarball" -O package/bundles/redoc.standalone.js >"$into/redoc.standalone.js"
+  tar -xzf "$tarball" -O package/LICENSE >"$into/LICENSE"
+  echo "$REDOC_VERSION" >"$into/VERSION"
+}
+
 build_release() {
+  api_docs_assets
   say "building Roster (release: server and wasm bundle, assets precompressed)"
   (cd "$ROOT" && cargo leptos build --release --precompress --cargo-locked --split) ||
     die "the release build failed" "see the output above"
   # cargo-leptos gzips at its default level; the best level makes the files served to clients
   # without brotli about 15 % smaller, once per build.
   local file
-  for file in "$ROOT"/target/site/pkg/*.wasm "$ROOT"/target/site/pkg/*.js "$ROOT"/target/site/pkg/*.css; do
+  for file in "$ROOT"/target/site/pkg/*.wasm "$ROOT"/target/site/pkg/*.js "$ROOT"/target/site/pkg/*.css \
+    "$ROOT"/target/site/api-docs/*.js; do
     gzip -9 -n -c "$file" >"$file.gz"
   done
 }

@@ -73,3 +73,19 @@ test('an admin creates a token for a service account, the program uses it, and a
   const refused = await request.get('/api/v1/users', { headers: auth });
   expect(refused.status()).toBe(401);
 });
+
+test('the API reference renders the OpenAPI document, every byte from Roster itself', async ({ page, request }) => {
+  const document = await (await request.get('/api/v1/openapi.json')).json();
+  expect(document.openapi).toBe('3.1.0');
+  const elsewhere: string[] = [];
+  page.on('request', (sent) => {
+    const url = new URL(sent.url());
+    if (!['http:', 'https:'].includes(url.protocol)) return; // data: and blob: stay in the page
+    if (url.origin !== new URL(page.url() || sent.url()).origin) elsewhere.push(sent.url());
+  });
+  await page.goto('/api/docs');
+  await expect(page.getByRole('heading', { name: /^Roster/ }).first()).toBeVisible();
+  await expect(page.getByText('PUT/users/external/{external_id}').first()).toBeAttached();
+  await expect(page.getByText('Idempotency-Key').first()).toBeAttached();
+  expect(elsewhere).toEqual([]);
+});

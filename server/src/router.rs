@@ -43,6 +43,7 @@ fn routes(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/api/v1/openapi.json", get(rest::openapi::document))
+        .route("/api/docs", get(rest::openapi::reference))
         .nest("/api/v1", rest::routes())
         .leptos_routes_with_context(
             &state,

@@ -1,7 +1,8 @@
 //! `cargo run --release -p server --example bench -- --tenant SLUG [--compare SLUG]`: the users
 //! directory measured through the real HTTP endpoints against a seeded tenant, beside the bare SQL of the same statements on one
 //! connection; with `--compare`, the single-user operations in both tenants side by side and
-//! signing in under load ([`one_user`]).
+//! signing in under load ([`one_user`]); with `--programs`, a cookie beside a token and the
+//! sync of 1,000 users by external id ([`programs`]).
 //!
 //! The server runs in this process on a loopback port with the production router; requests go
 //! over one keep-alive HTTP/1.1 connection, one at a time, signed in as one of the tenant's
@@ -16,6 +17,7 @@ use clap::Parser;
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
 use hyper::client::conn::http1::SendRequest;
+use hyper::header::HeaderName;
 use hyper_util::rt::TokioIo;
 use leptos::config::LeptosOptions;
 use server::config::DatabaseConfig;
@@ -23,6 +25,7 @@ use server::router::router;
 use server::state::AppState;
 use sqlx::PgPool;
 use std::net::SocketAddr;
+use std::num::NonZeroU32;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 use tokio::net::{TcpListener, TcpStream};
@@ -49,6 +52,10 @@ struct Args {
     /// Skip the directory's cases (with `--compare`: only the single-user operations and load).
     #[arg(long)]
     no_directory: bool,
+    /// Also measure what a program pays: the same reads with a cookie and with an API token,
+    /// and a batch of 1,000 upserts beside 1,000 single ones.
+    #[arg(long)]
+    programs: bool,
 }
 
 #[tokio::main]
@@ -58,8 +65,12 @@ async fn main() -> ExitCode {
     let run = async {
         let pool = args.db.connect().await?;
         let options = server::commands::leptos_options()?;
-        let (compare, directory) = (args.compare.as_deref(), !args.no_directory);
-        bench(pool, options, &args.tenant, args.rounds, compare, directory).await
+        let parts = Parts {
+            compare: args.compare.as_deref(),
+            directory: !args.no_directory,
+            programs: args.programs,
+        };
+        bench(pool, options, &args.tenant, args.rounds, parts).await
     };
     match run.await {
         Ok(()) => ExitCode::SUCCESS,
@@ -91,6 +102,15 @@ macro_rules! measure {
 }
 
 mod one_user;
+mod programs;
+
+/// Which parts of the benchmark run besides the directory's cases.
+struct Parts<'a> {
+    /// The single-user operations beside this small tenant, and signing in under load.
+    compare: Option<&'a str>,
+    directory: bool,
+    programs: bool,
+}
 
 /// Runs every case `rounds` times and prints the table (markdown) on standard output.
 async fn bench(
@@ -98,8 +118,7 @@ async fn bench(
     options: LeptosOptions,
     slug: &str,
     rounds: usize,
-    compare: Option<&str>,
-    directory: bool,
+    parts: Parts<'_>,
 ) -> Result<(), Failure> {
     let (tenant_id, admin) = tenant_admin(&pool, slug).await?;
     let mut conn = pool.acquire().await?;
@@ -117,7 +136,9 @@ async fn bench(
         sessions: SessionPolicy::default(),
         https: false,
         trusted_proxies: Vec::new(),
-        token_rate: Default::default(),
+        // A program's token is held to 20 requests a second in production; the measured
+        // rounds go faster than that.
+        token_rate: app::backend::tokens::TokenRate::new(NonZeroU32::MAX, NonZeroU32::MAX),
     };
     let actor = sessions::resolve(&services, &token, &ClientInfo::default()).await?;
     // The bare SQL runs on this connection, entered into the tenant for the whole run.
@@ -133,10 +154,13 @@ async fn bench(
         let _ =
             axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>()).await;
     });
-    if let Some(small) = compare {
+    if let Some(small) = parts.compare {
         one_user::bench(&pool, addr, [slug, small], rounds).await?;
     }
-    if !directory {
+    if parts.programs {
+        programs::bench(&pool, addr, slug, rounds).await?;
+    }
+    if !parts.directory {
         sessions::end(&pool, &token).await?;
         return Ok(());
     }
@@ -177,18 +201,33 @@ async fn bench(
 /// One keep-alive HTTP/1.1 connection to the server under test.
 struct Client {
     sender: SendRequest<Full<Bytes>>,
-    cookie: String,
+    /// The credential every request carries: a session cookie or a bearer token, if any.
+    credential: Option<(HeaderName, String)>,
     host: String,
 }
 
 impl Client {
+    /// A connection whose requests carry `cookie` (none when it is empty).
     async fn connect(addr: SocketAddr, cookie: String) -> Result<Self, Failure> {
+        let credential = (!cookie.is_empty()).then_some((hyper::header::COOKIE, cookie));
+        Self::open(addr, credential).await
+    }
+
+    /// A connection whose requests carry `Authorization: Bearer {secret}`.
+    async fn bearer(addr: SocketAddr, secret: &str) -> Result<Self, Failure> {
+        Self::open(addr, Some((hyper::header::AUTHORIZATION, format!("Bearer {secret}")))).await
+    }
+
+    async fn open(
+        addr: SocketAddr,
+        credential: Option<(HeaderName, String)>,
+    ) -> Result<Self, Failure> {
         let stream = TcpStream::connect(addr).await?;
         stream.set_nodelay(true)?;
         let (sender, connection) =
             hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;
         tokio::spawn(connection);
-        Ok(Self { sender, cookie, host: addr.to_string() })
+        Ok(Self { sender, credential, host: addr.to_string() })
     }
 
     /// Sends a request (with a body and its content type, if any), reads the whole answer and
@@ -204,8 +243,8 @@ impl Client {
             .method(method)
             .uri(path)
             .header(hyper::header::HOST, &self.host);
-        if !self.cookie.is_empty() {
-            request = request.header(hyper::header::COOKIE, &self.cookie);
+        if let Some((name, value)) = &self.credential {
+            request = request.header(name, value);
         }
         let (body, kind) = body.unwrap_or_default();
         if !kind.is_empty() {

@@ -142,7 +142,7 @@ async fn prepare(
 }
 
 /// A session of an administrator of `slug` made for the run: (tenant, token, cookie).
-async fn admin_session(pool: &PgPool, slug: &str) -> Result<(Uuid, SessionToken, String), Failure> {
+pub(super) async fn admin_session(pool: &PgPool, slug: &str) -> Result<(Uuid, SessionToken, String), Failure> {
     let (tenant_id, admin) = tenant_admin(pool, slug).await?;
     let mut conn = pool.acquire().await?;
     let policy = SessionPolicy::default();
@@ -177,7 +177,7 @@ async fn bench_user(http: &mut Client, tag: &str) -> Result<(Uuid, String, Passw
     Ok((id, login, password))
 }
 
-fn json_body(value: &Value) -> (Bytes, &'static str) {
+pub(super) fn json_body(value: &Value) -> (Bytes, &'static str) {
     (Bytes::from(value.to_string()), "application/json")
 }
 

@@ -2,6 +2,8 @@
 //! the `shared` types themselves (their `openapi` feature), served at `/api/v1/openapi.json`.
 
 use axum::Json;
+use axum::http::header;
+use axum::response::{Html, IntoResponse};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
@@ -77,4 +79,28 @@ pub struct Failure(#[to_schema] pub shared::ApiError);
 /// `GET /api/v1/openapi.json`.
 pub async fn document() -> Json<utoipa::openapi::OpenApi> {
     Json(ApiDoc::openapi())
+}
+
+/// `GET /api/docs`: the document as a readable reference (Redoc, served from this site: see
+/// `api_docs_assets` in roster.sh). Its policy lets Redoc's own styles and search worker run,
+/// and nothing from elsewhere.
+pub async fn reference() -> impl IntoResponse {
+    const PAGE: &str = r#"<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Roster API reference</title>
+<link rel="icon" href="/favicon.svg" type="image/svg+xml">
+</head>
+<body>
+<redoc spec-url="/api/v1/openapi.json"></redoc>
+<script src="/api-docs/redoc.standalone.js"></script>
+</body>
+</html>
+"#;
+    let policy = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+                  img-src 'self' data:; font-src 'self' data:; connect-src 'self'; \
+                  worker-src blob:; base-uri 'none'; frame-ancestors 'none'";
+    ([(header::CONTENT_SECURITY_POLICY, policy)], Html(PAGE))
 }
