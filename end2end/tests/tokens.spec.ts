@@ -37,7 +37,7 @@ test('an admin creates a token for a service account, the program uses it, and a
 
   const dialog = page.getByRole('dialog', { name: 'Token “Nightly HR sync” created' });
   await expect(dialog).toContainText('It will not be shown again.');
-  const secret = await dialog.getByLabel('API token').inputValue();
+  const secret = await dialog.getByRole('textbox', { name: 'API token' }).inputValue();
   expect(secret).toMatch(/^roster_[A-Za-z0-9_-]{43}$/);
   await dialog.getByRole('button', { name: 'Done' }).click();
   const row = page.getByRole('row').filter({ hasText: 'Nightly HR sync' });

@@ -95,12 +95,12 @@ pub async fn reference() -> impl IntoResponse {
 </head>
 <body>
 <redoc spec-url="/api/v1/openapi.json"></redoc>
-<script src="/api-docs/redoc.standalone.js"></script>
+<script type="module" src="/api-docs/redoc.standalone.js"></script>
 </body>
 </html>
 "#;
     let policy = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
                   img-src 'self' data:; font-src 'self' data:; connect-src 'self'; \
-                  worker-src blob:; base-uri 'none'; frame-ancestors 'none'";
+                  worker-src 'self' blob:; base-uri 'none'; frame-ancestors 'none'";
     ([(header::CONTENT_SECURITY_POLICY, policy)], Html(PAGE))
 }
