@@ -204,8 +204,9 @@ ensure_database() { # name: created by, and so owned by, the roster role
 # --- Building ---------------------------------------------------------------------------------
 # The API reference page's script (/api/docs): Redoc's standalone bundle from the npm registry,
 # pinned, checked against the registry's integrity hash, copied into public/ for the build.
-REDOC_VERSION=3.0.1
-REDOC_INTEGRITY=sha512-KDfoKaYW19LCl4YStgBnwlaNjYEFfs5zCNt1s1WZ2YM5u8d26Yuzd2l43fZO851ZsgIMe/D640fDJkD8eaRQKQ==
+# 2.5.2: later releases load a logo from Redocly's CDN (2.5.4 does), and 3.x also sends telemetry.
+REDOC_VERSION=2.5.2
+REDOC_INTEGRITY=sha512-sTJfItvRkcDTojB6wdLN4M+Ua6mlZwElV21Tf8Mn7IbQF/1Os6GvgQpZyLWPGZZHbhy7GC1Or1hTMHfz1vKh5A==
 api_docs_assets() {
   local into=$ROOT/public/api-docs tarball=$CACHE/redoc-$REDOC_VERSION.tgz
   [ -f "$into/redoc.standalone.js" ] && [ "$(cat "$into/VERSION" 2>/dev/null)" = "$REDOC_VERSION" ] && return 0
@@ -302,7 +303,7 @@ step() { # name command... : runs one check, times it, stops everything at the f
   STEP_LOG+=$(printf '%6ss  %s' $((SECONDS - start)) "$name")$'\n'
 }
 
-CHECKED=(-p shared -p app -p server --features app/ssr)
+CHECKED=(-p roster-shared -p app -p server --features app/ssr,roster-shared/client)
 
 test_database_url() {
   db_start
@@ -395,7 +396,7 @@ cmd_test() {
   step "lints, server side (clippy, warnings denied)" cargo clippy --locked "${CHECKED[@]}" --all-targets -- -D warnings
   step "lints, browser side (clippy for wasm32)" \
     cargo clippy --locked -p frontend --target wasm32-unknown-unknown -- -D warnings
-  step "shared builds for wasm32" cargo check --locked -p shared --target wasm32-unknown-unknown
+  step "shared builds for wasm32" cargo check --locked -p roster-shared --target wasm32-unknown-unknown
   step "query metadata current (.sqlx/ against migrations/)" check_queries_recorded
   test_database_url
   step "unit and integration tests (PostgreSQL)" cargo test --locked "${CHECKED[@]}"

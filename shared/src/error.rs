@@ -3,7 +3,9 @@
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
-/// Stable, machine-readable error codes; clients branch on these, never on messages.
+/// Stable, machine-readable error codes; clients branch on these, never on messages. A code this
+/// build does not know (from a newer server) reads as [`ErrorCode::Unknown`], so an older client
+/// still gets the answer's message and field errors.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
@@ -30,6 +32,9 @@ pub enum ErrorCode {
     Unavailable,
     /// 500: an internal fault; details are in the server log, never in the answer.
     Internal,
+    /// A code from a newer server that this build does not know; the server never sends it.
+    #[serde(other)]
+    Unknown,
 }
 
 impl ErrorCode {
@@ -45,7 +50,7 @@ impl ErrorCode {
             Self::MethodNotAllowed => 405,
             Self::Throttled => 429,
             Self::Unavailable => 503,
-            Self::Internal => 500,
+            Self::Internal | Self::Unknown => 500,
         }
     }
 }
@@ -341,5 +346,16 @@ mod tests {
             assert!(seen.insert(code.as_str()), "{} twice", code.as_str());
         }
         assert_eq!("from_a_newer_server".parse::<FieldCode>(), Err(UnknownFieldCode));
+    }
+
+    #[test]
+    fn an_error_code_from_a_newer_server_still_reads_with_its_fields() {
+        let body = serde_json::json!({
+            "error": "quota_exceeded", "message": "Too many users.", "fields": {"seats": ["range"]},
+        });
+        let error: ApiError = serde_json::from_value(body).unwrap();
+        assert_eq!((error.error, error.error.http_status()), (ErrorCode::Unknown, 500));
+        assert_eq!(error.message, "Too many users.");
+        assert_eq!(error.fields["seats"], ["range"]);
     }
 }

@@ -8,6 +8,8 @@ pub mod access;
 pub mod account;
 pub mod audit;
 pub mod auth;
+#[cfg(feature = "client")]
+pub mod client;
 pub mod directory;
 pub mod error;
 #[cfg(feature = "openapi")]

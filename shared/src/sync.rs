@@ -11,7 +11,7 @@
 //!   `Idempotency-Key` header, a retried batch gets the first answer again instead of running
 //!   twice.
 
-use serde::{Deserialize, Serialize};
+use serde::{Deserialize, Serialize, Serializer};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
@@ -104,6 +104,35 @@ impl UserUpsert {
             password: self.password.unwrap_or(PasswordChoice::None),
             must_change_password: self.must_change_password.unwrap_or(true),
         }
+    }
+}
+
+/// The body [`UserUpsert::from_json`] reads back: the profile fields given (no `version`) and
+/// the account keys that are set.
+impl Serialize for UserUpsert {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Error;
+        let Value::Object(mut body) =
+            serde_json::to_value(&self.fields).map_err(S::Error::custom)?
+        else {
+            return Err(S::Error::custom("a user patch is not a JSON object"));
+        };
+        body.remove("version");
+        let account = [
+            ("user_type", serde_json::to_value(&self.user_type)),
+            ("status", serde_json::to_value(&self.status)),
+            ("password", serde_json::to_value(&self.password)),
+            ("must_change_password", serde_json::to_value(self.must_change_password)),
+        ];
+        for (key, value) in account {
+            match value.map_err(S::Error::custom)? {
+                Value::Null => {}
+                value => {
+                    body.insert(key.to_owned(), value);
+                }
+            }
+        }
+        body.serialize(serializer)
     }
 }
 
@@ -285,6 +314,24 @@ mod tests {
         assert_eq!(form.password, PasswordChoice::Generate);
         let bare = UserUpsert::from_json(json!({"first_name": "Ada"})).unwrap().new_user("E-18");
         assert_eq!(bare.password, PasswordChoice::None);
+    }
+
+    #[test]
+    fn an_upsert_serialises_to_the_body_it_is_read_from() {
+        let full = UserUpsert::from_json(json!({
+            "first_name": "Ada", "email": "ada@acme.test", "phone": null, "tags": ["hr"],
+            "user_type": "agent", "status": "suspended",
+            "password": {"mode": "set", "password": "a long and good passphrase"},
+            "must_change_password": false,
+        }))
+        .unwrap();
+        let wire = serde_json::to_value(&full).unwrap();
+        assert!(wire.get("version").is_none(), "{wire}");
+        assert_eq!(wire.get("phone"), Some(&Value::Null), "a cleared field stays cleared");
+        assert_eq!(UserUpsert::from_json(wire).unwrap(), full);
+        let bare = UserUpsert::default();
+        assert_eq!(serde_json::to_value(&bare).unwrap(), json!({}));
+        assert_eq!(UserUpsert::from_json(json!({})).unwrap(), bare);
     }
 
     #[test]

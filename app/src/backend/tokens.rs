@@ -5,9 +5,9 @@ use chrono::{Duration, Utc};
 use governor::clock::{Clock as _, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use serde_json::json;
-use sha2::{Digest, Sha256};
 use shared::audit::Action;
 use shared::token::{ApiToken, CreatedToken, NewTokenForm, PREFIX};
+use shared::user::UnknownVariant;
 use shared::{FieldCode, Permission, UserType, permission};
 use sqlx::PgConnection;
 use std::num::NonZeroU32;
@@ -15,7 +15,7 @@ use std::sync::Arc;
 use uuid::Uuid;
 
 use super::audit::{self, AuditActor, AuditEvent, Subject, Target};
-use super::{Ctx, ServiceError, sessions, users};
+use super::{Ctx, ServiceError, sessions};
 
 /// How fast one API token may call: a steady rate with a burst on top, counted in this process
 /// (each server process counts for itself). Keyed by the token's id, so only tokens that exist
@@ -69,7 +69,7 @@ impl TokenSecret {
 
     /// What is stored and looked up: SHA-256 of the whole secret.
     pub(crate) fn hash(&self) -> Vec<u8> {
-        Sha256::digest(self.0.as_bytes()).to_vec()
+        sessions::hash_secret(&self.0)
     }
 }
 
@@ -104,7 +104,7 @@ pub async fn create(
         "insert into api_tokens
              (tenant_id, user_id, name, token_hash, prefix, permissions, created_by, expires_at)
          values ($1, $2, $3, $4, $5, $6, $7, $8)
-         returning id, created_at",
+         returning id, created_at, expires_at",
         actor.tenant_id,
         user,
         new.name,
@@ -122,7 +122,8 @@ pub async fn create(
         prefix: secret.0[..SHOWN].to_owned(),
         permissions: new.permissions.into_iter().collect(),
         created_at: row.created_at,
-        expires_at,
+        // As stored (to the microsecond), so the answer and the list agree.
+        expires_at: row.expires_at,
         revoked_at: None,
         last_used_at: None,
         last_used_ip: None,
@@ -132,7 +133,7 @@ pub async fn create(
         details: json!({
             "token": { "id": token.id, "name": token.name, "prefix": token.prefix },
             "permissions": keys,
-            "expires_at": expires_at,
+            "expires_at": token.expires_at,
         }),
         client: Some(client),
         ..AuditEvent::new(actor.tenant_id, AuditActor::from(actor), Action::TokenCreated)
@@ -236,10 +237,20 @@ async fn account(
     tenant: Uuid,
     user: Uuid,
 ) -> Result<Account, ServiceError> {
-    let user = users::load(conn, tenant, user).await?.ok_or(ServiceError::NotFound)?;
+    let row = sqlx::query!(
+        "select username, user_type from users where tenant_id = $1 and id = $2",
+        tenant,
+        user
+    )
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or(ServiceError::NotFound)?;
+    let user_type: UserType =
+        row.user_type.parse().map_err(|e: UnknownVariant| ServiceError::Internal(e.to_string()))?;
+    let granted = sessions::granted_permissions(conn, tenant, user).await?;
     Ok(Account {
-        username: user.username,
-        user_type: user.user_type,
-        permissions: user.permissions,
+        username: row.username,
+        user_type,
+        permissions: permission::effective(user_type, granted).into_iter().collect(),
     })
 }

@@ -142,7 +142,10 @@ async fn prepare(
 }
 
 /// A session of an administrator of `slug` made for the run: (tenant, token, cookie).
-pub(super) async fn admin_session(pool: &PgPool, slug: &str) -> Result<(Uuid, SessionToken, String), Failure> {
+pub(super) async fn admin_session(
+    pool: &PgPool,
+    slug: &str,
+) -> Result<(Uuid, SessionToken, String), Failure> {
     let (tenant_id, admin) = tenant_admin(pool, slug).await?;
     let mut conn = pool.acquire().await?;
     let policy = SessionPolicy::default();

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use uuid::Uuid;
 
 use super::one_user::{admin_session, json_body};
-use super::{Client, Failure, median, ms, p95};
+use super::{Client, Failure, WARM_UP, median, ms, p95};
 use app::backend::sessions;
 use sqlx::PgPool;
 
@@ -128,7 +128,9 @@ async fn time_batch(
     let results = answer["results"].as_array().ok_or("no results in the batch's answer")?;
     let as_expected = results.iter().filter(|r| r["outcome"] == expected).count();
     if as_expected != BATCH {
-        return Err(format!("{as_expected} of {BATCH} batch items were {expected}: {answer}").into());
+        return Err(
+            format!("{as_expected} of {BATCH} batch items were {expected}: {answer}").into()
+        );
     }
     Ok(took)
 }

@@ -95,7 +95,7 @@ pub async fn reference() -> impl IntoResponse {
 </head>
 <body>
 <redoc spec-url="/api/v1/openapi.json"></redoc>
-<script type="module" src="/api-docs/redoc.standalone.js"></script>
+<script src="/api-docs/redoc.standalone.js"></script>
 </body>
 </html>
 "#;

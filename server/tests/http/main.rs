@@ -16,6 +16,7 @@ use tower::ServiceExt;
 
 mod answers;
 mod audit;
+mod client;
 mod directory;
 mod matrix;
 mod recorded;

@@ -310,7 +310,9 @@ fn History(id: Uuid, history: Resource<Option<Result<AuditPage, ApiError>>>) -> 
 fn history_href(query: &AuditQuery) -> String {
     let rest = to_query_string(&AuditQuery { subject: None, ..query.clone() });
     let user = query.subject.clone().unwrap_or_default();
-    format!("/users/{user}?tab=history{}", rest.replacen('?', "&", 1))
+    // `to_query_string` gives "" or "?k=v&…"; the tab comes first.
+    let rest = rest.strip_prefix('?').map(|pairs| format!("&{pairs}")).unwrap_or_default();
+    format!("/users/{user}?tab=history{rest}")
 }
 
 #[component]
