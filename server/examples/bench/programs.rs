@@ -63,8 +63,9 @@ pub async fn bench(
         ("the same again", "Sync", "unchanged"),
         ("one field changed", "Synced", "updated"),
     ] {
-        let batch = time_batch(&mut by_token, run, "b", department, expected).await?;
-        let single = time_singles(&mut by_token, run, "s", department, expected).await?;
+        let round = |set| Round { run, set, department, expected };
+        let batch = time_batch(&mut by_token, &round("b")).await?;
+        let single = time_singles(&mut by_token, &round("s")).await?;
         println!(
             "| {label} | {:.2} s | {:.2} s | {BATCH} × `{expected}` |",
             batch.as_secs_f64(),
@@ -96,6 +97,15 @@ async fn service_token(admin: &mut Client) -> Result<String, Failure> {
     Ok(token["secret"].as_str().ok_or("no secret in the created token")?.to_owned())
 }
 
+/// One round of a sync: the users of `set` in this run, with this department, each expected to
+/// come back as `expected`.
+struct Round<'a> {
+    run: &'a str,
+    set: &'static str,
+    department: &'a str,
+    expected: &'a str,
+}
+
 /// The user numbered `i` of the run, as an HR system would send them.
 fn employee(run: &str, set: &str, i: usize, department: &str) -> (String, Value) {
     let login = format!("bench.sync.{run}.{set}{i}");
@@ -108,13 +118,8 @@ fn employee(run: &str, set: &str, i: usize, department: &str) -> (String, Value)
 }
 
 /// One batch of `BATCH` upserts; every item must come back as `expected`.
-async fn time_batch(
-    http: &mut Client,
-    run: &str,
-    set: &str,
-    department: &str,
-    expected: &str,
-) -> Result<Duration, Failure> {
+async fn time_batch(http: &mut Client, round: &Round<'_>) -> Result<Duration, Failure> {
+    let Round { run, set, department, expected } = *round;
     let operations: Vec<Value> = (0..BATCH)
         .map(|i| {
             let (external_id, user) = employee(run, set, i, department);
@@ -136,13 +141,8 @@ async fn time_batch(
 }
 
 /// `BATCH` single `PUT /users/external/{id}`, one at a time.
-async fn time_singles(
-    http: &mut Client,
-    run: &str,
-    set: &str,
-    department: &str,
-    expected: &str,
-) -> Result<Duration, Failure> {
+async fn time_singles(http: &mut Client, round: &Round<'_>) -> Result<Duration, Failure> {
+    let Round { run, set, department, expected } = *round;
     let status = if expected == "created" { 201 } else { 200 };
     let start = Instant::now();
     for i in 0..BATCH {
