@@ -204,12 +204,15 @@ ensure_database() { # name: created by, and so owned by, the roster role
 # --- Building ---------------------------------------------------------------------------------
 # The API reference page's script (/api/docs): Redoc's standalone bundle from the npm registry,
 # pinned, checked against the registry's integrity hash, copied into public/ for the build.
-# 2.5.2: later releases load a logo from Redocly's CDN (2.5.4 does), and 3.x also sends telemetry.
+# Redoc draws a "by Redocly" logo from Redocly's CDN, which the page's policy blocks: the copy
+# served points it at nothing instead (the logo then hides itself), and nothing else in the
+# bundle loads from elsewhere. (3.x also sends telemetry.)
 REDOC_VERSION=2.5.2
 REDOC_INTEGRITY=sha512-sTJfItvRkcDTojB6wdLN4M+Ua6mlZwElV21Tf8Mn7IbQF/1Os6GvgQpZyLWPGZZHbhy7GC1Or1hTMHfz1vKh5A==
 api_docs_assets() {
   local into=$ROOT/public/api-docs tarball=$CACHE/redoc-$REDOC_VERSION.tgz
-  [ -f "$into/redoc.standalone.js" ] && [ "$(cat "$into/VERSION" 2>/dev/null)" = "$REDOC_VERSION" ] && return 0
+  local stamp="$REDOC_VERSION, logo unlinked"
+  [ -f "$into/redoc.standalone.js" ] && [ "$(cat "$into/VERSION" 2>/dev/null)" = "$stamp" ] && return 0
   if [ ! -f "$tarball" ]; then
     (cd "$CACHE" && npm pack "redoc@$REDOC_VERSION" --silent >/dev/null) || die "could not fetch redoc from npm"
   fi
@@ -217,9 +220,12 @@ api_docs_assets() {
   sum="sha512-$(openssl dgst -sha512 -binary "$tarball" | base64 -w0)"
   [ "$sum" = "$REDOC_INTEGRITY" ] || { rm -f "$tarball"; die "redoc-$REDOC_VERSION.tgz does not match its integrity hash"; }
   mkdir -p "$into"
-  tar -xzf "$tarball" -O package/bundles/redoc.standalone.js >"$into/redoc.standalone.js"
+  tar -xzf "$tarball" -O package/bundles/redoc.standalone.js |
+    sed 's#https://cdn\.redoc\.ly/redoc/logo-mini\.svg#data:,#' >"$into/redoc.standalone.js"
+  ! grep -q 'cdn\.redoc\.ly' "$into/redoc.standalone.js" ||
+    die "redoc-$REDOC_VERSION still names Redocly's CDN"
   tar -xzf "$tarball" -O package/LICENSE >"$into/LICENSE"
-  echo "$REDOC_VERSION" >"$into/VERSION"
+  echo "$stamp" >"$into/VERSION"
 }
 
 build_release() {

@@ -33,7 +33,7 @@ test('superuser creates a tenant; its admin signs in, changes the password, sign
   const dialog = page.getByRole('dialog', { name: 'Organisation created' });
   await expect(dialog).toBeVisible();
   await expect(dialog).toContainText('It will not be shown again.');
-  const temporary = await dialog.getByLabel('Temporary password').inputValue();
+  const temporary = await dialog.getByLabel('Temporary password', { exact: true }).inputValue();
   expect(temporary.length).toBeGreaterThanOrEqual(20);
   await dialog.getByRole('button', { name: 'Done' }).click();
   await expect(page.getByRole('cell', { name: slug })).toBeVisible();

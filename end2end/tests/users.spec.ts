@@ -38,7 +38,7 @@ test('an admin creates a user with a generated password, who must change it at f
 
   const dialog = page.getByRole('dialog', { name: 'User created' });
   await expect(dialog).toContainText('It will not be shown again.');
-  const temporary = await dialog.getByLabel('Temporary password').inputValue();
+  const temporary = await dialog.getByLabel('Temporary password', { exact: true }).inputValue();
   await dialog.getByRole('button', { name: 'Done' }).click();
   await expect(page).toHaveURL(/\/users\/[0-9a-f-]{36}$/);
   await expect(page.getByRole('heading', { name: 'Grace Hopper' })).toBeVisible();
@@ -130,7 +130,7 @@ test('suspending signs the user out at their next request; a reset password must
   await page.getByRole('button', { name: 'Reset password' }).click();
   await page.getByRole('alertdialog').getByRole('button', { name: 'Reset password' }).click();
   const dialog = page.getByRole('dialog', { name: 'Password reset' });
-  const temporary = await dialog.getByLabel('Temporary password').inputValue();
+  const temporary = await dialog.getByLabel('Temporary password', { exact: true }).inputValue();
   await dialog.getByRole('button', { name: 'Done' }).click();
 
   await signIn(ada, org.slug, 'ada', passphrase);
