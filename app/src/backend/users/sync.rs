@@ -96,9 +96,23 @@ async fn update(
         Some(Err(_)) => return Err(ServiceError::field("status", FieldCode::Unknown)),
         None => None,
     };
-    let edit = UserEdit { version: before.version, fields: upsert.fields.apply(before.fields()) };
+    let (stored, fields) = (before.fields(), upsert.fields.apply(before.fields()));
+    let same_status = status.is_none_or(|s| s == before.status);
+    if fields == stored && same_status {
+        // What a feed sends most days: nothing to check, nothing to write. (Values that differ
+        // only in spelling, such as an email's case, go through the save, which then finds
+        // nothing changed.)
+        ctx.actor.require_outranks(&before.permissions)?;
+        return Ok(Upserted {
+            outcome: Outcome::Unchanged,
+            user: before,
+            temporary_password: None,
+        });
+    }
+    let edit = UserEdit { version: before.version, fields };
+    let loaded = before.clone();
     // A save that changes nothing discards its writes: only its savepoint's.
-    let mut after = ctx.savepoint(async |ctx| write::save(ctx, id, edit).await).await?;
+    let mut after = ctx.savepoint(async |ctx| write::save_loaded(ctx, loaded, edit).await).await?;
     match status {
         Some(UserStatus::Suspended) if after.status != UserStatus::Suspended => {
             after = lifecycle::suspend(ctx, id).await?;

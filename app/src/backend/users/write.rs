@@ -92,7 +92,9 @@ pub async fn create(ctx: &mut Ctx<'_>, form: NewUserForm) -> Result<CreatedUser,
     .fetch_one(&mut *conn)
     .await
     .map_err(ServiceError::taken)?;
-    set_roles(&mut *conn, tenant, id, &p.roles).await?;
+    if !p.roles.is_empty() {
+        set_roles(&mut *conn, tenant, id, &p.roles).await?;
+    }
     teams::apply_for_user(&mut *conn, tenant, id, p.username.as_str()).await?;
 
     let user = load(&mut *conn, tenant, id).await?.ok_or(ServiceError::NotFound)?;
@@ -123,17 +125,23 @@ pub async fn update(ctx: &mut Ctx<'_>, id: Uuid, edit: UserEdit) -> Result<User,
 }
 
 /// Saves an edit (see [`update`]); its caller names the attempt.
-pub(super) async fn save(
+async fn save(ctx: &mut Ctx<'_>, id: Uuid, edit: UserEdit) -> Result<User, ServiceError> {
+    ctx.actor.require(Permission::UsersUpdate)?;
+    ctx.actor.require_sees(id)?;
+    let before = load(ctx.conn, ctx.actor.tenant_id, id).await?.ok_or(ServiceError::NotFound)?;
+    save_loaded(ctx, before, edit).await
+}
+
+/// Saves an edit of `before`, the user as just loaded by a caller that has checked that the
+/// actor holds `users.update` and sees the user.
+pub(super) async fn save_loaded(
     ctx: &mut Ctx<'_>,
-    id: Uuid,
+    before: User,
     edit: UserEdit,
 ) -> Result<User, ServiceError> {
     let (actor, client) = (ctx.actor, ctx.client);
-    actor.require(Permission::UsersUpdate)?;
-    actor.require_sees(id)?;
-    let tenant = actor.tenant_id;
+    let (tenant, id) = (actor.tenant_id, before.id);
     let conn = &mut *ctx.conn;
-    let before = load(&mut *conn, tenant, id).await?.ok_or(ServiceError::NotFound)?;
     actor.require_outranks(&before.permissions)?;
     if edit.version != before.version {
         return Err(stale());
@@ -191,7 +199,11 @@ pub(super) async fn save(
     if saved.rows_affected() == 0 {
         return Err(stale());
     }
-    set_roles(&mut *conn, tenant, id, &p.roles).await?;
+    let mut held: Vec<Uuid> = before.roles.iter().map(|r| r.id).collect();
+    held.sort();
+    if held != p.roles {
+        set_roles(&mut *conn, tenant, id, &p.roles).await?;
+    }
     teams::apply_for_user(&mut *conn, tenant, id, p.username.as_str()).await?;
 
     let after = load(&mut *conn, tenant, id).await?.ok_or(ServiceError::NotFound)?;
