@@ -11,6 +11,7 @@ use super::RestResult;
 use super::extract::{Caller, QueryString};
 use super::openapi::Failure;
 
+/// A page of the audit trail, newest first.
 #[utoipa::path(
     get, path = "/audit", tag = "audit", params(AuditQuery),
     responses((status = 200, description = "A page of events, newest first", body = AuditPage), Failure)
@@ -22,7 +23,7 @@ pub async fn list(
     Ok(Json(caller.run(async |ctx| trail::list(ctx, &query).await).await?))
 }
 
-/// The events the query matches (up to [`trail::MAX_EXPORT`]), as a CSV download.
+/// The events the query matches (the newest 100,000 at most), as a CSV download.
 #[utoipa::path(
     get, path = "/audit/export", tag = "audit", params(AuditQuery),
     responses((status = 200, description = "The matching events as CSV", content_type = "text/csv", body = String), Failure)

@@ -12,6 +12,7 @@ use super::extract::{Authenticated, Caller, Client, JsonBody, MaybeToken};
 use super::openapi::Failure;
 use crate::state::AppState;
 
+/// Signs in to an organisation with a password; the session travels in a cookie.
 #[utoipa::path(
     post, path = "/session", tag = "session", security(()), request_body = SignInRequest,
     responses((status = 200, description = "Signed in: the session cookie is set", body = SignInResponse), Failure)
@@ -29,6 +30,7 @@ pub async fn sign_in(
     Ok((AppendHeaders([(header::SET_COOKIE, cookie)]), Json(body)))
 }
 
+/// Signs out: the session ends and its cookie is cleared.
 #[utoipa::path(
     delete, path = "/session", tag = "session",
     responses((status = 204, description = "Signed out (also when no session was live)"), Failure)
@@ -46,6 +48,7 @@ pub async fn sign_out(
     Ok((StatusCode::NO_CONTENT, AppendHeaders([(header::SET_COOKIE, cookie)])))
 }
 
+/// Who the caller is, with what they may do.
 #[utoipa::path(
     get, path = "/me", tag = "session",
     responses((status = 200, description = "The caller: for a token, its service account with the token's permissions", body = Me), Failure)
@@ -54,6 +57,7 @@ pub async fn me(caller: Caller) -> RestResult<Json<Me>> {
     Ok(Json(caller.run(async |ctx| auth::me(ctx).await).await?))
 }
 
+/// Changes the caller's own password.
 #[utoipa::path(
     post, path = "/me/password", tag = "session", request_body = ChangePasswordRequest,
     responses((status = 204, description = "Changed: other sessions ended, a new cookie is set"), Failure)

@@ -20,6 +20,7 @@ pub async fn permissions(Authenticated(_): Authenticated) -> Json<Vec<Permission
     Json(shared::role::catalogue())
 }
 
+/// The organisation's roles.
 #[utoipa::path(
     get, path = "/roles", tag = "roles",
     responses((status = 200, description = "The tenant's roles", body = Vec<Role>), Failure)
@@ -28,6 +29,7 @@ pub async fn list(caller: Caller) -> RestResult<Json<Vec<Role>>> {
     Ok(Json(caller.run(async |ctx| roles::list(ctx).await).await?))
 }
 
+/// Creates a custom role.
 #[utoipa::path(
     post, path = "/roles", tag = "roles", request_body = RoleForm,
     responses((status = 201, description = "Created", body = Role), Failure)
@@ -40,6 +42,7 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(role)))
 }
 
+/// One role.
 #[utoipa::path(
     get, path = "/roles/{id}", tag = "roles", params(("id" = Uuid, Path, description = "The role's id")),
     responses((status = 200, description = "The role", body = Role), Failure)
@@ -48,6 +51,7 @@ pub async fn get(caller: Caller, PathId(id): PathId<Uuid>) -> RestResult<Json<Ro
     Ok(Json(caller.run(async |ctx| roles::get(ctx, id).await).await?))
 }
 
+/// Saves a role's name, description and permissions.
 #[utoipa::path(
     patch, path = "/roles/{id}", tag = "roles", params(("id" = Uuid, Path, description = "The role's id")), request_body = RoleUpdate,
     responses((status = 200, description = "Saved", body = Role), (status = 409, description = "Changed by someone else since `version`", body = ApiError), Failure)
@@ -60,6 +64,7 @@ pub async fn patch(
     Ok(Json(caller.run(async |ctx| roles::update(ctx, id, update).await).await?))
 }
 
+/// Deletes a custom role; its holders lose it.
 #[utoipa::path(
     delete, path = "/roles/{id}", tag = "roles", params(("id" = Uuid, Path, description = "The role's id")),
     responses((status = 200, description = "Deleted: who lost it", body = DeletedRole), Failure)

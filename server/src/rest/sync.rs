@@ -18,6 +18,7 @@ use shared::ApiError;
 /// Says that an answer is the stored one of an earlier request with the same key.
 const REPLAYED: HeaderName = HeaderName::from_static("idempotent-replayed");
 
+/// Creates or updates the user with this external id.
 #[utoipa::path(
     put, path = "/users/external/{external_id}", tag = "sync",
     params(("external_id" = String, Path, description = "The user's id in the other system (ignoring case)"),
@@ -40,6 +41,7 @@ pub async fn upsert(
     Ok((status, [(header::ETAG, etag(done.user.version))], Json(done)).into_response())
 }
 
+/// Up to 1,000 upserts, suspensions and reactivations, each on its own.
 #[utoipa::path(
     post, path = "/users/batch", tag = "sync",
     params(("Idempotency-Key" = Option<String>, Header, description = "A retry with the same key gets the first answer (for a day)")),

@@ -11,6 +11,7 @@ use super::extract::{Caller, JsonBody, PathId};
 use super::openapi::Failure;
 use shared::ApiError;
 
+/// The organisation's teams.
 #[utoipa::path(
     get, path = "/teams", tag = "teams",
     responses((status = 200, description = "The tenant's teams", body = Vec<Team>), Failure)
@@ -19,6 +20,7 @@ pub async fn list(caller: Caller) -> RestResult<Json<Vec<Team>>> {
     Ok(Json(caller.run(async |ctx| teams::list(ctx).await).await?))
 }
 
+/// Creates a team, with membership rules if given.
 #[utoipa::path(
     post, path = "/teams", tag = "teams", request_body = TeamForm,
     responses((status = 201, description = "Created", body = Team), Failure)
@@ -43,6 +45,7 @@ pub async fn preview_new(
     Ok(Json(caller.run(async |ctx| teams::preview(ctx, None, form).await).await?))
 }
 
+/// One team.
 #[utoipa::path(
     get, path = "/teams/{id}", tag = "teams", params(("id" = Uuid, Path, description = "The team's id")),
     responses((status = 200, description = "The team", body = Team), Failure)
@@ -51,6 +54,7 @@ pub async fn get(caller: Caller, PathId(id): PathId<Uuid>) -> RestResult<Json<Te
     Ok(Json(caller.run(async |ctx| teams::get(ctx, id).await).await?))
 }
 
+/// Saves a team's name, default role and rules.
 #[utoipa::path(
     patch, path = "/teams/{id}", tag = "teams", params(("id" = Uuid, Path, description = "The team's id")), request_body = TeamUpdate,
     responses((status = 200, description = "Saved", body = Team), (status = 409, description = "Changed by someone else since `version`", body = ApiError), Failure)
@@ -63,6 +67,7 @@ pub async fn patch(
     Ok(Json(caller.run(async |ctx| teams::update(ctx, id, update).await).await?))
 }
 
+/// Deletes a team.
 #[utoipa::path(
     delete, path = "/teams/{id}", tag = "teams", params(("id" = Uuid, Path, description = "The team's id")),
     responses((status = 204, description = "Deleted"), Failure)
@@ -85,6 +90,7 @@ pub async fn preview(
     Ok(Json(caller.run(async |ctx| teams::preview(ctx, Some(id), form).await).await?))
 }
 
+/// A team's members.
 #[utoipa::path(
     get, path = "/teams/{id}/members", tag = "teams", params(("id" = Uuid, Path, description = "The team's id")),
     responses((status = 200, description = "The members", body = Vec<TeamMember>), Failure)
@@ -96,6 +102,7 @@ pub async fn members(
     Ok(Json(caller.run(async |ctx| teams::members(ctx, id).await).await?))
 }
 
+/// Adds a member by hand.
 #[utoipa::path(
     post, path = "/teams/{id}/members", tag = "teams", params(("id" = Uuid, Path, description = "The team's id")), request_body = AddMember,
     responses((status = 204, description = "Added"), Failure)
@@ -109,6 +116,7 @@ pub async fn add_member(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// Removes a member.
 #[utoipa::path(
     delete, path = "/teams/{id}/members/{user}", tag = "teams", params(("id" = Uuid, Path, description = "The team's id"), ("user" = Uuid, Path, description = "The member's id")),
     responses((status = 204, description = "Removed"), Failure)

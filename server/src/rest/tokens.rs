@@ -10,6 +10,7 @@ use super::RestResult;
 use super::extract::{Caller, JsonBody, PathId};
 use super::openapi::Failure;
 
+/// A service account's API tokens.
 #[utoipa::path(
     get, path = "/users/{id}/tokens", tag = "tokens", params(("id" = Uuid, Path, description = "The service account's id")),
     responses((status = 200, description = "The account's tokens, newest first, never their secrets", body = Vec<ApiToken>), Failure)
@@ -32,6 +33,7 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(created)))
 }
 
+/// Revokes a token at once.
 #[utoipa::path(
     delete, path = "/users/{id}/tokens/{token}", tag = "tokens", params(("id" = Uuid, Path, description = "The service account's id"), ("token" = Uuid, Path, description = "The token's id")),
     responses((status = 204, description = "Revoked (also when it was already)"), Failure)

@@ -17,6 +17,7 @@ use super::extract::{Caller, JsonBody, PathId, QueryString};
 use super::openapi::Failure;
 use super::{RestError, RestResult};
 
+/// A page of the users directory, with its stat cards.
 #[utoipa::path(
     get, path = "/users", tag = "users", params(UserQuery),
     responses((status = 200, description = "A page of the directory", body = UserPage), Failure)
@@ -28,6 +29,7 @@ pub async fn list(
     Ok(Json(caller.run(async |ctx| users::directory::list(ctx, &query).await).await?))
 }
 
+/// The stat cards of a directory query.
 #[utoipa::path(
     get, path = "/users/stats", tag = "users", params(UserQuery),
     responses((status = 200, description = "The stat cards for the query", body = UserStats), Failure)
@@ -39,6 +41,7 @@ pub async fn stats(
     Ok(Json(caller.run(async |ctx| users::directory::stats(ctx, &query).await).await?))
 }
 
+/// Creates a user.
 #[utoipa::path(
     post, path = "/users", tag = "users", request_body = NewUserForm,
     responses((status = 201, description = "Created; a generated password comes back once", body = CreatedUser), Failure)
@@ -61,6 +64,7 @@ pub async fn get(caller: Caller, PathId(id): PathId<Uuid>) -> RestResult<Respons
     Ok(([(header::ETAG, super::sync::etag(user.version))], Json(user)).into_response())
 }
 
+/// Saves some of a user's fields, against the version they were read at.
 #[utoipa::path(
     patch, path = "/users/{id}", tag = "users", params(("id" = Uuid, Path, description = "The user's id")),
     request_body(content = UserPatch, description = "`version` and the fields to change; `null` clears one"),
@@ -86,6 +90,7 @@ pub async fn delete() -> RestError {
     ))
 }
 
+/// Suspends a user and ends their sessions.
 #[utoipa::path(
     post, path = "/users/{id}/suspend", tag = "users", params(("id" = Uuid, Path, description = "The user's id")),
     responses((status = 200, description = "Suspended; their sessions have ended", body = User), Failure)
@@ -94,6 +99,7 @@ pub async fn suspend(caller: Caller, PathId(id): PathId<Uuid>) -> RestResult<Jso
     Ok(Json(caller.run(async |ctx| users::suspend(ctx, id).await).await?))
 }
 
+/// Lets a suspended user sign in again.
 #[utoipa::path(
     post, path = "/users/{id}/reactivate", tag = "users", params(("id" = Uuid, Path, description = "The user's id")),
     responses((status = 200, description = "Reactivated", body = User), Failure)
@@ -102,6 +108,7 @@ pub async fn reactivate(caller: Caller, PathId(id): PathId<Uuid>) -> RestResult<
     Ok(Json(caller.run(async |ctx| users::reactivate(ctx, id).await).await?))
 }
 
+/// Gives a user a temporary password, shown once.
 #[utoipa::path(
     post, path = "/users/{id}/reset-password", tag = "users", params(("id" = Uuid, Path, description = "The user's id")),
     responses((status = 200, description = "A temporary password, shown once", body = TemporaryPassword), Failure)
@@ -142,6 +149,7 @@ pub async fn get_avatar(caller: Caller, PathId(id): PathId<Uuid>) -> RestResult<
     Ok((headers, avatar.image).into_response())
 }
 
+/// Every permission of a user with what grants it.
 #[utoipa::path(
     get, path = "/users/{id}/access", tag = "users", params(("id" = Uuid, Path, description = "The user's id")),
     responses((status = 200, description = "Every permission with what grants it", body = UserAccess), Failure)
