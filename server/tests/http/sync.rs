@@ -189,6 +189,46 @@ async fn an_upsert_needs_the_permission_of_what_it_would_do(pool: PgPool) {
     assert_eq!(refusals, [&json!("user.created"), &json!("user.suspended")]);
     let (status, _, moved) = put(&pool, &secret, "E-1", &[], json!({"department": "X"})).await;
     assert_eq!((status, moved["user"]["department"].as_str()), (StatusCode::OK, Some("X")));
+
+    // Tom, the administrator, holds what the account does not: neither a change nor a
+    // "nothing to change" reaches him.
+    sqlx::query("update users set external_id = 'T-1' where username = 'tom'")
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    for body in [json!({}), json!({"department": "X"})] {
+        let (status, _, refused) = put(&pool, &secret, "T-1", &[], body).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{refused}");
+    }
+}
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn a_refused_batch_item_changes_nothing_and_is_recorded_alone(pool: PgPool) {
+    // May create and update users, not suspend them.
+    let secret = token(&pool, &["users.read", "users.create", "users.update"]).await;
+    let operations = json!([
+        {"op": "upsert", "external_id": "E-1", "user": person("Grace", "grace")},
+        {"op": "suspend", "external_id": "E-1"},
+        {"op": "upsert", "external_id": "E-2", "user": person("Alan", "alan")},
+    ]);
+    let (status, _, answer) = batch(&pool, &secret, &[], &operations).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    let statuses: Vec<u64> = answer["results"].as_array().unwrap().iter().map(status_of).collect();
+    assert_eq!(statuses, [201, 403, 201]);
+    assert_eq!(answer["results"][1]["error"]["error"], "forbidden");
+    let trail = audit_actions(&pool).await;
+    let refused: Vec<&Value> = trail
+        .iter()
+        .filter(|(action, _)| action == "access.refused")
+        .map(|(_, details)| &details["attempted"])
+        .collect();
+    assert_eq!(refused, [&json!("user.suspended")]);
+    let mut conn = arrange(&pool).await;
+    let grace: String = sqlx::query_scalar("select status from users where username = 'grace'")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(grace, "active");
 }
 
 #[sqlx::test(migrator = "server::MIGRATOR")]
