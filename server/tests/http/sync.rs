@@ -146,6 +146,7 @@ async fn an_upsert_creates_then_updates_and_writes_nothing_when_nothing_differs(
     for (body, field, code) in [
         (json!({"user_type": "viewer"}), "user_type", "immutable"),
         (json!({"external_id": "E-200"}), "external_id", "invalid"),
+        (json!({"external_id": null}), "external_id", "invalid"),
         (json!({"shoe_size": 44}), "shoe_size", "unknown_field"),
         (json!({"version": 3}), "version", "unknown_field"),
         (json!({"status": "retired"}), "status", "unknown"),

@@ -127,13 +127,13 @@ async fn update(
     Ok(Upserted { outcome, user: after, temporary_password: None })
 }
 
-/// An `external_id` in the body must be the one in the address (which is the user's key).
+/// An `external_id` in the body must be the one in the address (which is the user's key): not
+/// another, and not `null`, which would let the user go.
 fn same_external_id(upsert: &UserUpsert, external_id: &str) -> Result<(), ServiceError> {
     match &upsert.fields.external_id {
-        Some(Some(given)) if !given.trim().eq_ignore_ascii_case(external_id) => {
-            Err(ServiceError::field("external_id", FieldCode::Invalid))
-        }
-        _ => Ok(()),
+        Some(Some(given)) if given.trim().eq_ignore_ascii_case(external_id) => Ok(()),
+        Some(_) => Err(ServiceError::field("external_id", FieldCode::Invalid)),
+        None => Ok(()),
     }
 }
 
