@@ -23,6 +23,8 @@ pub struct Target {
     pub name: String,
     pub username: String,
     pub suspended: bool,
+    /// A service account: it never signs in, so it has no password to reset.
+    pub service: bool,
 }
 
 /// An action waiting for its confirmation.
@@ -56,7 +58,7 @@ impl Lifecycle {
         let Some(me) = me else { return false };
         let myself = me.id == target.id;
         match self {
-            Self::Reset => me.can(Permission::UsersResetPassword) && !myself,
+            Self::Reset => me.can(Permission::UsersResetPassword) && !myself && !target.service,
             Self::Suspend => me.can(Permission::UsersSuspend) && !myself && !target.suspended,
             Self::Reactivate => me.can(Permission::UsersSuspend) && target.suspended,
         }

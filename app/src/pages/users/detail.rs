@@ -102,6 +102,7 @@ fn UserView(
         name: user.display_name(),
         username: user.username.clone(),
         suspended: user.status == UserStatus::Suspended,
+        service: user.user_type == UserType::Service,
     };
     let service = user.user_type == UserType::Service;
     let rights = TokenRights {

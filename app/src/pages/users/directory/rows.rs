@@ -3,9 +3,9 @@
 
 use leptos::prelude::*;
 use leptos_router::components::A;
-use shared::Permission;
 use shared::auth::Me;
 use shared::directory::{Sort, SortField, StatusFilter, UserPage, UserQuery, UserRow};
+use shared::{Permission, UserType};
 
 use super::filters::grouped;
 use super::href;
@@ -133,6 +133,7 @@ fn Row(user: UserRow, me: Option<Me>, can_edit: bool, request: Request) -> impl 
         name: user.display_name(),
         username: user.username.clone(),
         suspended: state == StatusFilter::Suspended,
+        service: user.user_type == UserType::Service,
     };
     let version = user.avatar_updated_at.map_or(0, |at| at.timestamp());
     let (name, email, last_login, created) =
