@@ -47,6 +47,7 @@ macro_rules! granted_keys {
                                     where tt.tenant_id = u.tenant_id and m.user_id = u.id)))"
     };
 }
+pub(crate) use granted_keys;
 
 /// The distinct (user type, granted keys) of the tenant's (`$1`) users whose ids `$reached`
 /// (a subquery) selects.
@@ -388,7 +389,10 @@ const PREPARE_SESSION_STATEMENTS: &str = concat!(
         join tenants t on t.id = s.tenant_id
        where s.token_hash = $1;
      prepare roster_enter_token(bytea) as
-       select set_config('roster.tenant_id', coalesce(roster_token_tenant($1)::text, ''), true);
+       select set_config('roster.tenant_id',
+                         coalesce((select tenant_id::text from api_token_tenants
+                                    where token_hash = $1), ''),
+                         true);
      prepare roster_read_token(bytea) as
        select k.id as token_id, k.name as token_name, k.permissions as token_permissions,
               k.expires_at as token_ends_at, k.revoked_at, k.last_used_at, ",

@@ -239,6 +239,10 @@ async fn the_working_role_cannot_switch_off_its_guards_or_rewrite_the_trail(pool
         "truncate users cascade",
         "select count(*) from user_search",
         "create table smuggled (secret text)",
+        // A token's tenant is written only with the token: none can be moved to another.
+        "insert into api_token_tenants values ('\\x00', gen_random_uuid())",
+        "update api_token_tenants set tenant_id = gen_random_uuid()",
+        "delete from api_token_tenants",
         "set role roster",
         "alter role roster_app bypassrls",
         "do $$ begin execute format('alter database %I set roster.unaudited = ''on''',

@@ -14,6 +14,7 @@ pub use access::access;
 pub use lifecycle::{reactivate, reset_password, suspend};
 pub use write::{create, patch, update};
 
+use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 use shared::account::{RoleOption, RoleRef, TeamRef, User, UserRef};
 use shared::profile::WorkingHours;
@@ -23,7 +24,8 @@ use sqlx::types::Json;
 use uuid::Uuid;
 
 use super::audit::Subject;
-use super::{Ctx, ServiceError, sessions};
+use super::sessions::granted_keys;
+use super::{Ctx, ServiceError};
 
 /// One user of the actor's tenant.
 pub async fn get(ctx: &mut Ctx<'_>, id: Uuid) -> Result<User, ServiceError> {
@@ -108,48 +110,111 @@ pub async fn pick(ctx: &mut Ctx<'_>, q: &str) -> Result<Vec<UserRef>, ServiceErr
     Ok(users)
 }
 
-/// Loads a user with their manager, roles, teams and effective permissions. Must run in a
-/// transaction entered into `tenant_id`.
+/// A user as [`load`] reads them, in one statement.
+#[derive(sqlx::FromRow)]
+struct UserRow {
+    id: Uuid,
+    first_name: String,
+    last_name: String,
+    email: String,
+    username: String,
+    phone: Option<String>,
+    external_id: Option<String>,
+    employee_code: Option<String>,
+    timezone: String,
+    position: Option<String>,
+    department: Option<String>,
+    location: Option<String>,
+    branch: Option<String>,
+    tags: Vec<String>,
+    working_hours: Option<Json<WorkingHours>>,
+    user_type: String,
+    status: String,
+    console_access: bool,
+    expires_at: Option<DateTime<Utc>>,
+    must_change_password: bool,
+    last_login_at: Option<DateTime<Utc>>,
+    has_avatar: bool,
+    expired: bool,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    version: i64,
+    manager: Option<Json<UserRef>>,
+    roles: Json<Vec<RoleRef>>,
+    teams: Json<Vec<TeamRef>>,
+    chain: Json<Vec<UserRef>>,
+    reports: Json<Vec<UserRef>>,
+    granted: Vec<String>,
+}
+
+/// `users m` as a [`UserRef`].
+macro_rules! user_ref {
+    () => {
+        "jsonb_build_object('id', m.id, 'name', m.first_name || ' ' || m.last_name,
+                            'username', m.username, 'email', m.email)"
+    };
+}
+
+/// Loads a user with their manager, roles, teams, effective permissions, managers up to the
+/// top and direct reports (by name, at most 500), in one statement. Must run in a transaction
+/// entered into `tenant_id`.
 pub(crate) async fn load(
     conn: &mut PgConnection,
     tenant_id: Uuid,
     id: Uuid,
 ) -> Result<Option<User>, ServiceError> {
-    let Some(row) = sqlx::query!(
-        r#"select u.id, u.first_name, u.last_name, u.email, u.username, u.phone, u.external_id,
-                  u.employee_code, u.timezone, u.position, u.department, u.location, u.branch,
-                  u.tags, u.working_hours as "working_hours: Json<WorkingHours>", u.user_type,
-                  u.status, u.console_access, u.expires_at, u.must_change_password,
-                  u.last_login_at, u.avatar_updated_at is not null as "has_avatar!",
-                  coalesce(u.expires_at <= now(), false) as "expired!",
-                  u.created_at, u.updated_at, u.version,
-                  case when m.id is null then null else
-                      jsonb_build_object('id', m.id, 'name', m.first_name || ' ' || m.last_name,
-                                         'username', m.username, 'email', m.email)
-                  end as "manager: Json<UserRef>",
-                  (select coalesce(jsonb_agg(jsonb_build_object('id', r.id, 'name', r.name)
-                                             order by lower(r.name)), '[]')
-                     from user_roles ur join roles r on r.tenant_id = ur.tenant_id and r.id = ur.role_id
-                    where ur.tenant_id = u.tenant_id and ur.user_id = u.id) as "roles!: Json<Vec<RoleRef>>",
-                  (select coalesce(jsonb_agg(jsonb_build_object('id', t.id, 'name', t.name)
-                                             order by lower(t.name)), '[]')
-                     from team_members tm join teams t on t.tenant_id = tm.tenant_id and t.id = tm.team_id
-                    where tm.tenant_id = u.tenant_id and tm.user_id = u.id) as "teams!: Json<Vec<TeamRef>>"
-             from users u
-             left join users m on m.tenant_id = u.tenant_id and m.id = u.manager_id
-            where u.tenant_id = $1 and u.id = $2"#,
-        tenant_id,
-        id
-    )
+    // The chain's depth bound only guards against a cycle that slipped past the saving checks.
+    let row: Option<UserRow> = sqlx::query_as(concat!(
+        "select u.id, u.first_name, u.last_name, u.email, u.username, u.phone, u.external_id,
+                u.employee_code, u.timezone, u.position, u.department, u.location, u.branch,
+                u.tags, u.working_hours, u.user_type, u.status, u.console_access, u.expires_at,
+                u.must_change_password, u.last_login_at,
+                u.avatar_updated_at is not null as has_avatar,
+                coalesce(u.expires_at <= now(), false) as expired,
+                u.created_at, u.updated_at, u.version,
+                (select ",
+        user_ref!(),
+        " from users m where m.tenant_id = u.tenant_id and m.id = u.manager_id) as manager,
+                (select coalesce(jsonb_agg(jsonb_build_object('id', r.id, 'name', r.name)
+                                           order by lower(r.name)), '[]')
+                   from user_roles ur join roles r on r.tenant_id = ur.tenant_id and r.id = ur.role_id
+                  where ur.tenant_id = u.tenant_id and ur.user_id = u.id) as roles,
+                (select coalesce(jsonb_agg(jsonb_build_object('id', t.id, 'name', t.name)
+                                           order by lower(t.name)), '[]')
+                   from team_members tm join teams t on t.tenant_id = tm.tenant_id and t.id = tm.team_id
+                  where tm.tenant_id = u.tenant_id and tm.user_id = u.id) as teams,
+                (with recursive up(id, depth) as (
+                     select u.manager_id, 1 where u.manager_id is not null
+                     union all
+                     select x.manager_id, up.depth + 1 from users x join up on x.id = up.id
+                      where x.tenant_id = u.tenant_id and x.manager_id is not null
+                        and up.depth < 100)
+                 select coalesce(jsonb_agg(",
+        user_ref!(),
+        " order by up.depth), '[]')
+                   from up join users m on m.tenant_id = u.tenant_id and m.id = up.id) as chain,
+                (select coalesce(jsonb_agg(",
+        user_ref!(),
+        " order by lower(m.last_name), lower(m.first_name), m.id), '[]')
+                   from (select * from users x where x.tenant_id = u.tenant_id and x.manager_id = u.id
+                          order by lower(x.last_name), lower(x.first_name), x.id
+                          limit 500) m) as reports, ",
+        granted_keys!(),
+        " as granted
+           from users u
+          where u.tenant_id = $1 and u.id = $2"
+    ))
+    .bind(tenant_id)
+    .bind(id)
     .fetch_optional(&mut *conn)
-    .await?
-    else {
+    .await?;
+    let Some(row) = row else {
         return Ok(None);
     };
     let corrupt = |e: shared::user::UnknownVariant| ServiceError::Internal(e.to_string());
     let user_type = row.user_type.parse().map_err(corrupt)?;
-    let granted = sessions::granted_permissions(conn, tenant_id, id).await?;
-    let (chain, reports) = hierarchy(conn, tenant_id, id).await?;
+    // Keys no longer in the catalogue are ignored rather than failing the request.
+    let granted = row.granted.iter().filter_map(|k| k.parse().ok());
     Ok(Some(User {
         id: row.id,
         first_name: row.first_name,
@@ -166,8 +231,8 @@ pub(crate) async fn load(
         branch: row.branch,
         tags: row.tags,
         manager: row.manager.map(|m| m.0),
-        chain,
-        reports,
+        chain: row.chain.0,
+        reports: row.reports.0,
         working_hours: row.working_hours.map(|h| h.0).unwrap_or_default(),
         user_type,
         status: row.status.parse().map_err(corrupt)?,
@@ -184,44 +249,6 @@ pub(crate) async fn load(
         updated_at: row.updated_at,
         version: row.version,
     }))
-}
-
-/// A user's managers (nearest first, up to the top) and direct reports (by name, at most 500).
-async fn hierarchy(
-    conn: &mut PgConnection,
-    tenant_id: Uuid,
-    id: Uuid,
-) -> Result<(Vec<UserRef>, Vec<UserRef>), sqlx::Error> {
-    // The depth bound only guards against a cycle that slipped past the saving checks.
-    let chain = sqlx::query_as!(
-        UserRef,
-        r#"with recursive up(id, depth) as (
-               select manager_id, 1 from users
-                where tenant_id = $1 and id = $2 and manager_id is not null
-               union all
-               select u.manager_id, up.depth + 1 from users u join up on u.id = up.id
-                where u.tenant_id = $1 and u.manager_id is not null and up.depth < 100
-           )
-           select u.id, u.first_name || ' ' || u.last_name as "name!", u.username, u.email
-             from up join users u on u.tenant_id = $1 and u.id = up.id
-            order by up.depth"#,
-        tenant_id,
-        id
-    )
-    .fetch_all(&mut *conn)
-    .await?;
-    let reports = sqlx::query_as!(
-        UserRef,
-        r#"select id, first_name || ' ' || last_name as "name!", username, email from users
-            where tenant_id = $1 and manager_id = $2
-            order by lower(last_name), lower(first_name), id
-            limit 500"#,
-        tenant_id,
-        id
-    )
-    .fetch_all(conn)
-    .await?;
-    Ok((chain, reports))
 }
 
 /// The audited view of a user: the fields an event's before/after values are taken from.
