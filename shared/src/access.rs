@@ -19,6 +19,10 @@ pub enum Grant {
     Team { id: Uuid, name: String, role_id: Uuid, role_name: String },
     /// The user type itself (tenant admins hold everything).
     UserType,
+    /// A value from a newer server that this build does not know: the server never sends it
+    /// and never reads it from a request.
+    #[serde(other, skip_serializing)]
+    Unknown,
 }
 
 impl Grant {
@@ -28,6 +32,7 @@ impl Grant {
             Self::Role { name, .. } => format!("role {name}"),
             Self::Team { name, role_name, .. } => format!("team {name} (role {role_name})"),
             Self::UserType => "the user type".to_owned(),
+            Self::Unknown => "a grant this version does not know".to_owned(),
         }
     }
 }
@@ -49,6 +54,7 @@ pub struct PermissionAccess {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UserAccess {
     pub user_type: UserType,
+    #[serde(deserialize_with = "crate::permission::known_only")]
     pub permissions: Vec<PermissionAccess>,
 }
 

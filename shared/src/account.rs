@@ -37,6 +37,7 @@ pub struct RoleOption {
     pub id: Uuid,
     pub name: String,
     pub description: String,
+    #[serde(deserialize_with = "crate::permission::known_only")]
     pub permissions: Vec<Permission>,
     pub is_system: bool,
 }
@@ -95,6 +96,7 @@ pub struct User {
     pub roles: Vec<RoleRef>,
     pub teams: Vec<TeamRef>,
     /// Effective permissions, in catalogue order.
+    #[serde(deserialize_with = "crate::permission::known_only")]
     pub permissions: Vec<Permission>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -114,6 +116,7 @@ impl User {
             (UserStatus::Suspended, _) => "Suspended",
             (UserStatus::Active, true) => "Expired",
             (UserStatus::Active, false) => "Active",
+            (UserStatus::Unknown, _) => "Unknown",
         }
     }
 

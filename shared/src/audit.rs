@@ -226,6 +226,10 @@ pub enum ActorKind {
     System,
     /// Nobody signed in (failed sign-ins).
     Anonymous,
+    /// A value from a newer server that this build does not know: the server never sends it
+    /// and never reads it from a request.
+    #[serde(other, skip_serializing)]
+    Unknown,
 }
 
 /// The actor of an event, named as they were at the time.

@@ -49,6 +49,7 @@ pub struct Me {
     /// A platform superuser (a user of the reserved `platform` tenant).
     pub superuser: bool,
     /// Effective permissions, in catalogue order.
+    #[serde(deserialize_with = "crate::permission::known_only")]
     pub permissions: Vec<Permission>,
     pub must_change_password: bool,
 }

@@ -268,11 +268,13 @@ impl UserRow {
         format!("{} {}", self.first_name, self.last_name)
     }
 
-    pub fn state(&self) -> StatusFilter {
+    /// Active, Suspended or Expired; `None` for a status from a newer server.
+    pub fn state(&self) -> Option<StatusFilter> {
         match (self.status, self.expired) {
-            (UserStatus::Suspended, _) => StatusFilter::Suspended,
-            (UserStatus::Active, true) => StatusFilter::Expired,
-            (UserStatus::Active, false) => StatusFilter::Active,
+            (UserStatus::Suspended, _) => Some(StatusFilter::Suspended),
+            (UserStatus::Active, true) => Some(StatusFilter::Expired),
+            (UserStatus::Active, false) => Some(StatusFilter::Active),
+            (UserStatus::Unknown, _) => None,
         }
     }
 }

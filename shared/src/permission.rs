@@ -170,6 +170,7 @@ impl UserType {
                 .filter(|p| !matches!(p, Permission::TenantSettings | Permission::RolesManage))
                 .collect(),
             Self::Analyst | Self::Viewer => all.filter(|p| !p.is_write()).collect(),
+            Self::Unknown => Permissions::new(),
         }
     }
 
@@ -195,18 +196,42 @@ impl UserType {
 
     /// Whether accounts of this type may sign in to the console at all.
     pub fn may_use_console(self) -> bool {
-        self != Self::Service
+        !matches!(self, Self::Service | Self::Unknown)
     }
 }
 
-/// A user's effective permissions: what the type grants plus what their roles grant, capped by
-/// the type's ceiling.
 /// The permissions named by stored keys (`users.read`); keys no longer in the catalogue are
 /// left out rather than failing the read.
 pub fn from_keys<K: AsRef<str>>(keys: &[K]) -> Permissions {
     keys.iter().filter_map(|k| k.as_ref().parse().ok()).collect()
 }
 
+/// Reads a list the server sends, leaving out the entries this build cannot read: permissions
+/// a newer server has added to its catalogue (`#[serde(deserialize_with = "known_only")]`). The
+/// lists a request carries are keys, checked one by one, never read this way.
+pub(crate) fn known_only<'de, D, T>(deserializer: D) -> Result<Vec<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum Entry<T> {
+        Known(T),
+        Unknown(serde::de::IgnoredAny),
+    }
+    let entries = Vec::<Entry<T>>::deserialize(deserializer)?;
+    Ok(entries
+        .into_iter()
+        .filter_map(|entry| match entry {
+            Entry::Known(item) => Some(item),
+            Entry::Unknown(_) => None,
+        })
+        .collect())
+}
+
+/// A user's effective permissions: what the type grants plus what their roles grant, capped by
+/// the type's ceiling.
 pub fn effective(
     user_type: UserType,
     granted: impl IntoIterator<Item = Permission>,
@@ -218,6 +243,27 @@ pub fn effective(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_older_client_reads_what_a_newer_server_sends() {
+        let me = serde_json::json!({
+            "id": "7c1f2b9e-1a63-4d3e-9a8e-0c3f1d2e4b5a",
+            "tenant": {"id": "0d9e8f7a-6b5c-4d3e-8f2a-1b0c9d8e7f6a", "slug": "acme", "name": "Acme"},
+            "username": "ada", "email": "ada@acme.test", "first_name": "Ada", "last_name": "L",
+            "user_type": "robot", "superuser": false,
+            "permissions": ["users.read", "shifts.plan", "users.update"],
+            "must_change_password": false, "mfa": {"totp": true}
+        });
+        let me: crate::auth::Me = serde_json::from_value(me).unwrap();
+        assert_eq!(me.user_type, UserType::Unknown);
+        assert_eq!(me.permissions, [Permission::UsersRead, Permission::UsersUpdate]);
+        // What it cannot read it holds nothing by: no ceiling, no console.
+        assert!(UserType::Unknown.ceiling().is_empty() && !UserType::Unknown.may_use_console());
+        // A list that is not one is still an error, not an empty list.
+        let broken = serde_json::json!({"permissions": "users.read"});
+        let err = known_only::<_, Permission>(broken["permissions"].clone()).unwrap_err();
+        assert!(err.to_string().contains("sequence"), "{err}");
+    }
 
     #[test]
     fn keys_round_trip_and_are_unique() {

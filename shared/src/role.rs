@@ -20,6 +20,7 @@ pub struct Role {
     pub id: Uuid,
     pub name: String,
     pub description: String,
+    #[serde(deserialize_with = "crate::permission::known_only")]
     pub permissions: Vec<Permission>,
     /// Seeded in every tenant and read-only.
     pub is_system: bool,

@@ -239,6 +239,10 @@ pub enum MemberSource {
     Manual,
     /// Matched the team's rule.
     Rule,
+    /// A value from a newer server that this build does not know: the server never sends it
+    /// and never reads it from a request.
+    #[serde(other, skip_serializing)]
+    Unknown,
 }
 
 /// One member of a team.

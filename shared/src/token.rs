@@ -26,6 +26,7 @@ pub struct ApiToken {
     pub name: String,
     /// The secret's first characters (`roster_Ab3dE9`), to tell tokens apart.
     pub prefix: String,
+    #[serde(deserialize_with = "crate::permission::known_only")]
     pub permissions: Vec<Permission>,
     pub created_at: DateTime<Utc>,
     /// None: it never expires.

@@ -21,6 +21,10 @@ pub enum UserType {
     Viewer,
     /// A machine account that uses the API only.
     Service,
+    /// A value from a newer server that this build does not know: the server never sends it
+    /// and never reads it from a request.
+    #[serde(other, skip_serializing)]
+    Unknown,
 }
 
 impl UserType {
@@ -43,6 +47,7 @@ impl UserType {
             Self::Analyst => "analyst",
             Self::Viewer => "viewer",
             Self::Service => "service",
+            Self::Unknown => "unknown",
         }
     }
 
@@ -55,6 +60,7 @@ impl UserType {
             Self::Analyst => "Analyst",
             Self::Viewer => "Viewer",
             Self::Service => "Service account",
+            Self::Unknown => "Unknown",
         }
     }
 }
@@ -87,6 +93,10 @@ pub enum UserStatus {
     Active,
     /// May not sign in; every session ended when suspended.
     Suspended,
+    /// A value from a newer server that this build does not know: the server never sends it
+    /// and never reads it from a request.
+    #[serde(other, skip_serializing)]
+    Unknown,
 }
 
 impl UserStatus {
@@ -95,6 +105,7 @@ impl UserStatus {
         match self {
             Self::Active => "active",
             Self::Suspended => "suspended",
+            Self::Unknown => "unknown",
         }
     }
 }
@@ -131,6 +142,17 @@ mod tests {
             assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
         }
         assert!("deleted".parse::<UserStatus>().is_err());
+    }
+
+    #[test]
+    fn values_from_a_newer_server_read_as_unknown_but_never_parse() {
+        let user_type: UserType = serde_json::from_value(serde_json::json!("robot")).unwrap();
+        let status: UserStatus = serde_json::from_value(serde_json::json!("invited")).unwrap();
+        assert_eq!((user_type, status), (UserType::Unknown, UserStatus::Unknown));
+        // A request's value is parsed, never read leniently, and the server never sends one.
+        assert!("unknown".parse::<UserType>().is_err());
+        assert!("unknown".parse::<UserStatus>().is_err());
+        assert!(serde_json::to_value(UserType::Unknown).is_err());
     }
 }
 

@@ -61,6 +61,7 @@ fn Event(entry: AuditEntry, query: AuditQuery, link: Link) -> impl IntoView {
         ActorKind::User => entry.actor.name.clone(),
         ActorKind::System => "Roster".to_owned(),
         ActorKind::Anonymous => "Someone not signed in".to_owned(),
+        ActorKind::Unknown => entry.actor.name.clone(),
     };
     let about = entry.target.as_ref().map(|t| format!(" → {}", t.name)).unwrap_or_default();
     let changed = match entry.changes.len() {

@@ -432,6 +432,7 @@ fn Members(
             let (label, class) = match m.source {
                 MemberSource::Manual => ("Added by hand", "badge custom"),
                 MemberSource::Rule => ("By the rule", "badge system"),
+                MemberSource::Unknown => ("Unknown", "badge"),
             };
             let user = m.user.id;
             let remove = (editable && m.source == MemberSource::Manual).then(|| view! {

@@ -22,7 +22,7 @@ pub async fn suspend(ctx: &mut Ctx<'_>, id: Uuid) -> Result<User, ServiceError> 
     if id == actor.user_id {
         return Err(ServiceError::Refused("You cannot suspend yourself."));
     }
-    set_status(ctx, id, UserStatus::Suspended).await
+    set_status(ctx, id, UserStatus::Suspended, Action::UserSuspended).await
 }
 
 /// Lets a suspended user sign in again (unless their account has expired).
@@ -31,10 +31,16 @@ pub async fn reactivate(ctx: &mut Ctx<'_>, id: Uuid) -> Result<User, ServiceErro
     let actor = ctx.actor;
     actor.require(Permission::UsersSuspend)?;
     actor.require_reaches(id)?;
-    set_status(ctx, id, UserStatus::Active).await
+    set_status(ctx, id, UserStatus::Active, Action::UserReactivated).await
 }
 
-async fn set_status(ctx: &mut Ctx<'_>, id: Uuid, status: UserStatus) -> Result<User, ServiceError> {
+/// Sets the user's status, recorded as `action`.
+async fn set_status(
+    ctx: &mut Ctx<'_>,
+    id: Uuid,
+    status: UserStatus,
+    action: Action,
+) -> Result<User, ServiceError> {
     let (actor, client) = (ctx.actor, ctx.client);
     let tenant = actor.tenant_id;
     let conn = &mut *ctx.conn;
@@ -54,13 +60,9 @@ async fn set_status(ctx: &mut Ctx<'_>, id: Uuid, status: UserStatus) -> Result<U
     .await?;
     let ended = match status {
         UserStatus::Suspended => sessions::end_all(&mut *conn, tenant, id).await?,
-        UserStatus::Active => 0,
+        _ => 0,
     };
     let after = load(&mut *conn, tenant, id).await?.ok_or(ServiceError::NotFound)?;
-    let action = match status {
-        UserStatus::Suspended => Action::UserSuspended,
-        UserStatus::Active => Action::UserReactivated,
-    };
     let event = AuditEvent {
         target: Some(Target { kind: "user", id, name: &after.username }),
         changes: audit::diff(&snapshot(&before), &snapshot(&after)),

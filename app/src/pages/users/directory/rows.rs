@@ -132,7 +132,7 @@ fn Row(user: UserRow, me: Option<Me>, can_edit: bool, request: Request) -> impl 
         id,
         name: user.display_name(),
         username: user.username.clone(),
-        suspended: state == StatusFilter::Suspended,
+        suspended: state == Some(StatusFilter::Suspended),
         service: user.user_type == UserType::Service,
     };
     let version = user.avatar_updated_at.map_or(0, |at| at.timestamp());
@@ -161,7 +161,9 @@ fn Row(user: UserRow, me: Option<Me>, can_edit: bool, request: Request) -> impl 
             </td>
             <td data-label="Type"><span class="badge type">{user.user_type.label()}</span></td>
             <td data-label="Roles" class="chips-cell">{roles}</td>
-            <td data-label="Status"><span class=format!("badge {}", state.as_str())>{state.label()}</span></td>
+            <td data-label="Status"><span class=format!("badge {}", state.map_or("unknown", StatusFilter::as_str))>
+                {state.map_or("Unknown", StatusFilter::label)}
+            </span></td>
             <td data-label="Last sign-in"><Moment at=last_login/></td>
             <td data-label="Created"><Moment at=Some(created)/></td>
             <td class="actions-cell">
