@@ -109,10 +109,17 @@ async fn update(
             temporary_password: None,
         });
     }
-    let edit = UserEdit { version: before.version, fields };
+    let edit = (fields != stored).then_some(UserEdit { version: before.version, fields });
     let loaded = before.clone();
-    // A save that changes nothing discards its writes: only its savepoint's.
-    let mut after = ctx.savepoint(async |ctx| write::save_loaded(ctx, loaded, edit).await).await?;
+    let mut after = match edit {
+        None => loaded,
+        Some(edit) if same_status => write::save_loaded(ctx, loaded, edit).await?,
+        // A save that changes nothing discards its writes: only its savepoint's, as the change
+        // of status is still to come.
+        Some(edit) => {
+            ctx.savepoint(async |ctx| write::save_loaded(ctx, loaded, edit).await).await?
+        }
+    };
     match status {
         Some(UserStatus::Suspended) if after.status != UserStatus::Suspended => {
             after = lifecycle::suspend(ctx, id).await?;
