@@ -12,9 +12,12 @@ use super::ServiceError;
 pub struct Actor {
     pub tenant_id: Uuid,
     pub tenant_slug: String,
+    pub tenant_name: String,
     pub user_id: Uuid,
     pub username: String,
-    pub display_name: String,
+    pub email: String,
+    pub first_name: String,
+    pub last_name: String,
     pub user_type: UserType,
     /// A platform superuser: a tenant admin of the reserved `platform` tenant.
     pub superuser: bool,
@@ -35,6 +38,11 @@ pub struct TokenRef {
 }
 
 impl Actor {
+    /// "First Last", as the audit trail names them.
+    pub fn display_name(&self) -> String {
+        format!("{} {}", self.first_name, self.last_name)
+    }
+
     /// Passes when the actor holds `permission` and has no pending forced password change.
     /// Deny by default: every use case calls this (or [`Actor::require_superuser`]) first.
     pub fn require(&self, permission: Permission) -> Result<(), ServiceError> {

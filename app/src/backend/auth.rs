@@ -19,7 +19,7 @@ use uuid::Uuid;
 use super::actor::Actor;
 use super::audit::{self, AuditActor, AuditEvent, Target};
 use super::password::Passwords;
-use super::sessions::{self, ClientInfo, SessionPolicy, SessionToken};
+use super::sessions::{self, ClientInfo, SessionPolicy, SessionToken, Start};
 use super::throttle::{self, Attempt, Key};
 use super::{Ctx, ServiceError, Services, tenancy};
 
@@ -130,16 +130,7 @@ pub async fn sign_in(
         tx.commit().await?;
         return Err(ServiceError::AccountUnavailable(message));
     }
-    // A session never outlives its user's account ([`sessions::start`]).
-    let account_ends = sqlx::query_scalar!(
-        "update users set last_login_at = now() where tenant_id = $1 and id = $2
-         returning expires_at",
-        tenant_id,
-        user.id
-    )
-    .fetch_one(&mut *tx)
-    .await?;
-    let token = sessions::start(&mut tx, policy, tenant_id, user.id, account_ends, client).await?;
+    let token = sessions::start(&mut tx, policy, tenant_id, user.id, Start::SignIn, client).await?;
     let actor = sessions::load_actor(&mut tx, tenant_id, user.id, now)
         .await?
         .ok_or(ServiceError::Unauthenticated)?;
@@ -150,7 +141,7 @@ pub async fn sign_in(
         ..AuditEvent::new(tenant_id, AuditActor::from(&actor), Action::SessionSignedIn)
     };
     audit::record(&mut tx, &event).await?;
-    let me = read_me(&mut tx, &actor).await?;
+    let me = me_of(&actor);
     throttle::succeeded(&mut tx, &counted).await?;
     tx.commit().await?;
     Ok(SignedIn { me, token })
@@ -273,34 +264,26 @@ pub async fn sign_out(
 
 /// `GET /api/v1/me`: allowed even while a password change is pending (the UI needs it).
 pub async fn me(ctx: &mut Ctx<'_>) -> Result<Me, ServiceError> {
-    read_me(ctx.conn, ctx.actor).await
+    Ok(me_of(ctx.actor))
 }
 
-/// The signed-in user as the UI shows them.
-async fn read_me(conn: &mut sqlx::PgConnection, actor: &Actor) -> Result<Me, ServiceError> {
-    let row = sqlx::query!(
-        "select u.email, u.first_name, u.last_name, t.name as tenant_name
-           from users u join tenants t on t.id = u.tenant_id
-          where u.tenant_id = $1 and u.id = $2",
-        actor.tenant_id,
-        actor.user_id
-    )
-    .fetch_one(conn)
-    .await?;
-    Ok(Me {
+/// The signed-in user as the UI shows them: as read with the session, in the request's first
+/// round trip.
+fn me_of(actor: &Actor) -> Me {
+    Me {
         id: actor.user_id,
         tenant: TenantRef {
             id: actor.tenant_id,
             slug: actor.tenant_slug.clone(),
-            name: row.tenant_name,
+            name: actor.tenant_name.clone(),
         },
         username: actor.username.clone(),
-        email: row.email,
-        first_name: row.first_name,
-        last_name: row.last_name,
+        email: actor.email.clone(),
+        first_name: actor.first_name.clone(),
+        last_name: actor.last_name.clone(),
         user_type: actor.user_type,
         superuser: actor.superuser,
         permissions: actor.permissions.iter().copied().collect(),
         must_change_password: actor.must_change_password,
-    })
+    }
 }

@@ -24,9 +24,9 @@ use super::tokens::TokenSecret;
 macro_rules! actor_columns {
     () => {
         concat!(
-            "u.tenant_id, u.id as user_id, u.username, u.first_name, u.last_name, u.user_type,
-             u.status, u.console_access, u.expires_at, u.must_change_password,
-             t.slug as tenant_slug, ",
+            "u.tenant_id, u.id as user_id, u.username, u.email, u.first_name, u.last_name,
+             u.user_type, u.status, u.console_access, u.expires_at, u.must_change_password,
+             t.slug as tenant_slug, t.name as tenant_name, ",
             granted_keys!(),
             " as granted"
         )
@@ -131,59 +131,62 @@ pub(crate) fn hash_secret(secret: &str) -> Vec<u8> {
     Sha256::digest(secret.as_bytes()).to_vec()
 }
 
-/// Starts a session for a user who has just proven who they are.
-pub async fn create(
-    conn: &mut PgConnection,
-    policy: &SessionPolicy,
-    tenant_id: Uuid,
-    user_id: Uuid,
-    client: &ClientInfo,
-) -> Result<SessionToken, sqlx::Error> {
-    // Read in the tenant `conn` is entered into, share-locked: users::update brings existing
-    // sessions forward to a changed expiry ([`end_by`]), and the lock orders the two.
-    let account_ends: Option<DateTime<Utc>> = sqlx::query_scalar!(
-        "select expires_at from users where tenant_id = $1 and id = $2 for share",
-        tenant_id,
-        user_id
-    )
-    .fetch_optional(&mut *conn)
-    .await?
-    .flatten();
-    start(conn, policy, tenant_id, user_id, account_ends, client).await
+/// Why a session starts ([`start`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Start {
+    /// The user has just signed in: the sign-in is recorded on them (their last login).
+    SignIn,
+    /// A session that records nothing (after a password change, which ended the others).
+    Renewal,
 }
 
-/// Starts a session for a user whose account ends at `account_ends`, read in this transaction
-/// under a lock on the user's row (as [`create`] does). A session never outlives its user's
-/// account: an expiry that passes and is extended later must not revive it.
+/// Starts a session for a user who has just proven who they are, in one statement that also
+/// locks their row (recording a sign-in updates it; otherwise it is share-locked):
+/// users::update brings existing sessions forward to a changed expiry ([`end_by`]), and the
+/// lock orders the two. A session never outlives its user's account: an expiry that passes and
+/// is extended later must not revive it.
 pub async fn start(
     conn: &mut PgConnection,
     policy: &SessionPolicy,
     tenant_id: Uuid,
     user_id: Uuid,
-    account_ends: Option<DateTime<Utc>>,
+    why: Start,
     client: &ClientInfo,
 ) -> Result<SessionToken, sqlx::Error> {
+    let account = match why {
+        Start::SignIn => {
+            "with account as (update users set last_login_at = now()
+                               where tenant_id = $2 and id = $3 returning expires_at)"
+        }
+        Start::Renewal => {
+            "with account as (select expires_at from users
+                               where tenant_id = $2 and id = $3 for share)"
+        }
+    };
+    // `least` passes over a null: an account without an expiry.
+    let sql = format!(
+        "{account}
+         insert into sessions (token_hash, tenant_id, user_id, expires_at, source_ip, user_agent)
+         select $1, $2, $3, least($4, expires_at), $5, $6 from account"
+    );
     let token = SessionToken::generate();
-    let latest = Utc::now() + policy.absolute;
-    let expires_at = account_ends.map_or(latest, |end| end.min(latest));
-    let ip = client.ip.map(sqlx::types::ipnetwork::IpNetwork::from);
-    sqlx::query!(
-        "insert into sessions (token_hash, tenant_id, user_id, expires_at, source_ip, user_agent)
-         values ($1, $2, $3, $4, $5, $6)",
-        token.hash(),
-        tenant_id,
-        user_id,
-        expires_at,
-        ip,
-        client.user_agent.as_deref(),
-    )
-    .execute(conn)
-    .await?;
+    let started = sqlx::query(&sql)
+        .bind(token.hash())
+        .bind(tenant_id)
+        .bind(user_id)
+        .bind(Utc::now() + policy.absolute)
+        .bind(client.ip.map(sqlx::types::ipnetwork::IpNetwork::from))
+        .bind(client.user_agent.as_deref())
+        .execute(conn)
+        .await?;
+    if started.rows_affected() == 0 {
+        return Err(sqlx::Error::RowNotFound);
+    }
     Ok(token)
 }
 
 /// Brings the end of a user's sessions forward to their account's expiry, so none outlives it
-/// ([`create`] starts them that way).
+/// ([`start`] starts them that way).
 pub async fn end_by(
     conn: &mut PgConnection,
     tenant_id: Uuid,
@@ -473,6 +476,7 @@ struct ActorRow {
     tenant_id: Uuid,
     user_id: Uuid,
     username: String,
+    email: String,
     first_name: String,
     last_name: String,
     user_type: String,
@@ -481,6 +485,7 @@ struct ActorRow {
     expires_at: Option<DateTime<Utc>>,
     must_change_password: bool,
     tenant_slug: String,
+    tenant_name: String,
     granted: Vec<String>,
 }
 
@@ -538,9 +543,12 @@ impl ActorRow {
             superuser: self.tenant_slug == TenantSlug::PLATFORM
                 && user_type == UserType::TenantAdmin,
             tenant_slug: self.tenant_slug,
+            tenant_name: self.tenant_name,
             user_id: self.user_id,
-            display_name: format!("{} {}", self.first_name, self.last_name),
             username: self.username,
+            email: self.email,
+            first_name: self.first_name,
+            last_name: self.last_name,
             user_type,
             permissions: permission::effective(user_type, permission::from_keys(&self.granted)),
             // A pending password change is the console's business, not a program's.

@@ -11,7 +11,8 @@
 //! plus one loopback round trip (an unrouted API path, which touches no database).
 
 use app::backend::Services;
-use app::backend::sessions::{self, ClientInfo, SessionPolicy};
+use app::backend::sessions::{self, ClientInfo, SessionPolicy, Start};
+use app::backend::tenancy;
 use app::backend::users::directory;
 use clap::Parser;
 use http_body_util::{BodyExt, Full};
@@ -121,15 +122,11 @@ async fn bench(
     parts: Parts<'_>,
 ) -> Result<(), Failure> {
     let (tenant_id, admin) = tenant_admin(&pool, slug).await?;
-    let mut conn = pool.acquire().await?;
-    let token = sessions::create(
-        &mut conn,
-        &SessionPolicy::default(),
-        tenant_id,
-        admin,
-        &ClientInfo::default(),
-    )
-    .await?;
+    let mut tx = tenancy::begin(&pool, tenant_id).await?;
+    let (policy, client) = (SessionPolicy::default(), ClientInfo::default());
+    let token =
+        sessions::start(&mut tx, &policy, tenant_id, admin, Start::Renewal, &client).await?;
+    tx.commit().await?;
     let services = Services {
         pool: pool.clone(),
         passwords: Default::default(),
@@ -142,6 +139,7 @@ async fn bench(
     };
     let actor = sessions::resolve(&services, &token, &ClientInfo::default()).await?;
     // The bare SQL runs on this connection, entered into the tenant for the whole run.
+    let mut conn = pool.acquire().await?;
     sqlx::query("select set_config('roster.tenant_id', $1, false)")
         .bind(tenant_id.to_string())
         .execute(&mut *conn)

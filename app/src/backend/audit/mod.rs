@@ -27,11 +27,7 @@ pub enum AuditActor {
 
 impl From<&Actor> for AuditActor {
     fn from(actor: &Actor) -> Self {
-        Self::User {
-            id: actor.user_id,
-            name: actor.display_name.clone(),
-            token: actor.token.clone(),
-        }
+        Self::User { id: actor.user_id, name: actor.display_name(), token: actor.token.clone() }
     }
 }
 
