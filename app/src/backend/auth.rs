@@ -19,7 +19,7 @@ use uuid::Uuid;
 use super::actor::Actor;
 use super::audit::{self, AuditActor, AuditEvent, Target};
 use super::password::Passwords;
-use super::sessions::{self, ClientInfo, SessionPolicy, SessionToken, Start};
+use super::sessions::{self, ClientInfo, SessionPolicy, SessionToken};
 use super::throttle::{self, Attempt, Key};
 use super::{Ctx, ServiceError, Services, tenancy};
 
@@ -64,8 +64,10 @@ pub async fn sign_in(
     // argon2 verification and one audit event (unknown organisations are recorded in the
     // platform's trail, without what was typed).
     let slug = request.tenant.parse::<TenantSlug>().map(String::from).unwrap_or_default();
-    // The first transaction finds who it may be and counts the attempt.
-    let mut tx = pool.begin().await?;
+    // The first transaction finds who it may be and counts the attempt. Its commit releases the
+    // throttle's rows at once, but need not wait for the disk: a crash in the next moments could
+    // forget this count, and a crash is nothing an attacker can call up at will.
+    let mut tx = pool.begin_with("begin; set local synchronous_commit = off").await?;
     let ids = sqlx::query!(
         r#"select tenant as "tenant?", platform as "platform!",
                   set_config('roster.tenant_id', coalesce(tenant, $3)::text, true) as "entered!"
@@ -130,10 +132,9 @@ pub async fn sign_in(
         tx.commit().await?;
         return Err(ServiceError::AccountUnavailable(message));
     }
-    let token = sessions::start(&mut tx, policy, tenant_id, user.id, Start::SignIn, client).await?;
-    let actor = sessions::load_actor(&mut tx, tenant_id, user.id, now)
-        .await?
-        .ok_or(ServiceError::Unauthenticated)?;
+    let (token, actor) =
+        sessions::start_signed_in(&mut tx, policy, tenant_id, user.id, client, now).await?;
+    let actor = actor.ok_or(ServiceError::Unauthenticated)?;
     let event = AuditEvent {
         target: Some(Target { kind: "user", id: user.id, name: &user.username }),
         details: suppressed.map_or_else(|| json!({}), |n| json!({ "suppressed": n })),

@@ -131,58 +131,88 @@ pub(crate) fn hash_secret(secret: &str) -> Vec<u8> {
     Sha256::digest(secret.as_bytes()).to_vec()
 }
 
-/// Why a session starts ([`start`]).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Start {
-    /// The user has just signed in: the sign-in is recorded on them (their last login).
-    SignIn,
-    /// A session that records nothing (after a password change, which ended the others).
-    Renewal,
+/// Inserts the session `$1` of the user `$3` of the tenant `$2`, ending at `$4` or with the
+/// account (`account`'s `expires_at`), from the address `$5` and the browser `$6`.
+macro_rules! insert_session {
+    () => {
+        // `least` passes over a null: an account without an expiry.
+        "insert into sessions (token_hash, tenant_id, user_id, expires_at, source_ip, user_agent)
+         select $1, $2, $3, least($4, expires_at), $5, $6 from account"
+    };
 }
 
-/// Starts a session for a user who has just proven who they are, in one statement that also
-/// locks their row (recording a sign-in updates it; otherwise it is share-locked):
-/// users::update brings existing sessions forward to a changed expiry ([`end_by`]), and the
-/// lock orders the two. A session never outlives its user's account: an expiry that passes and
-/// is extended later must not revive it.
+/// Starts a session for a user who has just proven who they are again (a password change, which
+/// ended their others), in one statement that share-locks their row: users::update brings
+/// existing sessions forward to a changed expiry ([`end_by`]), and the lock orders the two. A
+/// session never outlives its user's account: an expiry that passes and is extended later must
+/// not revive it.
 pub async fn start(
     conn: &mut PgConnection,
     policy: &SessionPolicy,
     tenant_id: Uuid,
     user_id: Uuid,
-    why: Start,
     client: &ClientInfo,
 ) -> Result<SessionToken, sqlx::Error> {
-    let account = match why {
-        Start::SignIn => {
-            "with account as (update users set last_login_at = now()
-                               where tenant_id = $2 and id = $3 returning expires_at)"
-        }
-        Start::Renewal => {
-            "with account as (select expires_at from users
-                               where tenant_id = $2 and id = $3 for share)"
-        }
-    };
-    // `least` passes over a null: an account without an expiry.
-    let sql = format!(
-        "{account}
-         insert into sessions (token_hash, tenant_id, user_id, expires_at, source_ip, user_agent)
-         select $1, $2, $3, least($4, expires_at), $5, $6 from account"
-    );
     let token = SessionToken::generate();
-    let started = sqlx::query(&sql)
-        .bind(token.hash())
-        .bind(tenant_id)
-        .bind(user_id)
-        .bind(Utc::now() + policy.absolute)
-        .bind(client.ip.map(sqlx::types::ipnetwork::IpNetwork::from))
-        .bind(client.user_agent.as_deref())
-        .execute(conn)
-        .await?;
+    let (ends, ip, agent) = session_values(policy, client);
+    let started = sqlx::query(concat!(
+        "with account as (select expires_at from users where tenant_id = $2 and id = $3 for share) ",
+        insert_session!()
+    ))
+    .bind(token.hash())
+    .bind(tenant_id)
+    .bind(user_id)
+    .bind(ends)
+    .bind(ip)
+    .bind(agent)
+    .execute(conn)
+    .await?;
     if started.rows_affected() == 0 {
         return Err(sqlx::Error::RowNotFound);
     }
     Ok(token)
+}
+
+/// Starts the session of a user who has just signed in, records the sign-in on them (which locks
+/// their row, as [`start`] needs) and reads them as the session's actor: one statement. The
+/// actor is `None` when they may not use the console.
+pub async fn start_signed_in(
+    conn: &mut PgConnection,
+    policy: &SessionPolicy,
+    tenant_id: Uuid,
+    user_id: Uuid,
+    client: &ClientInfo,
+    now: DateTime<Utc>,
+) -> Result<(SessionToken, Option<Actor>), ServiceError> {
+    let token = SessionToken::generate();
+    let (ends, ip, agent) = session_values(policy, client);
+    let row: ActorRow = sqlx::query_as(concat!(
+        "with account as (update users set last_login_at = now()
+                           where tenant_id = $2 and id = $3 returning *),
+              started as (",
+        insert_session!(),
+        ") select ",
+        actor_columns!(),
+        " from account u join tenants t on t.id = u.tenant_id"
+    ))
+    .bind(token.hash())
+    .bind(tenant_id)
+    .bind(user_id)
+    .bind(ends)
+    .bind(ip)
+    .bind(agent)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok((token, row.into_actor(conn, now, Door::Session).await?))
+}
+
+/// A new session's latest end, address and browser.
+fn session_values<'c>(
+    policy: &SessionPolicy,
+    client: &'c ClientInfo,
+) -> (DateTime<Utc>, Option<sqlx::types::ipnetwork::IpNetwork>, Option<&'c str>) {
+    let ip = client.ip.map(sqlx::types::ipnetwork::IpNetwork::from);
+    (Utc::now() + policy.absolute, ip, client.user_agent.as_deref())
 }
 
 /// Brings the end of a user's sessions forward to their account's expiry, so none outlives it

@@ -11,7 +11,7 @@
 //! plus one loopback round trip (an unrouted API path, which touches no database).
 
 use app::backend::Services;
-use app::backend::sessions::{self, ClientInfo, SessionPolicy, Start};
+use app::backend::sessions::{self, ClientInfo, SessionPolicy};
 use app::backend::tenancy;
 use app::backend::users::directory;
 use clap::Parser;
@@ -124,8 +124,7 @@ async fn bench(
     let (tenant_id, admin) = tenant_admin(&pool, slug).await?;
     let mut tx = tenancy::begin(&pool, tenant_id).await?;
     let (policy, client) = (SessionPolicy::default(), ClientInfo::default());
-    let token =
-        sessions::start(&mut tx, &policy, tenant_id, admin, Start::Renewal, &client).await?;
+    let token = sessions::start(&mut tx, &policy, tenant_id, admin, &client).await?;
     tx.commit().await?;
     let services = Services {
         pool: pool.clone(),

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use uuid::Uuid;
 
 use super::{Client, Failure, WARM_UP, median, ms, p95, tenant_admin};
-use app::backend::sessions::{self, ClientInfo, SessionPolicy, SessionToken, Start};
+use app::backend::sessions::{self, ClientInfo, SessionPolicy, SessionToken};
 use app::backend::tenancy;
 
 /// Clients signing in at once in the load test.
@@ -151,8 +151,7 @@ pub(super) async fn admin_session(
     let (tenant_id, admin) = tenant_admin(pool, slug).await?;
     let mut tx = tenancy::begin(pool, tenant_id).await?;
     let (policy, client) = (SessionPolicy::default(), ClientInfo::default());
-    let token =
-        sessions::start(&mut tx, &policy, tenant_id, admin, Start::Renewal, &client).await?;
+    let token = sessions::start(&mut tx, &policy, tenant_id, admin, &client).await?;
     tx.commit().await?;
     let cookie = format!("{}={}", app::web::cookie_name(false), token.expose());
     Ok((tenant_id, token, cookie))

@@ -87,9 +87,7 @@ pub async fn change_password(
     .execute(&mut *tx)
     .await?;
     let ended = sessions::end_all(&mut tx, actor.tenant_id, actor.user_id).await?;
-    let (tenant, user) = (actor.tenant_id, actor.user_id);
-    let token =
-        sessions::start(&mut tx, policy, tenant, user, sessions::Start::Renewal, client).await?;
+    let token = sessions::start(&mut tx, policy, actor.tenant_id, actor.user_id, client).await?;
     let mut details = json!({ "was_temporary": row.must_change_password, "sessions_ended": ended });
     if let Some(n) = suppressed {
         details["suppressed"] = json!(n);
