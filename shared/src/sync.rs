@@ -24,6 +24,11 @@ use crate::user_patch::UserPatch;
 
 /// The most items a batch may hold.
 pub const MAX_BATCH: usize = 1000;
+/// The most items of a batch that may carry a password to set or generate: each new user's costs
+/// an argon2 hash (about 20 ms of a core, from the pool that sign-ins share), so one batch holds
+/// the server's cores for a second at most. Later items with one are refused (`password:
+/// too_many`); send them in another batch.
+pub const MAX_BATCH_PASSWORDS: usize = 50;
 /// The longest `Idempotency-Key`.
 pub const MAX_IDEMPOTENCY_KEY: usize = 200;
 /// How long a batch's answer is kept for a retry with the same `Idempotency-Key`, in hours.
@@ -208,6 +213,15 @@ pub enum Operation {
 }
 
 impl Operation {
+    /// Whether the item asks for a password to be set or generated (anything but none).
+    pub fn carries_password(&self) -> bool {
+        let Self::Upsert { user, .. } = self else { return false };
+        match user.get("password") {
+            None | Some(Value::Null) => false,
+            Some(choice) => choice.get("mode").and_then(Value::as_str) != Some("none"),
+        }
+    }
+
     /// The external id the item is about.
     pub fn external_id(&self) -> &str {
         match self {

@@ -284,6 +284,23 @@ async fn a_batch_runs_each_item_on_its_own(pool: PgPool) {
     let (status, _, refused) = batch(&pool, &secret, &[], &many).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(refused["fields"]["operations"][0], "too_many");
+
+    // At most 50 items carry a password, each an argon2 hash when it creates: here the first 50
+    // lack a user type (refused before any hash), and the 51st is refused for its password.
+    let mut hashing = vec![
+        json!({"op": "upsert", "external_id": "E-9",
+                                  "user": {"password": {"mode": "generate"}}});
+        51
+    ];
+    let mut kate = person("Katherine", "katherine");
+    kate["password"] = json!({"mode": "none"});
+    hashing.push(json!({"op": "upsert", "external_id": "E-5", "user": kate}));
+    let (status, _, answer) = batch(&pool, &secret, &[], &Value::Array(hashing)).await;
+    assert_eq!(status, StatusCode::OK, "{answer}");
+    let results = answer["results"].as_array().unwrap();
+    assert_eq!(results[49]["error"]["fields"]["user_type"][0], "required");
+    assert_eq!(results[50]["error"]["fields"]["password"][0], "too_many");
+    assert_eq!(status_of(&results[51]), 201, "without a password it goes through: {}", results[51]);
 }
 
 #[sqlx::test(migrator = "server::MIGRATOR")]

@@ -152,6 +152,7 @@ pub async fn batch(ctx: &mut Ctx<'_>, operations: Vec<Value>) -> Result<BatchAns
         return Err(ServiceError::field("operations", FieldCode::TooMany));
     }
     let mut results = Vec::with_capacity(operations.len());
+    let mut passwords = 0;
     for operation in operations {
         let Ok(operation) = serde_json::from_value::<Operation>(operation) else {
             let error = ApiError::from(ServiceError::field("op", FieldCode::Invalid));
@@ -159,7 +160,13 @@ pub async fn batch(ctx: &mut Ctx<'_>, operations: Vec<Value>) -> Result<BatchAns
             continue;
         };
         let external_id = Some(operation.external_id().to_owned());
-        let done = ctx.item(async |ctx| run(ctx, operation).await).await;
+        let hashing = operation.carries_password();
+        passwords += usize::from(hashing);
+        let done = if hashing && passwords > sync::MAX_BATCH_PASSWORDS {
+            Err(ServiceError::field("password", FieldCode::TooMany))
+        } else {
+            ctx.item(async |ctx| run(ctx, operation).await).await
+        };
         results.push(match done {
             Ok(done) => ItemResult {
                 outcome: Some(done.outcome),
