@@ -215,11 +215,26 @@ impl Client {
         Self::open(addr, Some((hyper::header::AUTHORIZATION, format!("Bearer {secret}")))).await
     }
 
+    /// A connection without a credential from the loopback address `from` (127.0.0.0/8 is
+    /// the machine's own): as another client of the server would connect.
+    async fn connect_from(addr: SocketAddr, from: std::net::Ipv4Addr) -> Result<Self, Failure> {
+        let socket = tokio::net::TcpSocket::new_v4()?;
+        socket.bind(SocketAddr::from((from, 0)))?;
+        Self::handshake(socket.connect(addr).await?, addr, None).await
+    }
+
     async fn open(
         addr: SocketAddr,
         credential: Option<(HeaderName, String)>,
     ) -> Result<Self, Failure> {
-        let stream = TcpStream::connect(addr).await?;
+        Self::handshake(TcpStream::connect(addr).await?, addr, credential).await
+    }
+
+    async fn handshake(
+        stream: TcpStream,
+        addr: SocketAddr,
+        credential: Option<(HeaderName, String)>,
+    ) -> Result<Self, Failure> {
         stream.set_nodelay(true)?;
         let (sender, connection) =
             hyper::client::conn::http1::handshake(TokioIo::new(stream)).await?;

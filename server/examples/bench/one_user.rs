@@ -10,7 +10,7 @@ use hyper::body::Bytes;
 use serde_json::{Value, json};
 use shared::Password;
 use sqlx::PgPool;
-use std::net::SocketAddr;
+use std::net::{Ipv4Addr, SocketAddr};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -100,7 +100,8 @@ pub async fn bench(
         print_row("sign-in less argon2id", m[0], p[0], m[1], p[1]);
     }
 
-    load(pool, addr, slugs[0], &passwords).await
+    load(pool, addr, slugs[0], &passwords, Addresses::Own).await?;
+    load(pool, addr, slugs[0], &passwords, Addresses::Shared).await
 }
 
 fn print_row(name: &str, big_median: f64, big_p95: f64, small_median: f64, small_p95: f64) {
@@ -262,6 +263,16 @@ async fn measure_tenant(
     Ok(results)
 }
 
+/// Where the clients of the load test connect from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Addresses {
+    /// Each from an address of its own, as people signing in from their own devices.
+    Own,
+    /// All from one address, as an office behind one router: every sign-in also counts against
+    /// that address's throttle row, which they take turns to lock.
+    Shared,
+}
+
 /// `CLIENTS` clients, each on its own connection and as its own user, sign in again and again;
 /// as many tasks verify argon2id hashes through the same bounded pool of verification threads
 /// the server uses. The two take turns, `SLICES` slices of `SLICE` each, so that both meet the
@@ -271,6 +282,7 @@ async fn load(
     addr: SocketAddr,
     slug: &str,
     passwords: &Passwords,
+    addresses: Addresses,
 ) -> Result<(), Failure> {
     let (tenant_id, token, admin) = admin_session(pool, slug).await?;
     let mut http = Client::connect(addr, admin).await?;
@@ -280,8 +292,11 @@ async fn load(
     }
     let hash = password_hash(pool, tenant_id, users[0].0).await?;
     let mut clients = Vec::new();
-    for (_, login, password) in &users {
-        let mut client = Client::connect(addr, String::new()).await?;
+    for (i, (_, login, password)) in users.iter().enumerate() {
+        let mut client = match addresses {
+            Addresses::Own => Client::connect_from(addr, Ipv4Addr::new(127, 0, 1, i as u8)).await?,
+            Addresses::Shared => Client::connect(addr, String::new()).await?,
+        };
         let body = json!({"tenant": slug, "login": login, "password": password.expose()});
         // Warms the connection, and the server's pool with it.
         client.send("POST", "/api/v1/session", Some(json_body(&body)), 200).await?;
@@ -337,9 +352,13 @@ async fn load(
     sessions::end(pool, &token).await?;
     let rate = signed_in as f64 / signing.as_secs_f64();
     let raw = verified as f64 / raw.as_secs_f64();
+    let from = match addresses {
+        Addresses::Own => "each from an address of its own",
+        Addresses::Shared => "all from one address",
+    };
     println!(
         "\nSigning in under load, `{slug}`: {CLIENTS} clients, each its own connection and user, \
-         for {} s, in turns of {} s with as long of raw verification.\n",
+         {from}, for {} s, in turns of {} s with as long of raw verification.\n",
         (SLICE * SLICES).as_secs(),
         SLICE.as_secs()
     );
