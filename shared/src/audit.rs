@@ -58,6 +58,7 @@ actions! {
     SessionSignedIn = "session.signed_in", "Signed in";
     SessionSignInFailed = "session.sign_in_failed", "Sign-in failed";
     SessionSignedOut = "session.signed_out", "Signed out";
+    SessionsEnded = "session.ended", "Sessions ended";
     RoleCreated = "role.created", "Role created";
     RoleUpdated = "role.updated", "Role edited";
     RoleDeleted = "role.deleted", "Role deleted";

@@ -28,6 +28,8 @@ pub struct Actor {
     pub line: Option<Vec<Uuid>>,
     /// The API token a program's request came with (none in the console).
     pub token: Option<TokenRef>,
+    /// The session a console request came with (its id, as lists show it).
+    pub session: Option<Uuid>,
 }
 
 /// An API token, as the audit trail names what was done with it.

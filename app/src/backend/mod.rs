@@ -15,6 +15,7 @@ pub mod password;
 pub mod roles;
 pub mod services;
 pub mod sessions;
+pub mod signed_in;
 pub mod teams;
 pub mod tenancy;
 pub mod tenants;

@@ -393,7 +393,8 @@ async fn live_actor(
     now: DateTime<Utc>,
 ) -> Result<Actor, ServiceError> {
     let actor = session.actor.into_actor(conn, now, Door::Session).await?;
-    let actor = actor.ok_or(ServiceError::Unauthenticated)?;
+    let mut actor = actor.ok_or(ServiceError::Unauthenticated)?;
+    actor.session = Some(session.session_id);
     if session.last_seen_at < now - chrono::Duration::minutes(1) {
         sqlx::query!(
             "update sessions set last_seen_at = $2
@@ -416,7 +417,7 @@ const PREPARE_SESSION_STATEMENTS: &str = concat!(
                          coalesce((select tenant_id::text from sessions where token_hash = $1), ''),
                          true);
      prepare roster_read_session(bytea) as
-       select s.last_seen_at, s.expires_at as session_ends_at, ",
+       select s.id as session_id, s.last_seen_at, s.expires_at as session_ends_at, ",
     actor_columns!(),
     " from sessions s join users u on u.tenant_id = s.tenant_id and u.id = s.user_id
         join tenants t on t.id = s.tenant_id
@@ -535,6 +536,7 @@ struct TokenRow {
 /// A session with its user.
 #[derive(sqlx::FromRow)]
 struct SessionRow {
+    session_id: Uuid,
     last_seen_at: DateTime<Utc>,
     session_ends_at: DateTime<Utc>,
     #[sqlx(flatten)]
@@ -585,6 +587,7 @@ impl ActorRow {
             must_change_password: self.must_change_password && door == Door::Session,
             line,
             token: None,
+            session: None,
         }))
     }
 }

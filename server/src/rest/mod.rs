@@ -6,6 +6,7 @@ mod auth;
 mod extract;
 pub mod openapi;
 mod roles;
+mod sessions;
 mod sync;
 mod teams;
 mod tenants;
@@ -29,6 +30,8 @@ pub fn routes() -> Router<AppState> {
         .route("/session", post(auth::sign_in).delete(auth::sign_out))
         .route("/me", get(auth::me))
         .route("/me/password", post(auth::change_password))
+        .route("/me/sessions", get(sessions::mine).delete(sessions::end_my_others))
+        .route("/me/sessions/{session}", axum::routing::delete(sessions::end_mine))
         .route("/audit", get(audit::list))
         .route("/audit/export", get(audit::export))
         .route("/permissions", get(roles::permissions))
@@ -50,6 +53,8 @@ pub fn routes() -> Router<AppState> {
         .route("/users/{id}/suspend", post(users::suspend))
         .route("/users/{id}/reactivate", post(users::reactivate))
         .route("/users/{id}/reset-password", post(users::reset_password))
+        .route("/users/{id}/sessions", get(sessions::of_user).delete(sessions::end_all_of_user))
+        .route("/users/{id}/sessions/{session}", axum::routing::delete(sessions::end_one_of_user))
         .route("/users/{id}/tokens", get(tokens::list).post(tokens::create))
         .route("/users/{id}/tokens/{token}", axum::routing::delete(tokens::revoke))
         .route(

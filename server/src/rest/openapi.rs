@@ -7,7 +7,7 @@ use axum::response::{Html, IntoResponse};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{audit, auth, roles, sync, teams, tenants, tokens, users};
+use super::{audit, auth, roles, sessions, sync, teams, tenants, tokens, users};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -22,6 +22,8 @@ use super::{audit, auth, roles, sync, teams, tenants, tokens, users};
     servers((url = "/api/v1")),
     paths(
         auth::sign_in, auth::sign_out, auth::me, auth::change_password,
+        sessions::mine, sessions::end_my_others, sessions::end_mine,
+        sessions::of_user, sessions::end_all_of_user, sessions::end_one_of_user,
         audit::list, audit::export,
         roles::permissions, roles::list, roles::create, roles::get, roles::patch, roles::delete,
         teams::list, teams::create, teams::preview_new, teams::get, teams::patch, teams::delete,

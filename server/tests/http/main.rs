@@ -22,6 +22,7 @@ mod matrix;
 mod recorded;
 mod scale;
 mod server_fns;
+mod sessions;
 mod sync;
 mod teams;
 mod tokens;

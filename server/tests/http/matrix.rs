@@ -85,6 +85,18 @@ pub(crate) const ROUTES: &[Route] = &[
     route("GET", "/me", "/me", Session, Nothing, 200),
     // A wrong current password: the route is open to the caller, the answer a field error.
     route("POST", "/me/password", "/me/password", Session, Nothing, 422),
+    route("GET", "/me/sessions", "/me/sessions", Settled, Nothing, 200),
+    // Every other session: the caller's own stays.
+    route("DELETE", "/me/sessions", "/me/sessions", Settled, Nothing, 200),
+    // A session that is not the caller's.
+    route(
+        "DELETE",
+        "/me/sessions/00000000-0000-0000-0000-000000000000",
+        "/me/sessions/{session}",
+        Settled,
+        Nothing,
+        404,
+    ),
     route("GET", "/audit", "/audit", Holds(AuditRead), Nothing, 200),
     route("GET", "/audit/export", "/audit/export", Holds(AuditRead), Nothing, 200),
     route("GET", "/permissions", "/permissions", Session, Nothing, 200),
@@ -157,6 +169,24 @@ pub(crate) const ROUTES: &[Route] = &[
         "/users/{user}/tokens/00000000-0000-0000-0000-000000000000",
         "/users/{id}/tokens/{token}",
         Holds(UsersUpdate),
+        User,
+        404,
+    ),
+    route("GET", "/users/{user}/sessions", "/users/{id}/sessions", Holds(UsersSuspend), User, 200),
+    route(
+        "DELETE",
+        "/users/{user}/sessions",
+        "/users/{id}/sessions",
+        Holds(UsersSuspend),
+        User,
+        200,
+    ),
+    // A session the user does not have.
+    route(
+        "DELETE",
+        "/users/{user}/sessions/00000000-0000-0000-0000-000000000000",
+        "/users/{id}/sessions/{session}",
+        Holds(UsersSuspend),
         User,
         404,
     ),
