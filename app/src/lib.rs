@@ -20,8 +20,8 @@ use leptos_router::{Lazy, LazyRoute, SsrMode, lazy_route, path};
 
 use components::layout::AppShell;
 use pages::{
-    Audit, ChangePassword, EditUser, NewRole, NewTeam, NewUser, NotFound, RolePage, Roles, SignIn,
-    TeamPage, Teams, Tenants, UserPage, Users,
+    Account, Audit, ChangePassword, EditUser, NewRole, NewTeam, NewUser, NotFound, RolePage, Roles,
+    SignIn, TeamPage, Teams, Tenants, UserPage, Users,
 };
 
 /// The HTML document around the app, rendered by the server for every page.
@@ -78,6 +78,7 @@ pub fn App() -> impl IntoView {
                 <ParentRoute path=path!("") view=AppShell>
                     // Rendered whole before answering, so the redirect is a real 302.
                     <Route path=path!("") view=Home ssr=SsrMode::Async/>
+                    <Route path=path!("account") view={Lazy::<AccountPage>::new()}/>
                     <Route path=path!("tenants") view={Lazy::<TenantsPage>::new()}/>
                     <Route path=path!("users") view={Lazy::<UsersPage>::new()}/>
                     <Route path=path!("users/new") view={Lazy::<NewUserPage>::new()}/>
@@ -139,6 +140,7 @@ macro_rules! lazy_page {
 }
 
 lazy_page!(
+    AccountPage => Account,
     TenantsPage => Tenants,
     UsersPage => Users,
     NewUserPage => NewUser,

@@ -167,7 +167,10 @@ fn Chrome(me: Me) -> impl IntoView {
                     <span class="brand-mark" aria-hidden="true">"R"</span>
                     <span class="brand-name">"Roster"</span>
                 </a>
-                <span class="who">{who}</span>
+                <a class="who" href="/account" title="My account">
+                    <span class="who-name">{who}</span>
+                    <span class="who-short">"My account"</span>
+                </a>
                 <ActionForm action=sign_out attr:class="sign-out">
                     <button type="submit" class="button subtle">"Sign out"</button>
                 </ActionForm>

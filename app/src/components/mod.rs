@@ -9,5 +9,6 @@ pub mod layout;
 pub mod lifecycle;
 pub mod loading;
 pub mod moment;
+pub mod sessions;
 pub mod user_form;
 pub mod user_picker;

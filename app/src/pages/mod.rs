@@ -1,5 +1,6 @@
 //! One module per page (or family of pages) of the console.
 
+mod account;
 pub mod audit;
 mod change_password;
 mod not_found;
@@ -9,6 +10,7 @@ mod teams;
 mod tenants;
 mod users;
 
+pub use account::Account;
 pub use audit::Audit;
 
 use leptos::prelude::Resource;

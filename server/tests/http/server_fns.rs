@@ -69,6 +69,12 @@ const FUNCTIONS: &[Function] = &[
     rest("teams/delete", "DELETE", "/teams/{id}"),
     rest("teams/add_member", "POST", "/teams/{id}/members"),
     rest("teams/remove_member", "DELETE", "/teams/{id}/members/{user}"),
+    rest("sessions/list", "GET", "/me/sessions"),
+    rest("sessions/list", "GET", "/users/{id}/sessions"),
+    rest("sessions/end", "DELETE", "/me/sessions"),
+    rest("sessions/end", "DELETE", "/me/sessions/{session}"),
+    rest("sessions/end", "DELETE", "/users/{id}/sessions"),
+    rest("sessions/end", "DELETE", "/users/{id}/sessions/{session}"),
     rest("tenants/list", "GET", "/tenants"),
     rest("tokens/list", "GET", "/users/{id}/tokens"),
     rest("tokens/create", "POST", "/users/{id}/tokens"),
@@ -171,6 +177,17 @@ fn arguments(
         "tokens/list" => form(&[("user", user)]),
         "tokens/create" => {
             json(json!({"user": user, "form": {"name": "Sync", "permissions": ["users.read"]}}))
+        }
+        // The row's route names whose sessions, and which one (one the user does not have).
+        "sessions/list" | "sessions/end" => {
+            let mut fields = Vec::new();
+            if route.pattern.contains("{id}") {
+                fields.push(("user", user));
+            }
+            if route.pattern.contains("{session}") {
+                fields.push(("session", "00000000-0000-0000-0000-000000000000".into()));
+            }
+            form(&fields)
         }
         "tokens/revoke" => {
             form(&[("user", user), ("token", "00000000-0000-0000-0000-000000000000".into())])

@@ -1,7 +1,8 @@
 //! A user's page: profile, access, activity, and the actions the actor may take (edit, reset the
 //! password, suspend or reactivate, the last three confirmed first); for holders of `audit.read`,
 //! a History tab with the user's timeline (`?tab=history`); for a service account, its API tokens
-//! (`?tab=tokens`).
+//! (`?tab=tokens`); for anyone else, where they are signed in (`?tab=sessions`), for those who
+//! may suspend them.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -24,6 +25,7 @@ use crate::components::forms::FormAlert;
 use crate::components::layout::CurrentUser;
 use crate::components::lifecycle::{LifecycleButtons, LifecycleDialogs, Request, Target};
 use crate::components::loading::{LoadError, loading};
+use crate::components::sessions::{SessionList, Sessions, session_list};
 
 /// The id in the address, if it is one.
 pub fn user_id() -> Signal<Option<Uuid>> {
@@ -55,6 +57,10 @@ pub fn UserPage() -> impl IntoView {
     let history = history_resource();
     let reload_tokens = RwSignal::new(0);
     let tokens = token_list(user_id(), Signal::derive(move || tab() == Tab::Tokens), reload_tokens);
+    let reload_sessions = RwSignal::new(0);
+    let open = move || tab() == Tab::Sessions;
+    let sessions =
+        session_list(move || user_id().get().filter(|_| open()).map(Some), reload_sessions);
     let access = Resource::new(
         move || (user_id().get(), reload.get()),
         |(id, _)| async move {
@@ -70,7 +76,9 @@ pub fn UserPage() -> impl IntoView {
                 match (user.await, me.user().await) {
                     (Ok(user), Ok(me)) => {
                         let access = access.await;
-                        view! { <UserView user reload me history access tokens reload_tokens/> }.into_any()
+                        view! {
+                            <UserView user reload me history access tokens reload_tokens sessions reload_sessions/>
+                        }.into_any()
                     }
                     (Err(err), _) | (_, Err(err)) => view! {
                         <Title text="User · Roster"/>
@@ -92,6 +100,8 @@ fn UserView(
     access: Option<UserAccess>,
     tokens: TokenList,
     reload_tokens: RwSignal<u32>,
+    sessions: SessionList,
+    reload_sessions: RwSignal<u32>,
 ) -> impl IntoView {
     let can = |p: Permission| me.as_ref().is_some_and(|me| me.can(p));
     let id = user.id;
@@ -139,9 +149,13 @@ fn UserView(
             {actions}
         </header>
         <FormAlert error=failed/>
-        <Tabs id history=can(Permission::AuditRead) tokens=service/>
+        <Tabs id history=can(Permission::AuditRead) tokens=service
+            sessions=can(Permission::UsersSuspend) && !service/>
         {move || match tab() {
             Tab::History => view! { <History id history/> }.into_any(),
+            Tab::Sessions if !service => {
+                view! { <Sessions user=Some(id) sessions reload=reload_sessions/> }.into_any()
+            }
             Tab::Tokens if service => {
                 let account = user.username.clone();
                 view! { <Tokens user=id account rights=rights.clone() tokens reload=reload_tokens/> }.into_any()
@@ -158,6 +172,7 @@ enum Tab {
     Overview,
     History,
     Tokens,
+    Sessions,
 }
 
 /// The tab the address asks for (`?tab=`).
@@ -165,6 +180,7 @@ fn tab() -> Tab {
     match use_query_map().read().get("tab").as_deref() {
         Some("history") => Tab::History,
         Some("tokens") => Tab::Tokens,
+        Some("sessions") => Tab::Sessions,
         _ => Tab::Overview,
     }
 }
@@ -200,9 +216,10 @@ fn history_resource() -> Resource<Option<Result<AuditPage, ApiError>>> {
     )
 }
 
-/// Overview, History (for holders of `audit.read`) and API tokens (of a service account).
+/// Overview, History (for holders of `audit.read`), API tokens (of a service account) and
+/// Sessions (of anyone else, for those who may suspend them).
 #[component]
-fn Tabs(id: Uuid, history: bool, tokens: bool) -> impl IntoView {
+fn Tabs(id: Uuid, history: bool, tokens: bool, sessions: bool) -> impl IntoView {
     let current = move |this: Tab| move || (tab() == this).then_some("page");
     view! {
         <nav class="tabs" aria-label="Sections of this user">
@@ -214,6 +231,9 @@ fn Tabs(id: Uuid, history: bool, tokens: bool) -> impl IntoView {
             })}
             {tokens.then(|| view! {
                 <a href=format!("/users/{id}?tab=tokens") aria-current=current(Tab::Tokens)>"API tokens"</a>
+            })}
+            {sessions.then(|| view! {
+                <a href=format!("/users/{id}?tab=sessions") aria-current=current(Tab::Sessions)>"Sessions"</a>
             })}
         </nav>
     }
