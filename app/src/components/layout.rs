@@ -167,10 +167,8 @@ fn Chrome(me: Me) -> impl IntoView {
                     <span class="brand-mark" aria-hidden="true">"R"</span>
                     <span class="brand-name">"Roster"</span>
                 </a>
-                <a class="who" href="/account" title="My account">
-                    <span class="who-name">{who}</span>
-                    <span class="who-short">"My account"</span>
-                </a>
+                <span class="who">{who}</span>
+                <A href="/account" attr:class="button subtle account-link">"My account"</A>
                 <ActionForm action=sign_out attr:class="sign-out">
                     <button type="submit" class="button subtle">"Sign out"</button>
                 </ActionForm>
