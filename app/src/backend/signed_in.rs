@@ -14,8 +14,9 @@ use super::audit::{self, AuditActor, AuditEvent, Subject, Target};
 use super::users::load;
 use super::{Ctx, ServiceError};
 
-/// The actor's own live sessions, the most recently used first; the one of this request is
-/// marked `current`.
+/// The actor's own live sessions, the most recently used first (at most 200: nobody reads
+/// more, and signing in again and again must not make the answer grow without bound); the one
+/// of this request is marked `current`.
 pub async fn mine(ctx: &mut Ctx<'_>) -> Result<Vec<SessionInfo>, ServiceError> {
     ctx.actor.require_settled()?;
     list(ctx, ctx.actor.user_id).await
@@ -67,7 +68,8 @@ async fn list(ctx: &mut Ctx<'_>, user: Uuid) -> Result<Vec<SessionInfo>, Service
         r#"select id, user_agent, host(source_ip) as address, created_at, last_seen_at, expires_at
              from sessions
             where tenant_id = $1 and user_id = $2 and expires_at > now() and last_seen_at > $3
-            order by last_seen_at desc, created_at desc"#,
+            order by last_seen_at desc, created_at desc
+            limit 200"#,
         ctx.actor.tenant_id,
         user,
         Utc::now() - idle
