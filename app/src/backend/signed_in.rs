@@ -153,6 +153,8 @@ fn describe(user_agent: &str) -> (String, String) {
     };
     let browser = match (found.name, found.version.split('.').next().unwrap_or_default()) {
         (UNKNOWN, _) => "Unknown browser".to_owned(),
+        // A program's HTTP library: its name is what woothee calls the version (`curl`).
+        ("HTTP Library", library) if !library.is_empty() => library.to_owned(),
         (name, "" | UNKNOWN) => name.to_owned(),
         (name, major) => format!("{name} {major}"),
     };
@@ -184,6 +186,6 @@ mod tests {
         assert_eq!(browser, "Safari 17");
         assert!(os.starts_with("iPhone"), "{os}");
         assert_eq!(describe(""), ("Unknown browser".into(), "Unknown system".into()));
-        assert_eq!(describe("curl/8.5.0").1, "Unknown system");
+        assert_eq!(describe("curl/8.5.0"), ("curl".into(), "Unknown system".into()));
     }
 }
