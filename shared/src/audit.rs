@@ -329,7 +329,7 @@ mod tests {
     fn actions_are_keys_or_families() {
         assert_eq!(checked(&[("action", "user.suspended")]).unwrap().actions, ["user.suspended"]);
         let family = checked(&[("action", "session")]).unwrap().actions;
-        assert_eq!(family.len(), 3);
+        assert_eq!(family.len(), 4);
         assert!(family.iter().all(|a| a.starts_with("session.")));
         // "user" is a family, "use" is not a prefix of anything.
         assert!(checked(&[("action", "use")]).unwrap_err().contains_key("action"));
