@@ -3,7 +3,7 @@
 //! row-level security (a request finds its session by hash before any tenant is entered), so
 //! every statement here names the actor's tenant itself.
 
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use serde_json::json;
 use shared::Permission;
 use shared::audit::Action;
@@ -25,13 +25,15 @@ pub async fn mine(ctx: &mut Ctx<'_>) -> Result<Vec<SessionInfo>, ServiceError> {
 /// Ends one of the actor's own sessions (this one too: that signs them out).
 pub async fn end_mine(ctx: &mut Ctx<'_>, session: Uuid) -> Result<SessionsEnded, ServiceError> {
     ctx.actor.require_settled()?;
-    end(ctx, ctx.actor.user_id, Some(session)).await
+    let actor = ctx.actor;
+    end(ctx, actor.user_id, &actor.username, Some(session)).await
 }
 
 /// Ends every session of the actor's but the one of this request.
 pub async fn end_my_others(ctx: &mut Ctx<'_>) -> Result<SessionsEnded, ServiceError> {
     ctx.actor.require_settled()?;
-    end(ctx, ctx.actor.user_id, None).await
+    let actor = ctx.actor;
+    end(ctx, actor.user_id, &actor.username, None).await
 }
 
 /// A user's live sessions, for whoever may suspend them.
@@ -49,17 +51,19 @@ pub async fn end_of_user(
     session: Option<Uuid>,
 ) -> Result<SessionsEnded, ServiceError> {
     ctx.attempting(Action::SessionsEnded, Some(Subject::User(user)));
-    may_end(ctx, user).await?;
-    end(ctx, user, session).await
+    let username = may_end(ctx, user).await?;
+    end(ctx, user, &username, session).await
 }
 
-/// What ending another's sessions takes: the standing to suspend them.
-async fn may_end(ctx: &mut Ctx<'_>, user: Uuid) -> Result<(), ServiceError> {
+/// What ending another's sessions takes: the standing to suspend them. Their username, for the
+/// audit trail.
+async fn may_end(ctx: &mut Ctx<'_>, user: Uuid) -> Result<String, ServiceError> {
     let actor = ctx.actor;
     actor.require(Permission::UsersSuspend)?;
     actor.require_reaches(user)?;
     let target = load(ctx.conn, actor.tenant_id, user).await?.ok_or(ServiceError::NotFound)?;
-    actor.require_outranks(&target.permissions)
+    actor.require_outranks(&target.permissions)?;
+    Ok(target.username)
 }
 
 async fn list(ctx: &mut Ctx<'_>, user: Uuid) -> Result<Vec<SessionInfo>, ServiceError> {
@@ -95,21 +99,23 @@ async fn list(ctx: &mut Ctx<'_>, user: Uuid) -> Result<Vec<SessionInfo>, Service
         .collect())
 }
 
-/// Ends `user`'s session `which`, or all of theirs but the actor's current one, with its audit
-/// event. Ending one that is not theirs (or not there any more) is 404 and changes nothing.
+/// Ends the session `which` of `user` (named `username` in the trail), or all of theirs but the
+/// actor's current one, with its audit event. Ending one that is not theirs (or not there any
+/// more) is 404 and changes nothing.
 async fn end(
     ctx: &mut Ctx<'_>,
     user: Uuid,
+    username: &str,
     which: Option<Uuid>,
 ) -> Result<SessionsEnded, ServiceError> {
     ctx.attempting(Action::SessionsEnded, Some(Subject::User(user)));
     let (actor, client) = (ctx.actor, ctx.client);
     let keep = if which.is_none() { actor.session } else { None };
-    let ended: Vec<(Uuid, DateTime<Utc>)> = sqlx::query_as(
+    let ended: Vec<Uuid> = sqlx::query_scalar(
         "delete from sessions
           where tenant_id = $1 and user_id = $2
             and ($3::uuid is null or id = $3) and ($4::uuid is null or id <> $4)
-          returning id, created_at",
+          returning id",
     )
     .bind(actor.tenant_id)
     .bind(user)
@@ -123,18 +129,11 @@ async fn end(
     if ended.is_empty() {
         return Ok(SessionsEnded { ended: 0 });
     }
-    let name = sqlx::query_scalar!(
-        "select username from users where tenant_id = $1 and id = $2",
-        actor.tenant_id,
-        user
-    )
-    .fetch_one(&mut *ctx.conn)
-    .await?;
     let event = AuditEvent {
-        target: Some(Target { kind: "user", id: user, name: &name }),
+        target: Some(Target { kind: "user", id: user, name: username }),
         details: json!({
             "sessions_ended": ended.len(),
-            "sessions": ended.iter().map(|(id, _)| id).collect::<Vec<_>>(),
+            "sessions": ended,
             "own": user == actor.user_id,
         }),
         client: Some(client),
