@@ -103,6 +103,53 @@ async fn people_see_where_they_are_signed_in_and_end_it(pool: PgPool) {
 }
 
 #[sqlx::test(migrator = "server::MIGRATOR")]
+async fn holding_users_suspend_does_not_reach_the_sessions_of_someone_who_outranks_you(
+    pool: PgPool,
+) {
+    tenants(&pool).await;
+    let mut conn = arrange(&pool).await;
+    sqlx::query(
+        "with role as (insert into roles (tenant_id, name, description, permissions)
+                       select id, 'Doorkeeper', '', '{users.read,users.suspend}' from tenants
+                        where slug = 'acme' returning tenant_id, id)
+         insert into user_roles (tenant_id, user_id, role_id)
+         select role.tenant_id, u.id, role.id from role join users u
+             on u.tenant_id = role.tenant_id and u.username = 'bob'",
+    )
+    .execute(&mut conn)
+    .await
+    .unwrap();
+    let root = sign_in(&pool, "acme", "root", FIREFOX).await;
+    let bob = sign_in(&pool, "acme", "bob", FIREFOX).await;
+    let ids: Vec<(String, String)> =
+        sqlx::query_as("select username, id::text from users where username in ('ada', 'root')")
+            .fetch_all(&mut conn)
+            .await
+            .unwrap();
+    let id = |name: &str| ids.iter().find(|(u, _)| u == name).unwrap().1.clone();
+    let roots = format!("/api/v1/users/{}/sessions", id("root"));
+    // The administrator holds more than Bob: neither seen nor ended, and the refusal recorded.
+    assert_eq!(call(&pool, "GET", &roots, &bob, None).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(call(&pool, "DELETE", &roots, &bob, None).await.0, StatusCode::FORBIDDEN);
+    assert!(alive(&pool, &root).await);
+    assert!(endings(&pool).await.is_empty());
+    let refused: i64 = sqlx::query_scalar(
+        "select count(*) from audit_events
+          where action = 'access.refused' and actor_name = 'Bob Builder'",
+    )
+    .fetch_one(&mut conn)
+    .await
+    .unwrap();
+    assert_eq!(refused, 2);
+    // Ada holds nothing Bob lacks: he may end hers.
+    let ada = sign_in(&pool, "acme", "ada", IPHONE).await;
+    let adas = format!("/api/v1/users/{}/sessions", id("ada"));
+    let (status, ended) = call(&pool, "DELETE", &adas, &bob, None).await;
+    assert_eq!((status, ended["ended"].as_u64()), (StatusCode::OK, Some(1)));
+    assert!(!alive(&pool, &ada).await);
+}
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
 async fn an_administrator_ends_a_users_sessions_in_their_own_tenant_only(pool: PgPool) {
     tenants(&pool).await;
     let root = sign_in(&pool, "acme", "root", FIREFOX).await;
