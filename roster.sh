@@ -322,9 +322,21 @@ test_database_url() {
   export DATABASE_URL ROSTER_TEST_APP_DATABASE_URL
 }
 
-# The release server the end-to-end and contract tests talk to, on a fresh database, with a
-# superuser of the tests' own (a fresh random password each run). Per-token rate limits are
-# raised so that the contract test's fuzzing is not throttled (the limit itself is tested in
+# A superuser of the tests' own on the test server's database; the password goes on stdin,
+# never on a command line.
+test_superuser() { # username password
+  printf '%s\n' "$2" | DATABASE_URL=$(app_database_url roster_e2e) \
+    "$CARGO_TARGET_DIR/release/roster" create-superuser --username "$1" >/dev/null ||
+    die "could not create the superuser $1 for the tests"
+}
+
+# The release server the end-to-end and contract tests talk to, on a fresh database, with two
+# superusers of the tests' own (fresh random passwords each run): e2e-root for Playwright and
+# contract-root for the contract test. Superusers must have a second factor and each of its
+# codes signs in once: the end-to-end tests add one to theirs and keep its session and key to
+# themselves (end2end/global-setup.ts), so the contract test, which runs after them on the same
+# server, signs in as a superuser of its own. Per-token rate limits are raised so that the
+# contract test's fuzzing is not throttled (the limit itself is tested in
 # server/tests/http/tokens.rs).
 start_test_server() {
   [ -n "${E2E_SERVER:-}" ] && return 0
@@ -345,9 +357,9 @@ start_test_server() {
     sleep 0.5
   done
   E2E_ROOT_PASSWORD="e2e $(head -c 18 /dev/urandom | base64 | tr '+/' 'xy')"
-  printf '%s\n' "$E2E_ROOT_PASSWORD" | DATABASE_URL=$(app_database_url roster_e2e) \
-    "$CARGO_TARGET_DIR/release/roster" create-superuser --username e2e-root >/dev/null ||
-    die "could not create the end-to-end superuser"
+  CONTRACT_ROOT_PASSWORD="contract $(head -c 18 /dev/urandom | base64 | tr '+/' 'xy')"
+  test_superuser e2e-root "$E2E_ROOT_PASSWORD"
+  test_superuser contract-root "$CONTRACT_ROOT_PASSWORD"
 }
 
 run_e2e() {
@@ -377,7 +389,7 @@ run_contract() {
   setup_schemathesis
   start_test_server
   local base="http://127.0.0.1:$E2E_PORT" ids
-  ids=$(ROSTER_E2E_PASSWORD=$E2E_ROOT_PASSWORD python3 "$ROOT/end2end/contract/prepare.py" "$base") ||
+  ids=$(ROSTER_CONTRACT_PASSWORD=$CONTRACT_ROOT_PASSWORD python3 "$ROOT/end2end/contract/prepare.py" "$base") ||
     die "could not prepare the contract test"
   (
     set -a && eval "$ids" && set +a
@@ -396,6 +408,9 @@ cleanup_test() {
 cmd_test() {
   local started=$SECONDS
   trap cleanup_test EXIT
+  # The integration tests check the server's one-time codes against oathtool's (RFC 6238 by
+  # another hand than the server's): installed here, so that its step times only the tests.
+  command -v oathtool >/dev/null || apt_install oathtool
   step "toolchain" setup_toolchain
   cd "$ROOT"
   step "formatting (cargo fmt --check)" cargo fmt --all --check

@@ -7,6 +7,8 @@ const executablePath = process.env.ROSTER_CHROMIUM ?? '/usr/bin/chromium';
 
 export default defineConfig({
   testDir: './tests',
+  // Signs e2e-root in once, with a second factor, for every spec (see global-setup.ts).
+  globalSetup: './global-setup.ts',
   timeout: 30_000,
   expect: { timeout: 10_000 },
   fullyParallel: false,

@@ -20,8 +20,8 @@ use leptos_router::{Lazy, LazyRoute, SsrMode, lazy_route, path};
 
 use components::layout::AppShell;
 use pages::{
-    Account, Audit, ChangePassword, EditUser, NewRole, NewTeam, NewUser, NotFound, RolePage, Roles,
-    SignIn, TeamPage, Teams, Tenants, UserPage, Users,
+    Account, Audit, ChangePassword, EditUser, EnrolSecondFactor, NewRole, NewTeam, NewUser,
+    NotFound, RolePage, Roles, Settings, SignIn, TeamPage, Teams, Tenants, UserPage, Users,
 };
 
 /// The HTML document around the app, rendered by the server for every page.
@@ -75,6 +75,7 @@ pub fn App() -> impl IntoView {
             <Routes fallback=NotFound>
                 <Route path=path!("/sign-in") view=SignIn/>
                 <Route path=path!("/change-password") view=ChangePassword/>
+                <Route path=path!("/second-factor") view=EnrolSecondFactor/>
                 <ParentRoute path=path!("") view=AppShell>
                     // Rendered whole before answering, so the redirect is a real 302.
                     <Route path=path!("") view=Home ssr=SsrMode::Async/>
@@ -91,6 +92,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("teams/new") view={Lazy::<NewTeamPage>::new()}/>
                     <Route path=path!("teams/:id") view={Lazy::<TeamPageRoute>::new()}/>
                     <Route path=path!("audit") view={Lazy::<AuditPage>::new()}/>
+                    <Route path=path!("settings") view={Lazy::<SettingsPage>::new()}/>
                 </ParentRoute>
             </Routes>
         </Router>
@@ -153,4 +155,5 @@ lazy_page!(
     NewTeamPage => NewTeam,
     TeamPageRoute => TeamPage,
     AuditPage => Audit,
+    SettingsPage => Settings,
 );

@@ -5,6 +5,7 @@ use http::{HeaderMap, HeaderValue, Method, header};
 use sqlx::types::ipnetwork::IpNetwork;
 use std::net::{IpAddr, SocketAddr};
 
+use crate::backend::auth::ChallengeToken;
 use crate::backend::sessions::{ClientInfo, SessionToken};
 
 /// The session cookie's name; over https it gets the `__Host-` prefix, which browsers only
@@ -27,6 +28,29 @@ pub fn session_cookie(token: &SessionToken, https: bool) -> HeaderValue {
 /// `Set-Cookie` that removes the session cookie.
 pub fn clear_session_cookie(https: bool) -> HeaderValue {
     cookie_header(&format!("{}=; Max-Age=0", cookie_name(https)), https)
+}
+
+/// The cookie of a sign-in waiting for its second factor (`__Host-` over https, as above).
+fn challenge_cookie_name(https: bool) -> &'static str {
+    if https { "__Host-roster_sign_in" } else { "roster_sign_in" }
+}
+
+/// The token of the sign-in waiting for a second factor, if any.
+pub fn challenge_token(headers: &HeaderMap, https: bool) -> Option<ChallengeToken> {
+    cookie(headers, challenge_cookie_name(https)).map(ChallengeToken::from_client)
+}
+
+/// `Set-Cookie` for a sign-in waiting for its second factor: the session cookie's attributes,
+/// ending with the wait.
+pub fn challenge_cookie(token: &ChallengeToken, https: bool) -> HeaderValue {
+    let seconds = crate::backend::auth::second_step::LIFETIME.num_seconds();
+    let pair = format!("{}={}; Max-Age={seconds}", challenge_cookie_name(https), token.expose());
+    cookie_header(&pair, https)
+}
+
+/// `Set-Cookie` that removes the cookie of a sign-in waiting for its second factor.
+pub fn clear_challenge_cookie(https: bool) -> HeaderValue {
+    cookie_header(&format!("{}=; Max-Age=0", challenge_cookie_name(https)), https)
 }
 
 /// Adds the session cookie's attributes. Tokens are base64url, so the header is always valid

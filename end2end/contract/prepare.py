@@ -1,13 +1,18 @@
 """Prepares the contract test: an organisation with a few users, a team, and a service account
 whose API token holds every permission such an account may hold, made through the JSON API as
-the tests' superuser. Prints, as shell assignments, the token's secret and the ids the
-schemathesis.toml beside this file gives the operations that name an object.
+the contract test's own superuser. Prints, as shell assignments, the token's secret and the ids
+the schemathesis.toml beside this file gives the operations that name an object.
 
-Usage: prepare.py BASE_URL (the superuser's password in ROSTER_E2E_PASSWORD)."""
+Usage: prepare.py BASE_URL (the password of the superuser contract-root in
+ROSTER_CONTRACT_PASSWORD)."""
 
+import base64
+import hashlib
+import hmac
 import http.cookiejar
 import json
 import os
+import struct
 import sys
 import time
 import urllib.error
@@ -35,11 +40,28 @@ def client():
     return call
 
 
+def totp(secret, offset_steps=0):
+    """The code an authenticator app with the base32 key `secret` shows now (RFC 6238: HMAC-SHA1,
+    30-second steps, six digits), from the standard library rather than the server's code."""
+    key = base64.b32decode(secret.upper() + "=" * (-len(secret) % 8))
+    counter = int(time.time()) // 30 + offset_steps
+    mac = hmac.new(key, struct.pack(">Q", counter), hashlib.sha1).digest()
+    offset = mac[-1] & 0x0F
+    number = struct.unpack(">I", mac[offset:offset + 4])[0] & 0x7FFFFFFF
+    return f"{number % 1_000_000:06d}"
+
+
 BASE = sys.argv[1].rstrip("/")
 slug = "contract-" + hex(int(time.time()))[2:]
 root = client()
-root("POST", "/session", {"tenant": "platform", "login": "e2e-root",
-                          "password": os.environ["ROSTER_E2E_PASSWORD"]})
+# Its own superuser, not the end-to-end tests' (e2e-root): those ran first on this server and
+# gave theirs a second factor whose key only they know. Superusers must have one before
+# anything else, so this one adds an authenticator app right after signing in.
+root("POST", "/session", {"tenant": "platform", "login": "contract-root",
+                          "password": os.environ["ROSTER_CONTRACT_PASSWORD"]})
+app = root("POST", "/me/second-factors/totp")
+root("POST", f"/me/second-factors/totp/{app['id']}/confirm",
+     {"code": totp(app["secret"]), "name": "Contract test"})
 made = root("POST", "/tenants", {
     "slug": slug, "name": "Contract", "admin_first_name": "Con", "admin_last_name": "Tract",
     "admin_email": "admin@contract.test", "admin_username": "admin",

@@ -53,7 +53,7 @@ test('a session is ended from another browser, and an admin ends a user\'s sessi
   await expect(adaPage).not.toHaveURL(/\/sign-in/);
   await page.goto(`/users/${ada.user.id}`);
   await hydrated(page);
-  await page.getByRole('link', { name: 'Sessions', exact: true }).click();
+  await page.getByRole('link', { name: 'Sign-in', exact: true }).click();
   await expect(page).toHaveURL(/\?tab=sessions$/);
   const hers = page.getByRole('region', { name: 'Sessions', exact: true });
   // Her one session (tablets and phones show the table as cards, without a header row).

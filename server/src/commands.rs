@@ -111,7 +111,8 @@ async fn create_superuser(args: CreateSuperuser) -> CommandResult {
     match bootstrap::create_superuser(&pool, &passwords, &args.username, &password).await {
         Ok(_) => {
             println!(
-                "Created superuser {:?}. Sign in with organisation \"platform\".",
+                "Created superuser {:?}. Sign in with organisation \"platform\"; the console then \
+                 asks for a second factor (an authenticator app), which superusers must have.",
                 args.username
             );
             Ok(())

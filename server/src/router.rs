@@ -142,7 +142,8 @@ const SERVER_FN_ERROR_LIMIT: usize = 64 * 1024;
 /// Server functions answer every error with 500 (server_fn's way); the body is an [`ApiError`]
 /// whose code has its own status, as the JSON API answers it: 401, 403, 404, 409, 422, 429
 /// (with `Retry-After`)… Leptos' client reads any 4xx or 5xx body as the error, so the console
-/// is unchanged, while proxies, logs and programs see a refusal as one.
+/// is unchanged, while proxies, logs and programs see a refusal as one. Cookies the function
+/// set are kept.
 async fn server_fn_error_status(request: Request, next: Next) -> Response {
     let response = next.run(request).await;
     let Some(path) = response.headers().get(SERVER_FN_ERROR).cloned() else { return response };
@@ -151,7 +152,12 @@ async fn server_fn_error_status(request: Request, next: Next) -> Response {
     match serde_json::from_slice::<ApiError>(&bytes) {
         Ok(error) => {
             let mut answer = RestError(error).into_response();
-            answer.headers_mut().insert(SERVER_FN_ERROR, path);
+            let headers = answer.headers_mut();
+            headers.insert(SERVER_FN_ERROR, path);
+            // What the function set goes too: the cookie of a sign-in that waits for its code.
+            for cookie in parts.headers.get_all(header::SET_COOKIE) {
+                headers.append(header::SET_COOKIE, cookie.clone());
+            }
             answer
         }
         Err(_) => Response::from_parts(parts, axum::body::Body::from(bytes)),

@@ -73,10 +73,17 @@ actions! {
     TenantSeeded = "tenant.seeded", "Demo data loaded";
     TokenCreated = "token.created", "API token created";
     TokenRevoked = "token.revoked", "API token revoked";
+    TenantSettingsChanged = "tenant.settings_changed", "Settings changed";
+    SecondFactorEnrolled = "second_factor.enrolled", "Second factor added";
+    SecondFactorEnrolmentFailed = "second_factor.enrolment_failed", "Second factor not confirmed";
+    SecondFactorRemoved = "second_factor.removed", "Second factor removed";
+    SecondFactorReset = "second_factor.reset", "Second factor reset";
+    RecoveryCodeUsed = "second_factor.recovery_code_used", "Recovery code used";
+    RecoveryCodesRenewed = "second_factor.recovery_codes_renewed", "Recovery codes renewed";
 }
 
 /// Families of actions (the part before the dot), for filtering by kind.
-pub const FAMILIES: [(&str, &str); 7] = [
+pub const FAMILIES: [(&str, &str); 8] = [
     ("user", "Changes to users"),
     ("session", "Sign-ins and sign-outs"),
     ("role", "Changes to roles"),
@@ -84,6 +91,7 @@ pub const FAMILIES: [(&str, &str); 7] = [
     ("access", "Refused access"),
     ("tenant", "Organisation"),
     ("token", "API tokens"),
+    ("second_factor", "Second factors"),
 ];
 
 /// The label of an action key (the key itself when it is not in the catalogue).

@@ -52,6 +52,10 @@ pub struct Me {
     #[serde(deserialize_with = "crate::permission::known_only")]
     pub permissions: Vec<Permission>,
     pub must_change_password: bool,
+    /// When true, nothing but adding a second factor is allowed until one is added (their
+    /// organisation requires one, or they are a superuser).
+    #[serde(default)]
+    pub must_enrol_second_factor: bool,
 }
 
 impl Me {

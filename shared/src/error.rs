@@ -18,6 +18,11 @@ pub enum ErrorCode {
     Forbidden,
     /// 403: the signed-in user must change their password before anything else.
     PasswordChangeRequired,
+    /// 401: the password was right; the sign-in waits for a second factor
+    /// (`POST /api/v1/session/second-factor`).
+    SecondFactorRequired,
+    /// 403: the signed-in user must add a second factor before anything else.
+    MfaEnrolmentRequired,
     /// 404: no such object (also for objects of another tenant).
     NotFound,
     /// 409: a stale version or a conflicting change.
@@ -42,8 +47,8 @@ impl ErrorCode {
     pub fn http_status(self) -> u16 {
         match self {
             Self::Validation => 422,
-            Self::Unauthenticated => 401,
-            Self::Forbidden | Self::PasswordChangeRequired => 403,
+            Self::Unauthenticated | Self::SecondFactorRequired => 401,
+            Self::Forbidden | Self::PasswordChangeRequired | Self::MfaEnrolmentRequired => 403,
             Self::NotFound => 404,
             Self::Conflict => 409,
             Self::PreconditionFailed => 412,
@@ -155,6 +160,10 @@ field_codes! {
     RoleNameTaken = "role_name_taken",
     /// Another team has this name.
     TeamNameTaken = "team_name_taken",
+    /// Not a code the second factor gives now, or one already used.
+    WrongCode = "wrong_code",
+    /// Neither six digits nor a recovery code.
+    CodeFormat = "code_format",
     /// A rule condition without the values its operator needs.
     Values = "values",
     /// A rule condition naming no user type.

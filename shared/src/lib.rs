@@ -19,6 +19,7 @@ pub mod permission;
 pub mod profile;
 pub mod query;
 pub mod role;
+pub mod second_factor;
 pub mod session;
 pub mod sync;
 pub mod team;

@@ -5,19 +5,58 @@ use shared::ApiError;
 use shared::Password;
 use shared::auth::Me;
 
-/// Signs in and sets the session cookie.
+/// Signs in and sets the session cookie. An account with a second factor answers
+/// `second_factor_required`, with the cookie [`second_factor`] finishes the sign-in with.
 #[server(endpoint = "auth/sign_in")]
 pub async fn sign_in(tenant: String, login: String, password: Password) -> Result<Me, ApiError> {
-    use crate::backend::auth;
+    use crate::backend::ServiceError;
+    use crate::backend::auth::{self, SignInOutcome};
     let call = super::context::call().await?;
     let request = shared::auth::SignInRequest { tenant, login, password };
     let s = &call.services;
-    let signed = auth::sign_in(&s.pool, &s.passwords, &s.sessions, &request, &call.client).await?;
-    super::context::set_cookie(crate::web::session_cookie(&signed.token, s.https));
+    match auth::sign_in(&s.pool, &s.passwords, &s.sessions, &request, &call.client).await? {
+        SignInOutcome::SignedIn(signed) => Ok(signed_in(*signed, s.https)),
+        SignInOutcome::SecondFactor(challenge) => {
+            super::context::set_cookie(crate::web::challenge_cookie(&challenge, s.https));
+            Err(ServiceError::SecondFactorRequired.into())
+        }
+    }
+}
+
+/// Finishes a sign-in waiting for its second factor with a code from the authenticator app or
+/// a recovery code.
+#[server(endpoint = "auth/second_factor")]
+pub async fn second_factor(code: String) -> Result<Me, ApiError> {
+    use crate::backend::{ServiceError, auth};
+    let call = super::context::call().await?;
+    let s = &call.services;
+    let headers = super::context::headers().await?;
+    let challenge =
+        crate::web::challenge_token(&headers, s.https).ok_or(ServiceError::Unauthenticated)?;
+    let answer = shared::second_factor::SecondFactorAnswer { code };
+    let signed = auth::complete_sign_in(&s.pool, &s.sessions, &challenge, &answer, &call.client);
+    match signed.await {
+        Ok(signed) => {
+            super::context::set_cookie(crate::web::clear_challenge_cookie(s.https));
+            Ok(signed_in(signed, s.https))
+        }
+        Err(ServiceError::Validation(fields)) => Err(ServiceError::Validation(fields).into()),
+        Err(err) => {
+            // The wait has ended: its cookie goes too.
+            super::context::set_cookie(crate::web::clear_challenge_cookie(s.https));
+            Err(err.into())
+        }
+    }
+}
+
+/// Sets the cookies of a completed sign-in: the session's, and the organisation remembered.
+#[cfg(feature = "ssr")]
+fn signed_in(signed: crate::backend::auth::SignedIn, https: bool) -> Me {
+    super::context::set_cookie(crate::web::session_cookie(&signed.token, https));
     if let Some(cookie) = crate::web::tenant_cookie(&signed.me.tenant.slug) {
         super::context::set_cookie(cookie);
     }
-    Ok(signed.me)
+    signed.me
 }
 
 /// The organisation this browser last signed in to, to prefill the sign-in form.

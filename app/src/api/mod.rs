@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod auth;
 pub mod roles;
+pub mod second_factors;
 pub mod sessions;
 pub mod teams;
 pub mod tenants;

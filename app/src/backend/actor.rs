@@ -23,6 +23,11 @@ pub struct Actor {
     pub superuser: bool,
     pub permissions: Permissions,
     pub must_change_password: bool,
+    /// Their organisation requires a second factor of them (or they are a superuser) and they
+    /// have none: nothing but adding one is allowed. Never for a program's token.
+    pub must_enrol_second_factor: bool,
+    /// Their organisation requires a second factor of them, or they are a superuser.
+    pub second_factor_required: bool,
     /// A supervisor's reporting line (direct and indirect reports): the only users they see
     /// and act on, whatever their roles say. `None`: the whole tenant.
     pub line: Option<Vec<Uuid>>,
@@ -100,8 +105,15 @@ impl Actor {
         }
     }
 
-    /// Passes unless a temporary password must be changed first.
+    /// Passes unless a temporary password must be changed, or a second factor added, first.
     pub fn require_settled(&self) -> Result<(), ServiceError> {
+        self.require_password_settled()?;
+        if self.must_enrol_second_factor { Err(ServiceError::MfaEnrolmentRequired) } else { Ok(()) }
+    }
+
+    /// Passes unless a temporary password must be changed first: what adding a second factor
+    /// takes, which comes right after it.
+    pub fn require_password_settled(&self) -> Result<(), ServiceError> {
         if self.must_change_password { Err(ServiceError::PasswordChangeRequired) } else { Ok(()) }
     }
 }

@@ -24,7 +24,9 @@ use super::throttle::{self, Attempt, Key};
 use super::{Ctx, ServiceError, Services, tenancy};
 
 mod password_change;
+pub mod second_step;
 pub use password_change::change_password;
+pub use second_step::{ChallengeToken, complete_sign_in};
 
 /// A successful sign-in: who, and the token for the session cookie.
 #[derive(Debug)]
@@ -33,7 +35,29 @@ pub struct SignedIn {
     pub token: SessionToken,
 }
 
+/// What a right password leads to.
+#[derive(Debug)]
+pub enum SignInOutcome {
+    /// Signed in.
+    SignedIn(Box<SignedIn>),
+    /// The account has a second factor: the sign-in waits for it
+    /// ([`second_step::complete_sign_in`]), held by this token (a short-lived cookie).
+    SecondFactor(ChallengeToken),
+}
+
+impl SignInOutcome {
+    /// The session, when the sign-in is complete; `SecondFactorRequired` when it waits.
+    pub fn signed_in(self) -> Result<SignedIn, ServiceError> {
+        match self {
+            Self::SignedIn(signed) => Ok(*signed),
+            Self::SecondFactor(_) => Err(ServiceError::SecondFactorRequired),
+        }
+    }
+}
+
+#[derive(sqlx::FromRow)]
 struct Candidate {
+    tenant_id: Uuid,
     id: Uuid,
     username: String,
     hash: Option<String>,
@@ -42,7 +66,27 @@ struct Candidate {
     user_type: String,
     expired: bool,
     temporary_expired: bool,
+    /// Whether they have a confirmed second factor.
+    second_factor: bool,
 }
+
+/// The columns a [`Candidate`] is read from, over `users`.
+macro_rules! candidate_columns {
+    () => {
+        // A temporary password is one its holder must change; it expires
+        // TEMPORARY_PASSWORD_DAYS (the last parameter) after it was set.
+        "select tenant_id, id, username, password_hash as hash, status, console_access, user_type,
+                coalesce(expires_at <= now(), false) as expired,
+                coalesce(must_change_password
+                         and password_changed_at <= now() - make_interval(days => $3),
+                         false) as temporary_expired,
+                exists(select 1 from second_factors f
+                        where f.tenant_id = users.tenant_id and f.user_id = users.id
+                          and f.confirmed_at is not null) as second_factor
+           from users "
+    };
+}
+use candidate_columns;
 
 /// Checks the credentials and starts a session.
 ///
@@ -56,7 +100,7 @@ pub async fn sign_in(
     policy: &SessionPolicy,
     request: &SignInRequest,
     client: &ClientInfo,
-) -> Result<SignedIn, ServiceError> {
+) -> Result<SignInOutcome, ServiceError> {
     required_fields(request)?;
     let now = Utc::now();
     // Every path does the same work: one lookup of the tenant, one of the user (against a
@@ -122,8 +166,9 @@ pub async fn sign_in(
     };
 
     // The second transaction takes the count back and, unless the account is unavailable,
-    // starts the session. The throttle's rows come last: one of them (the address's) is shared
-    // by every sign-in from that address, and its lock is held until the commit.
+    // starts the session, or the wait for its second factor. The throttle's rows come last: one
+    // of them (the address's) is shared by every sign-in from that address, and its lock is
+    // held until the commit.
     let mut tx = tenancy::begin(pool, tenant_id).await?;
     if let Some((reason, message)) = refusal(user) {
         let failure = Failure { reason, suppressed };
@@ -132,20 +177,40 @@ pub async fn sign_in(
         tx.commit().await?;
         return Err(ServiceError::AccountUnavailable(message));
     }
+    let outcome = if user.second_factor {
+        let token = second_step::open(&mut tx, tenant_id, user.id).await?;
+        SignInOutcome::SecondFactor(token)
+    } else {
+        let details = suppressed.map_or_else(|| json!({}), |n| json!({ "suppressed": n }));
+        let signed = start(&mut tx, policy, user, details, client, now).await?;
+        SignInOutcome::SignedIn(Box::new(signed))
+    };
+    throttle::succeeded(&mut tx, &counted).await?;
+    tx.commit().await?;
+    Ok(outcome)
+}
+
+/// Starts the session of `user`, who has proven who they are, with its `session.signed_in`
+/// event carrying `details`.
+async fn start(
+    tx: &mut PgConnection,
+    policy: &SessionPolicy,
+    user: &Candidate,
+    details: serde_json::Value,
+    client: &ClientInfo,
+    now: chrono::DateTime<Utc>,
+) -> Result<SignedIn, ServiceError> {
     let (token, actor) =
-        sessions::start_signed_in(&mut tx, policy, tenant_id, user.id, client, now).await?;
+        sessions::start_signed_in(tx, policy, user.tenant_id, user.id, client, now).await?;
     let actor = actor.ok_or(ServiceError::Unauthenticated)?;
     let event = AuditEvent {
         target: Some(Target { kind: "user", id: user.id, name: &user.username }),
-        details: suppressed.map_or_else(|| json!({}), |n| json!({ "suppressed": n })),
+        details,
         client: Some(client),
-        ..AuditEvent::new(tenant_id, AuditActor::from(&actor), Action::SessionSignedIn)
+        ..AuditEvent::new(actor.tenant_id, AuditActor::from(&actor), Action::SessionSignedIn)
     };
-    audit::record(&mut tx, &event).await?;
-    let me = me_of(&actor);
-    throttle::succeeded(&mut tx, &counted).await?;
-    tx.commit().await?;
-    Ok(SignedIn { me, token })
+    audit::record(tx, &event).await?;
+    Ok(SignedIn { me: me_of(&actor), token })
 }
 
 fn required_fields(request: &SignInRequest) -> Result<(), ServiceError> {
@@ -168,21 +233,14 @@ async fn find_candidate(
     tenant_id: Uuid,
     login: &str,
 ) -> Result<Option<Candidate>, sqlx::Error> {
-    // Usernames cannot contain '@' and emails must, so at most one user matches. A temporary
-    // password is one its holder must change; it expires TEMPORARY_PASSWORD_DAYS after it was set.
-    sqlx::query_as!(
-        Candidate,
-        r#"select id, username, password_hash as hash, status, console_access, user_type,
-                  coalesce(expires_at <= now(), false) as "expired!",
-                  coalesce(must_change_password
-                           and password_changed_at <= now() - make_interval(days => $3),
-                           false) as "temporary_expired!"
-             from users
-            where tenant_id = $1 and (username_key = lower($2) or email_key = lower($2))"#,
-        tenant_id,
-        login.trim(),
-        TEMPORARY_PASSWORD_DAYS
-    )
+    // Usernames cannot contain '@' and emails must, so at most one user matches.
+    sqlx::query_as(concat!(
+        candidate_columns!(),
+        "where tenant_id = $1 and (username_key = lower($2) or email_key = lower($2))"
+    ))
+    .bind(tenant_id)
+    .bind(login.trim())
+    .bind(TEMPORARY_PASSWORD_DAYS)
     .fetch_optional(conn)
     .await
 }
@@ -286,5 +344,6 @@ fn me_of(actor: &Actor) -> Me {
         superuser: actor.superuser,
         permissions: actor.permissions.iter().copied().collect(),
         must_change_password: actor.must_change_password,
+        must_enrol_second_factor: actor.must_enrol_second_factor,
     }
 }

@@ -22,6 +22,12 @@ pub enum ServiceError {
     /// The actor must change their temporary password first.
     #[error("password change required")]
     PasswordChangeRequired,
+    /// The actor must add a second factor first (their organisation's policy, or a superuser).
+    #[error("second factor enrolment required")]
+    MfaEnrolmentRequired,
+    /// The password was right; the sign-in waits for a second factor.
+    #[error("second factor required")]
+    SecondFactorRequired,
     /// The object does not exist for this actor (including other tenants' objects).
     #[error("not found")]
     NotFound,
@@ -117,6 +123,14 @@ impl From<ServiceError> for ApiError {
             ServiceError::PasswordChangeRequired => ApiError::new(
                 ErrorCode::PasswordChangeRequired,
                 "Choose a new password before continuing.",
+            ),
+            ServiceError::MfaEnrolmentRequired => ApiError::new(
+                ErrorCode::MfaEnrolmentRequired,
+                "Add a second factor before continuing.",
+            ),
+            ServiceError::SecondFactorRequired => ApiError::new(
+                ErrorCode::SecondFactorRequired,
+                "Enter the code from your authenticator app, or a recovery code.",
             ),
             ServiceError::NotFound => ApiError::new(ErrorCode::NotFound, "Not found."),
             ServiceError::Forbidden => {

@@ -13,6 +13,7 @@ pub mod health;
 pub mod idempotency;
 pub mod password;
 pub mod roles;
+pub mod second_factor;
 pub mod services;
 pub mod sessions;
 pub mod signed_in;

@@ -7,6 +7,7 @@ use chrono::{DateTime, Duration, Utc};
 use rand::RngCore as _;
 use rand::rngs::OsRng;
 use sha2::{Digest, Sha256};
+use shared::second_factor::SecondFactorPolicy;
 use shared::{Permission, TenantSlug, UserType, permission};
 use sqlx::pool::PoolConnection;
 use sqlx::postgres::PgRow;
@@ -26,7 +27,10 @@ macro_rules! actor_columns {
         concat!(
             "u.tenant_id, u.id as user_id, u.username, u.email, u.first_name, u.last_name,
              u.user_type, u.status, u.console_access, u.expires_at, u.must_change_password,
-             t.slug as tenant_slug, t.name as tenant_name, ",
+             t.slug as tenant_slug, t.name as tenant_name, t.second_factor_policy,
+             exists(select 1 from second_factors f
+                     where f.tenant_id = u.tenant_id and f.user_id = u.id
+                       and f.confirmed_at is not null) as second_factor, ",
             granted_keys!(),
             " as granted"
         )
@@ -517,6 +521,9 @@ struct ActorRow {
     must_change_password: bool,
     tenant_slug: String,
     tenant_name: String,
+    second_factor_policy: String,
+    /// Whether they have a confirmed second factor.
+    second_factor: bool,
     granted: Vec<String>,
 }
 
@@ -568,12 +575,17 @@ impl ActorRow {
             UserType::Supervisor => Some(reporting_line(conn, self.tenant_id, self.user_id).await?),
             _ => None,
         };
+        // The platform tenant holds only superusers (creating anyone else there is refused);
+        // one arranged there by hand with another type is no superuser.
+        let superuser =
+            self.tenant_slug == TenantSlug::PLATFORM && user_type == UserType::TenantAdmin;
+        let permissions = permission::effective(user_type, permission::from_keys(&self.granted));
+        // A policy this build does not know asks the most of everyone.
+        let policy = self.second_factor_policy.parse().unwrap_or(SecondFactorPolicy::Everyone);
+        let second_factor_required = superuser || policy.requires(&permissions);
         Ok(Some(Actor {
             tenant_id: self.tenant_id,
-            // The platform tenant holds only superusers (creating anyone else there is refused);
-            // one arranged there by hand with another type is no superuser.
-            superuser: self.tenant_slug == TenantSlug::PLATFORM
-                && user_type == UserType::TenantAdmin,
+            superuser,
             tenant_slug: self.tenant_slug,
             tenant_name: self.tenant_name,
             user_id: self.user_id,
@@ -582,9 +594,14 @@ impl ActorRow {
             first_name: self.first_name,
             last_name: self.last_name,
             user_type,
-            permissions: permission::effective(user_type, permission::from_keys(&self.granted)),
-            // A pending password change is the console's business, not a program's.
+            permissions,
+            // A pending password change or second factor is the console's business, not a
+            // program's.
             must_change_password: self.must_change_password && door == Door::Session,
+            must_enrol_second_factor: second_factor_required
+                && !self.second_factor
+                && door == Door::Session,
+            second_factor_required,
             line,
             token: None,
             session: None,

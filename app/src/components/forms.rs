@@ -58,6 +58,10 @@ pub fn describe(code: &str) -> Cow<'static, str> {
         }
         FieldCode::RoleNameTaken => "Another role already has this name.",
         FieldCode::TeamNameTaken => "Another team already has this name.",
+        FieldCode::WrongCode => "This code is not right, or was used already. Try the next one.",
+        FieldCode::CodeFormat => {
+            "Enter the six digits your app shows, or a recovery code (abcd-efgh-ijkl-mnop)."
+        }
         FieldCode::Values => "Give one value for “is”, at least one for “is one of”.",
         FieldCode::UnknownUserType => {
             "Use a user type: tenant_admin, supervisor, agent, analyst, viewer or service."

@@ -72,7 +72,7 @@ struct Section {
     visible: fn(&Me) -> bool,
 }
 
-const SECTIONS: [Section; 5] = [
+const SECTIONS: [Section; 6] = [
     Section { href: "/tenants", label: "Tenants", icon: Icon::Tenants, visible: |me| me.superuser },
     Section {
         href: "/users",
@@ -98,6 +98,12 @@ const SECTIONS: [Section; 5] = [
         icon: Icon::Audit,
         visible: |me| me.can(Permission::AuditRead),
     },
+    Section {
+        href: "/settings",
+        label: "Settings",
+        icon: Icon::Settings,
+        visible: |me| me.can(Permission::TenantSettings),
+    },
 ];
 
 /// The signed-in user, as the console chrome provides it once for every page inside it; `None`
@@ -113,7 +119,8 @@ pub fn home(me: &Me) -> &'static str {
 }
 
 /// Wraps every console page. Without a session it sends the browser to sign-in; with a pending
-/// temporary password, to the password change.
+/// temporary password, to the password change; without a second factor that is required, to
+/// adding one.
 #[component]
 pub fn AppShell() -> impl IntoView {
     let me = CurrentUser::get();
@@ -123,6 +130,9 @@ pub fn AppShell() -> impl IntoView {
                 match me.user().await {
                     Ok(Some(me)) if me.must_change_password => {
                         view! { <Redirect path="/change-password"/> }.into_any()
+                    }
+                    Ok(Some(me)) if me.must_enrol_second_factor => {
+                        view! { <Redirect path="/second-factor"/> }.into_any()
                     }
                     Ok(Some(me)) => view! { <Chrome me/> }.into_any(),
                     Ok(None) => view! { <Redirect path="/sign-in"/> }.into_any(),

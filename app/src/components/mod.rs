@@ -9,6 +9,7 @@ pub mod layout;
 pub mod lifecycle;
 pub mod loading;
 pub mod moment;
+pub mod second_factors;
 pub mod sessions;
 pub mod user_form;
 pub mod user_picker;

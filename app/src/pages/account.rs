@@ -1,17 +1,20 @@
-//! "My account" (`/account`): who the signed-in user is, a way to change their password, and
-//! where they are signed in.
+//! "My account" (`/account`): who the signed-in user is, a way to change their password, their
+//! second factors, and where they are signed in.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::A;
 
 use crate::components::layout::me;
+use crate::components::second_factors::{MySecondFactors, factor_list};
 use crate::components::sessions::{Sessions, session_list};
 
 #[component]
 pub fn Account() -> impl IntoView {
     let reload = RwSignal::new(0);
     let sessions = session_list(|| Some(None), reload);
+    let reload_factors = RwSignal::new(0);
+    let factors = factor_list(|| Some(None), reload_factors);
     let Some(me) = me() else {
         return ().into_any();
     };
@@ -35,6 +38,7 @@ pub fn Account() -> impl IntoView {
                 <dt>"Account type"</dt><dd>{me.user_type.label()}</dd>
             </dl>
         </section>
+        <MySecondFactors factors reload=reload_factors/>
         <Sessions user=None sessions reload/>
     }
     .into_any()

@@ -5,6 +5,8 @@ pub mod audit;
 mod change_password;
 mod not_found;
 mod roles;
+mod second_factor;
+mod settings;
 mod sign_in;
 mod teams;
 mod tenants;
@@ -28,6 +30,8 @@ pub(crate) fn holds(permission: shared::Permission) -> Resource<bool> {
 pub use change_password::ChangePassword;
 pub use not_found::NotFound;
 pub use roles::{NewRole, RolePage, Roles};
+pub use second_factor::EnrolSecondFactor;
+pub use settings::Settings;
 pub use sign_in::SignIn;
 pub use teams::{NewTeam, TeamPage, Teams};
 pub use tenants::Tenants;

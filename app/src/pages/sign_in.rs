@@ -1,11 +1,15 @@
 //! The sign-in page: organisation (remembered from the last sign-in), username or email, and
-//! password. A plain form that also works before the wasm bundle has loaded.
+//! password, then, for an account with a second factor, its code. Plain forms that also work
+//! before the wasm bundle has loaded.
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_navigate;
 
-use crate::api::auth::{SignIn as SignInFn, remembered_tenant};
+use shared::ErrorCode;
+use shared::auth::Me;
+
+use crate::api::auth::{SecondFactor as SecondFactorFn, SignIn as SignInFn, remembered_tenant};
 use crate::components::forms::{FieldErrors, FormAlert, field_codes};
 use crate::components::icons::{Icon, Svg};
 use crate::components::layout::{CurrentUser, home};
@@ -15,26 +19,68 @@ use crate::components::layout::{CurrentUser, home};
 pub fn SignIn() -> impl IntoView {
     crate::mark_hydrated();
     let action = ServerAction::<SignInFn>::new();
+    let second = ServerAction::<SecondFactorFn>::new();
     let remembered = Resource::new(|| (), |_| remembered_tenant());
     let shown = RwSignal::new(false);
     let navigate = use_navigate();
     Effect::new(move |_| {
-        if let Some(Ok(me)) = action.value().get() {
-            CurrentUser::get().refetch();
-            let to = if me.must_change_password { "/change-password" } else { home(&me) };
-            navigate(to, Default::default());
+        let signed = match (action.value().get(), second.value().get()) {
+            (_, Some(Ok(me))) | (Some(Ok(me)), _) => me,
+            _ => return,
+        };
+        CurrentUser::get().refetch();
+        navigate(landing(&signed), Default::default());
+    });
+    // A new password attempt forgets how the last wait for a code ended.
+    Effect::new(move |_| {
+        if action.pending().get() {
+            second.value().set(None);
         }
     });
     let result = move || action.value().get();
-    let alert = Signal::derive(move || match result() {
-        Some(Err(err)) if err.fields.is_empty() => Some(err),
+    // The password was right: the code is next, until the wait for it ends.
+    let code_step = move || {
+        let waiting =
+            matches!(result(), Some(Err(e)) if e.error == ErrorCode::SecondFactorRequired);
+        let ended =
+            matches!(second.value().get(), Some(Err(e)) if e.error != ErrorCode::Validation);
+        waiting && !ended
+    };
+    let alert = Signal::derive(move || match (result(), second.value().get()) {
+        (_, Some(Err(err))) if err.fields.is_empty() => Some(err),
+        (Some(Err(err)), _) if err.fields.is_empty() && !code_step() => Some(err),
         _ => None,
     });
 
     view! {
         <Title text="Sign in · Roster"/>
         <main class="centered-page">
-            <ActionForm action attr:class="card narrow sign-in">
+            <Show when=code_step>
+                <ActionForm action=second attr:class="card narrow sign-in">
+                    <div class="brand large">
+                        <span class="brand-mark" aria-hidden="true">"R"</span>
+                        <span class="brand-name">"Roster"</span>
+                    </div>
+                    <h1>"Two-step verification"</h1>
+                    <FormAlert error=alert/>
+                    <label class="field">
+                        <span>"Code"</span>
+                        <input name="code" autocomplete="one-time-code" required autofocus
+                            aria-describedby="code-hint code-errors"/>
+                        <span id="code-hint" class="hint">"The six digits your authenticator app shows, or one of your recovery codes."</span>
+                        <FieldErrors id="code-errors" codes=Signal::derive(move || field_codes(second.value().get(), "code"))/>
+                    </label>
+                    <button type="submit" class="button primary wide" disabled=move || second.pending().get()>
+                        {move || if second.pending().get() { "Checking…" } else { "Verify" }}
+                    </button>
+                    <a class="button subtle wide" href="/sign-in" on:click=move |ev| {
+                        ev.prevent_default();
+                        action.value().set(None);
+                        second.value().set(None);
+                    }>"Start over"</a>
+                </ActionForm>
+            </Show>
+            <ActionForm action attr:class="card narrow sign-in" attr:hidden=code_step>
                 <div class="brand large">
                     <span class="brand-mark" aria-hidden="true">"R"</span>
                     <span class="brand-name">"Roster"</span>
@@ -87,5 +133,16 @@ pub fn SignIn() -> impl IntoView {
                 </button>
             </ActionForm>
         </main>
+    }
+}
+
+/// Where a sign-in leads: a pending password change or second factor first, else home.
+fn landing(me: &Me) -> &'static str {
+    if me.must_change_password {
+        "/change-password"
+    } else if me.must_enrol_second_factor {
+        "/second-factor"
+    } else {
+        home(me)
     }
 }

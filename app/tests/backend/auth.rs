@@ -20,7 +20,9 @@ fn request(tenant: &str, login: &str, password: &str) -> SignInRequest {
 }
 
 async fn sign_in(s: &Services, req: &SignInRequest, ip: &str) -> Result<SignedIn, ServiceError> {
-    auth::sign_in(&s.pool, &s.passwords, &s.sessions, req, &client(ip)).await
+    auth::sign_in(&s.pool, &s.passwords, &s.sessions, req, &client(ip))
+        .await
+        .and_then(auth::SignInOutcome::signed_in)
 }
 
 async fn acme_with_ada(pool: &PgPool) -> (Uuid, Uuid) {
@@ -205,6 +207,23 @@ async fn a_superuser_creates_a_tenant_whose_admin_must_change_the_temporary_pass
     assert!(sessions::resolve(&s, &root.token, &client("10.0.0.9")).await.is_err(), "old session ended");
     let root_actor = sessions::resolve(&s, &token, &client("10.0.0.9")).await.unwrap();
     assert!(root_actor.superuser && !root_actor.must_change_password);
+    // Then a second factor, which superusers must have (added over HTTP in the server's tests;
+    // arranged here).
+    assert!(root_actor.must_enrol_second_factor);
+    let blocked =
+        run_from(&pool, &root_actor, &client("10.0.0.7"), async |ctx| tenants::create(ctx, form.clone()).await).await;
+    assert!(matches!(blocked, Err(ServiceError::MfaEnrolmentRequired)));
+    sqlx::query(
+        "insert into second_factors (tenant_id, user_id, kind, name, secret, confirmed_at)
+         values ($1, $2, 'totp', 'Phone', '\\x000102030405060708090a0b0c0d0e0f10111213', now())",
+    )
+    .bind(root_actor.tenant_id)
+    .bind(root_actor.user_id)
+    .execute(&mut all_tenants(&pool).await)
+    .await
+    .unwrap();
+    let root_actor = sessions::resolve(&s, &token, &client("10.0.0.9")).await.unwrap();
+    assert!(!root_actor.must_enrol_second_factor);
 
     let created =
         run_from(&pool, &root_actor, &client("10.0.0.7"), async |ctx| tenants::create(ctx, form.clone()).await)

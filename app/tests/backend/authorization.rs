@@ -1,6 +1,7 @@
 //! The authorization matrix so far: every user type × every system role, in its own tenant and
 //! against another tenant.
 
+use app::backend::auth::SignInOutcome;
 use app::backend::roles::SYSTEM_ROLES;
 use app::backend::{ServiceError, sessions, tenants};
 use shared::auth::SignInRequest;
@@ -60,7 +61,8 @@ async fn every_type_and_system_role_gets_exactly_its_permissions_and_only_in_its
                 &request("acme", &login),
                 &client(&ip),
             )
-            .await;
+            .await
+            .and_then(SignInOutcome::signed_in);
             if user_type == UserType::Service {
                 assert!(matches!(signed, Err(ServiceError::AccountUnavailable(_))), "{login}");
                 checked += 1;

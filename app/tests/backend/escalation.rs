@@ -350,7 +350,10 @@ async fn revoking_console_access_ends_sessions_for_good(pool: PgPool) {
         password: Password::new("a passphrase of her own"),
     };
     let signed =
-        app::backend::auth::sign_in(&pool, &s.passwords, &s.sessions, &request, &c).await.unwrap();
+        app::backend::auth::sign_in(&pool, &s.passwords, &s.sessions, &request, &c)
+            .await
+            .and_then(app::backend::auth::SignInOutcome::signed_in)
+            .unwrap();
     assert!(app::backend::sessions::resolve(&s, &signed.token, &client("10.0.0.9")).await.is_ok());
 
     let access = |user: &User, on: bool| {

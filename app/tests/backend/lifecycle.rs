@@ -36,7 +36,9 @@ async fn sign_in_as(s: &Services, name: &str, password: &str) -> Result<SignedIn
         login: name.into(),
         password: Password::new(password),
     };
-    sign_in(&s.pool, &s.passwords, &s.sessions, &request, &client("10.0.0.9")).await
+    sign_in(&s.pool, &s.passwords, &s.sessions, &request, &client("10.0.0.9"))
+        .await
+        .and_then(app::backend::auth::SignInOutcome::signed_in)
 }
 
 roster_test! {

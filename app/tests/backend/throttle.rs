@@ -19,7 +19,9 @@ fn request(login: &str, password: &str) -> SignInRequest {
 }
 
 async fn sign_in(s: &Services, req: &SignInRequest, ip: &str) -> Result<SignedIn, ServiceError> {
-    auth::sign_in(&s.pool, &s.passwords, &s.sessions, req, &client(ip)).await
+    auth::sign_in(&s.pool, &s.passwords, &s.sessions, req, &client(ip))
+        .await
+        .and_then(auth::SignInOutcome::signed_in)
 }
 
 /// Tenant "acme" with user "ada" (email ada@example.com) whose password is [`GOOD`].

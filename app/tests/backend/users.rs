@@ -69,7 +69,10 @@ async fn a_created_user_signs_in_with_the_temporary_password_and_must_change_it(
         password: temporary.clone(),
     };
     let signed =
-        sign_in(&pool, &s.passwords, &s.sessions, &request, &client("10.0.0.2")).await.unwrap();
+        sign_in(&pool, &s.passwords, &s.sessions, &request, &client("10.0.0.2"))
+            .await
+            .and_then(app::backend::auth::SignInOutcome::signed_in)
+            .unwrap();
     assert!(signed.me.must_change_password);
 
     let mut conn = all_tenants(&pool).await;

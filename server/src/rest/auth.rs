@@ -1,18 +1,22 @@
-//! `/session`, `/me` and `/me/password`.
+//! `/session`, `/session/second-factor`, `/me` and `/me/password`.
 
-use app::backend::auth;
+use app::backend::ServiceError;
+use app::backend::auth::{self, SignInOutcome};
 use axum::Json;
 use axum::extract::State;
-use axum::http::{StatusCode, header};
-use axum::response::{AppendHeaders, IntoResponse};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{AppendHeaders, IntoResponse, Response};
 use shared::auth::{ChangePasswordRequest, Me, SignInRequest, SignInResponse};
+use shared::second_factor::SecondFactorAnswer;
 
-use super::RestResult;
 use super::extract::{Authenticated, Caller, Client, JsonBody, MaybeToken};
 use super::openapi::Failure;
+use super::{RestError, RestResult};
 use crate::state::AppState;
 
-/// Signs in to an organisation with a password; the session travels in a cookie.
+/// Signs in to an organisation with a password; the session travels in a cookie. An account
+/// with a second factor answers 401 `second_factor_required` with a short-lived cookie instead:
+/// finish with `POST /session/second-factor`.
 #[utoipa::path(
     post, path = "/session", tag = "session", security(()), request_body = SignInRequest,
     responses((status = 200, description = "Signed in: the session cookie is set", body = SignInResponse), Failure)
@@ -21,13 +25,58 @@ pub async fn sign_in(
     State(state): State<AppState>,
     Client(client): Client,
     JsonBody(request): JsonBody<SignInRequest>,
-) -> RestResult<impl IntoResponse> {
+) -> RestResult<Response> {
     let s = &state.services;
-    let signed = auth::sign_in(&s.pool, &s.passwords, &s.sessions, &request, &client).await?;
-    let cookie = app::web::session_cookie(&signed.token, s.https);
+    match auth::sign_in(&s.pool, &s.passwords, &s.sessions, &request, &client).await? {
+        SignInOutcome::SignedIn(signed) => Ok(signed_in(*signed, s.https)),
+        SignInOutcome::SecondFactor(challenge) => {
+            let cookie = app::web::challenge_cookie(&challenge, s.https);
+            let refused = RestError::from(ServiceError::SecondFactorRequired);
+            Ok((AppendHeaders([(header::SET_COOKIE, cookie)]), refused).into_response())
+        }
+    }
+}
+
+/// Finishes a sign-in that waits for its second factor (the cookie `POST /session` set): a
+/// code from the authenticator app, or a recovery code. A wrong code is a `code` field error;
+/// after five, or five minutes, the password is asked again (401).
+#[utoipa::path(
+    post, path = "/session/second-factor", tag = "session", security(()), request_body = SecondFactorAnswer,
+    responses((status = 200, description = "Signed in: the session cookie is set", body = SignInResponse), Failure)
+)]
+pub async fn second_factor(
+    State(state): State<AppState>,
+    Client(client): Client,
+    headers: HeaderMap,
+    JsonBody(answer): JsonBody<SecondFactorAnswer>,
+) -> RestResult<Response> {
+    let s = &state.services;
+    let challenge =
+        app::web::challenge_token(&headers, s.https).ok_or(ServiceError::Unauthenticated)?;
+    let signed = auth::complete_sign_in(&s.pool, &s.sessions, &challenge, &answer, &client).await;
+    match signed {
+        Ok(signed) => {
+            let mut response = signed_in(signed, s.https);
+            let cleared = app::web::clear_challenge_cookie(s.https);
+            response.headers_mut().append(header::SET_COOKIE, cleared);
+            Ok(response)
+        }
+        Err(ServiceError::Validation(fields)) => Err(ServiceError::Validation(fields).into()),
+        // The wait has ended: its cookie goes too.
+        Err(err) => {
+            let cleared = app::web::clear_challenge_cookie(s.https);
+            Ok((AppendHeaders([(header::SET_COOKIE, cleared)]), RestError::from(err))
+                .into_response())
+        }
+    }
+}
+
+/// The answer to a completed sign-in: the session cookie and who signed in.
+fn signed_in(signed: auth::SignedIn, https: bool) -> Response {
+    let cookie = app::web::session_cookie(&signed.token, https);
     let must_change_password = signed.me.must_change_password;
     let body = SignInResponse { user: signed.me, must_change_password };
-    Ok((AppendHeaders([(header::SET_COOKIE, cookie)]), Json(body)))
+    (AppendHeaders([(header::SET_COOKIE, cookie)]), Json(body)).into_response()
 }
 
 /// Signs out: the session ends and its cookie is cleared.

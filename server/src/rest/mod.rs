@@ -6,6 +6,7 @@ mod auth;
 mod extract;
 pub mod openapi;
 mod roles;
+mod second_factors;
 mod sessions;
 mod sync;
 mod teams;
@@ -28,10 +29,16 @@ use crate::state::AppState;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/session", post(auth::sign_in).delete(auth::sign_out))
+        .route("/session/second-factor", post(auth::second_factor))
         .route("/me", get(auth::me))
         .route("/me/password", post(auth::change_password))
         .route("/me/sessions", get(sessions::mine).delete(sessions::end_my_others))
         .route("/me/sessions/{session}", axum::routing::delete(sessions::end_mine))
+        .route("/me/second-factors", get(second_factors::mine))
+        .route("/me/second-factors/totp", post(second_factors::start_totp))
+        .route("/me/second-factors/totp/{id}/confirm", post(second_factors::confirm_totp))
+        .route("/me/second-factors/{id}", axum::routing::delete(second_factors::remove_mine))
+        .route("/me/recovery-codes", post(second_factors::renew_recovery_codes))
         .route("/audit", get(audit::list))
         .route("/audit/export", get(audit::export))
         .route("/permissions", get(roles::permissions))
@@ -55,6 +62,14 @@ pub fn routes() -> Router<AppState> {
         .route("/users/{id}/reset-password", post(users::reset_password))
         .route("/users/{id}/sessions", get(sessions::of_user).delete(sessions::end_all_of_user))
         .route("/users/{id}/sessions/{session}", axum::routing::delete(sessions::end_one_of_user))
+        .route(
+            "/users/{id}/second-factors",
+            get(second_factors::of_user).delete(second_factors::reset),
+        )
+        .route(
+            "/settings/second-factor",
+            get(second_factors::settings).put(second_factors::set_settings),
+        )
         .route("/users/{id}/tokens", get(tokens::list).post(tokens::create))
         .route("/users/{id}/tokens/{token}", axum::routing::delete(tokens::revoke))
         .route(

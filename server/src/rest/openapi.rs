@@ -7,7 +7,7 @@ use axum::response::{Html, IntoResponse};
 use utoipa::openapi::security::{ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{audit, auth, roles, sessions, sync, teams, tenants, tokens, users};
+use super::{audit, auth, roles, second_factors, sessions, sync, teams, tenants, tokens, users};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -21,7 +21,11 @@ use super::{audit, auth, roles, sessions, sync, teams, tenants, tokens, users};
     ),
     servers((url = "/api/v1")),
     paths(
-        auth::sign_in, auth::sign_out, auth::me, auth::change_password,
+        auth::sign_in, auth::second_factor, auth::sign_out, auth::me, auth::change_password,
+        second_factors::mine, second_factors::start_totp, second_factors::confirm_totp,
+        second_factors::remove_mine, second_factors::renew_recovery_codes,
+        second_factors::of_user, second_factors::reset,
+        second_factors::settings, second_factors::set_settings,
         sessions::mine, sessions::end_my_others, sessions::end_mine,
         sessions::of_user, sessions::end_all_of_user, sessions::end_one_of_user,
         audit::list, audit::export,
@@ -46,6 +50,7 @@ use super::{audit, auth, roles, sessions, sync, teams, tenants, tokens, users};
         (name = "teams", description = "Teams and their membership rules"),
         (name = "audit", description = "The audit trail"),
         (name = "tenants", description = "Organisations (platform superusers only)"),
+        (name = "settings", description = "The organisation's settings"),
     )
 )]
 pub struct ApiDoc;

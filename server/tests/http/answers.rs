@@ -15,7 +15,7 @@ use sqlx::PgPool;
 use tower::ServiceExt;
 
 use super::audit::Captured;
-use super::{GOOD, acme_with_ada, add_user, app, cookie_for, json_post};
+use super::{GOOD, acme_with_ada, add_user, app, cookie_for, enrolled, json_post};
 
 /// Long enough for any page of an empty tenant; a request that hangs fails the test instead.
 const PATIENCE: Duration = Duration::from_secs(20);
@@ -62,7 +62,7 @@ async fn the_home_page_sends_each_user_to_their_first_section(pool: PgPool) {
     .await
     .unwrap();
     let admin = cookie_for(&pool, "acme", "tom", GOOD).await;
-    let root = cookie_for(&pool, "platform", "root", GOOD).await;
+    let root = enrolled(&pool, cookie_for(&pool, "platform", "root", GOOD).await).await;
 
     for (who, cookie, expected) in [
         ("anonymous", None, "/sign-in"),

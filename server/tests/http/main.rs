@@ -21,6 +21,7 @@ mod directory;
 mod matrix;
 mod recorded;
 mod scale;
+mod second_factors;
 mod server_fns;
 mod sessions;
 mod sync;
@@ -141,6 +142,40 @@ async fn call(
 }
 
 const GOOD: &str = "a long and good passphrase";
+
+/// The code of the key `secret` (base32) for the time step `offset` steps from now, as
+/// `oathtool` computes it: an implementation of RFC 6238 independent of Roster's.
+fn oath_code(secret: &str, offset: i64) -> String {
+    let at = chrono::Utc::now().timestamp() + offset * 30;
+    let out = std::process::Command::new("oathtool")
+        .args(["--totp", "--base32", secret, "--now", &format!("@{at}")])
+        .output()
+        .expect("oathtool runs (./roster.sh test installs it)");
+    assert!(out.status.success(), "oathtool: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap().trim().to_owned()
+}
+
+/// `cookie`, once its holder has added an authenticator app (a superuser must have one).
+async fn enrolled(pool: &PgPool, cookie: String) -> String {
+    enrol_totp(pool, &cookie).await;
+    cookie
+}
+
+/// Adds an authenticator app to the account behind `cookie` as its owner does (its first code
+/// from [`oath_code`], for the current step): the key, and the recovery codes.
+async fn enrol_totp(pool: &PgPool, cookie: &str) -> (String, Vec<String>) {
+    let (status, started) =
+        call(pool, "POST", "/api/v1/me/second-factors/totp", cookie, None).await;
+    assert_eq!(status, StatusCode::CREATED, "{started}");
+    let secret = started["secret"].as_str().unwrap().to_owned();
+    let confirm =
+        format!("/api/v1/me/second-factors/totp/{}/confirm", started["id"].as_str().unwrap());
+    let body = serde_json::json!({"code": oath_code(&secret, 0), "name": "Phone"});
+    let (status, confirmed) = call(pool, "POST", &confirm, cookie, Some(body)).await;
+    assert_eq!(status, StatusCode::OK, "{confirmed}");
+    let codes = confirmed["recovery_codes"].as_array().unwrap();
+    (secret, codes.iter().map(|c| c.as_str().unwrap().to_owned()).collect())
+}
 
 fn sign_in_body(password: &str) -> Body {
     Body::from(
@@ -355,7 +390,10 @@ async fn every_endpoint_answers_each_kind_of_caller_as_designed(pool: PgPool) {
         ("anonymous", None),
         ("agent", Some(cookie_for(&pool, "acme", "ada", GOOD).await)),
         ("forced admin", Some(cookie_for(&pool, "acme", "tia", GOOD).await)),
-        ("superuser", Some(cookie_for(&pool, "platform", "root", GOOD).await)),
+        (
+            "superuser",
+            Some(enrolled(&pool, cookie_for(&pool, "platform", "root", GOOD).await).await),
+        ),
     ];
     let new_tenant = |n: usize| {
         serde_json::json!({
@@ -541,7 +579,7 @@ async fn server_functions_apply_the_same_rules_as_the_json_api(pool: PgPool) {
     .await
     .unwrap();
     let agent = cookie_for(&pool, "acme", "ada", GOOD).await;
-    let root = cookie_for(&pool, "platform", "root", GOOD).await;
+    let root = enrolled(&pool, cookie_for(&pool, "platform", "root", GOOD).await).await;
 
     let (status, body) = server_fn(&pool, "auth/me", None).await;
     assert_eq!((status, body.as_str()), (StatusCode::OK, "null"), "no session: no user");

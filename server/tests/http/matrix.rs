@@ -2,7 +2,7 @@
 //! a route added without a row here fails the test) is called by every kind of caller —
 //! anonymous, a user who must change their password, a holder of each system role, a holder of
 //! a custom role of one permission, a supervisor with a reporting line, another tenant's
-//! administrator and the platform superuser — against an object of the caller's tenant and one
+//! administrator, the platform superuser and one who has yet to add a second factor — against an object of the caller's tenant and one
 //! of another tenant. The expected answer follows from the rules, not from a typed-in table: what
 //! the caller holds (as `GET /me` reports it), whose tenant the object is in, and the
 //! supervisor's line. Each refusal must change nothing, and a refusal for want of a permission
@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use shared::{Permission, Uuid};
 use sqlx::PgPool;
 
-use crate::{GOOD, add_user, app, arrange, cookie_for, send};
+use crate::{GOOD, add_user, app, arrange, cookie_for, enrol_totp, send};
 
 /// The status and the body, as text.
 async fn text(pool: PgPool, request: Request<Body>) -> (StatusCode, String) {
@@ -32,6 +32,9 @@ async fn text(pool: PgPool, request: Request<Body>) -> (StatusCode, String) {
 pub(crate) enum Need {
     /// Anyone signed in, even with a password change pending.
     Session,
+    /// Anyone signed in past a pending password change, even with a second factor to add
+    /// (adding one is what it is for).
+    Enrol,
     /// A settled session holding this permission.
     Holds(Permission),
     /// A settled session, whatever it holds (what it asks for is judged item by item).
@@ -76,11 +79,12 @@ pub(crate) const fn route(
     Route { method, path, pattern, need, object, ok }
 }
 
-use Need::{Holds, Nobody, Session, Settled, Superuser};
+use Need::{Enrol, Holds, Nobody, Session, Settled, Superuser};
 use Object::{None as Nothing, Other, User};
 use Permission::*;
 
-/// Every route but `POST /session` (signing in is the door itself; its own tests cover it).
+/// Every route but `POST /session` and `POST /session/second-factor` (signing in is the door
+/// itself; its own tests cover it).
 pub(crate) const ROUTES: &[Route] = &[
     route("GET", "/me", "/me", Session, Nothing, 200),
     // A wrong current password: the route is open to the caller, the answer a field error.
@@ -96,6 +100,43 @@ pub(crate) const ROUTES: &[Route] = &[
         Settled,
         Nothing,
         404,
+    ),
+    route("GET", "/me/second-factors", "/me/second-factors", Enrol, Nothing, 200),
+    route("POST", "/me/second-factors/totp", "/me/second-factors/totp", Enrol, Nothing, 201),
+    // An app being added that is not the caller's.
+    route(
+        "POST",
+        "/me/second-factors/totp/00000000-0000-0000-0000-000000000000/confirm",
+        "/me/second-factors/totp/{id}/confirm",
+        Enrol,
+        Nothing,
+        404,
+    ),
+    route(
+        "DELETE",
+        "/me/second-factors/00000000-0000-0000-0000-000000000000",
+        "/me/second-factors/{id}",
+        Enrol,
+        Nothing,
+        404,
+    ),
+    // New recovery codes: a conflict for those without a second factor (see `expected`).
+    route("POST", "/me/recovery-codes", "/me/recovery-codes", Enrol, Nothing, 200),
+    route(
+        "GET",
+        "/settings/second-factor",
+        "/settings/second-factor",
+        Holds(TenantSettings),
+        Nothing,
+        200,
+    ),
+    route(
+        "PUT",
+        "/settings/second-factor",
+        "/settings/second-factor",
+        Holds(TenantSettings),
+        Nothing,
+        200,
     ),
     route("GET", "/audit", "/audit", Holds(AuditRead), Nothing, 200),
     route("GET", "/audit/export", "/audit/export", Holds(AuditRead), Nothing, 200),
@@ -190,6 +231,22 @@ pub(crate) const ROUTES: &[Route] = &[
         User,
         404,
     ),
+    route(
+        "GET",
+        "/users/{user}/second-factors",
+        "/users/{id}/second-factors",
+        Holds(UsersRead),
+        User,
+        200,
+    ),
+    route(
+        "DELETE",
+        "/users/{user}/second-factors",
+        "/users/{id}/second-factors",
+        Holds(UsersResetPassword),
+        User,
+        204,
+    ),
     route("PUT", "/users/{user}/avatar", "/users/{id}/avatar", Holds(UsersUpdate), User, 204),
     // Last: it ends the caller's session.
     route("DELETE", "/session", "/session", Session, Nothing, 204),
@@ -217,7 +274,7 @@ fn declared_routes() -> Vec<(String, String)> {
 #[test]
 fn every_declared_route_has_a_row_and_every_row_a_route() {
     let mut declared = declared_routes();
-    declared.retain(|(m, p)| !(m == "POST" && p == "/session"));
+    declared.retain(|(m, p)| !(m == "POST" && p.starts_with("/session")));
     declared.sort();
     let mut rows: Vec<(String, String)> =
         ROUTES.iter().map(|r| (r.method.to_owned(), r.pattern.to_owned())).collect();
@@ -257,6 +314,10 @@ pub(crate) struct Caller {
     pub(crate) permissions: Vec<Permission>,
     pub(crate) superuser: bool,
     pub(crate) must_change: bool,
+    /// Must add a second factor before anything else.
+    pub(crate) must_enrol: bool,
+    /// Has a second factor.
+    pub(crate) second_factor: bool,
     /// A supervisor's reporting line; `None`: the whole tenant.
     pub(crate) line: Option<Vec<Uuid>>,
     /// The caller's tenant.
@@ -376,6 +437,8 @@ fn body(route: &Route, o: &Objects, n: usize) -> Option<Body> {
         ("PUT", "/users/{id}/avatar") => Some(Body::from(PNG.to_vec())),
         ("PUT", "/users/external/{external_id}") => json(json!({"shoe_size": 44})),
         ("POST", "/users/batch") => json(json!({"operations": []})),
+        ("POST", "/me/second-factors/totp/{id}/confirm") => json(json!({"code": "123456"})),
+        ("PUT", "/settings/second-factor") => json(json!({"policy": "optional"})),
         _ => None,
     }
 }
@@ -400,6 +463,16 @@ pub(crate) fn expected(
     }
     if caller.must_change {
         return (403, "password_change_required");
+    }
+    if route.need == Enrol {
+        // Recovery codes stand in for a second factor: none without one.
+        if route.pattern == "/me/recovery-codes" && !caller.second_factor {
+            return (409, "conflict");
+        }
+        return ok;
+    }
+    if caller.must_enrol {
+        return (403, "mfa_enrolment_required");
     }
     match route.need {
         Settled => return ok,
@@ -432,21 +505,26 @@ pub(crate) fn expected(
 }
 
 /// What a refusal must leave as it was: every tenant's users, roles, teams, memberships,
-/// avatars, tenants and audit events (but the refusals themselves), counted and versioned.
+/// avatars, tenants (and their settings), second factors, recovery codes and audit events (but
+/// the refusals themselves), counted and versioned.
 pub(crate) async fn state(conn: &mut sqlx::PgConnection) -> Vec<i64> {
-    let row: (i64, i64, i64, i64, i64, i64, i64, i64, i64, i64, i64) = sqlx::query_as(
-        "select (select count(*) from users), (select coalesce(sum(version), 0)::bigint from users),
-                (select count(*) from roles), (select coalesce(sum(version), 0)::bigint from roles),
-                (select count(*) from user_roles), (select count(*) from teams),
-                (select coalesce(sum(version), 0)::bigint from teams),
-                (select count(*) from team_members), (select count(*) from user_avatars),
-                (select count(*) from tenants),
-                (select count(*) from audit_events where action <> 'access.refused')",
+    sqlx::query_scalar(
+        "select array[(select count(*) from users),
+                      (select coalesce(sum(version), 0)::bigint from users),
+                      (select count(*) from roles),
+                      (select coalesce(sum(version), 0)::bigint from roles),
+                      (select count(*) from user_roles), (select count(*) from teams),
+                      (select coalesce(sum(version), 0)::bigint from teams),
+                      (select count(*) from team_members), (select count(*) from user_avatars),
+                      (select count(*) from tenants),
+                      (select coalesce(sum(version), 0)::bigint from tenants),
+                      (select count(*) from second_factors where confirmed_at is not null),
+                      (select count(*) from recovery_codes),
+                      (select count(*) from audit_events where action <> 'access.refused')]",
     )
     .fetch_one(conn)
     .await
-    .unwrap();
-    vec![row.0, row.1, row.2, row.3, row.4, row.5, row.6, row.7, row.8, row.9, row.10]
+    .unwrap()
 }
 
 pub(crate) async fn refusals(conn: &mut sqlx::PgConnection) -> i64 {
@@ -474,6 +552,8 @@ async fn caller(pool: &PgPool, name: &str, slug: &str, login: &str) -> Caller {
         permissions,
         superuser: me["superuser"] == true,
         must_change: me["must_change_password"] == true,
+        must_enrol: me["must_enrol_second_factor"] == true,
+        second_factor: false,
         line: None,
         tenant: slug.to_owned(),
     }
@@ -545,6 +625,8 @@ pub(crate) async fn callers(pool: &PgPool) -> Vec<Caller> {
         permissions: Vec::new(),
         superuser: false,
         must_change: false,
+        must_enrol: false,
+        second_factor: false,
         line: None,
         tenant: String::new(),
     }];
@@ -591,7 +673,22 @@ pub(crate) async fn callers(pool: &PgPool) -> Vec<Caller> {
     callers.push(sue);
     add_user(pool, "globex", "Gus", "Admin", "gus", "tenant_admin").await;
     callers.push(caller(pool, "another tenant's admin", "globex", "gus").await);
-    callers.push(caller(pool, "superuser", "platform", "root").await);
+    // Superusers must have a second factor: one has added it, the other not yet.
+    let mut root = caller(pool, "superuser", "platform", "root").await;
+    enrol_totp(pool, root.cookie.as_deref().unwrap()).await;
+    (root.must_enrol, root.second_factor) = (false, true);
+    callers.push(root);
+    app::backend::bootstrap::create_superuser(
+        pool,
+        &app::backend::password::Passwords::default(),
+        "newroot",
+        &shared::Password::new(GOOD),
+    )
+    .await
+    .unwrap();
+    let newroot = caller(pool, "superuser without a second factor", "platform", "newroot").await;
+    assert!(newroot.must_enrol);
+    callers.push(newroot);
     callers
 }
 
@@ -679,7 +776,13 @@ async fn every_route_answers_every_caller_by_the_rules_and_refusals_change_nothi
 #[sqlx::test(migrator = "server::MIGRATOR")]
 async fn every_server_function_refuses_an_anonymous_caller(pool: PgPool) {
     let id = Uuid::new_v4().to_string();
-    let public = ["auth/sign_in", "auth/remembered_tenant", "auth/me", "auth/sign_out"];
+    let public = [
+        "auth/sign_in",
+        "auth/second_factor",
+        "auth/remembered_tenant",
+        "auth/me",
+        "auth/sign_out",
+    ];
     let mut seen = 0;
     for (path, _) in leptos::server_fn::axum::server_fn_paths() {
         let endpoint = path.trim_start_matches("/api/");
@@ -715,6 +818,10 @@ async fn every_server_function_refuses_an_anonymous_caller(pool: PgPool) {
                 ("form[admin_username]", "x"),
             ]),
             "users/pick" => form(&[("q", "a")]),
+            "auth/second_factor" => form(&[("code", "123456")]),
+            "second_factors/confirm_totp" => {
+                form(&[("id", &id), ("request[code]", "123456"), ("request[name]", "")])
+            }
             "tokens/list" => form(&[("user", &id)]),
             "tokens/revoke" => form(&[("user", &id), ("token", &id)]),
             "tokens/create" => {

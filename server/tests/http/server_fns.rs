@@ -54,6 +54,17 @@ const FUNCTIONS: &[Function] = &[
     // anyone is signed in) where GET /me answers 401.
     Function { endpoint: "auth/me", twin: Twin::Open },
     rest("auth/change_password", "POST", "/me/password"),
+    // Without the cookie of a sign-in waiting for its code: refused, whatever else is sent.
+    Function { endpoint: "auth/second_factor", twin: Twin::Open },
+    rest("second_factors/list", "GET", "/me/second-factors"),
+    rest("second_factors/list", "GET", "/users/{id}/second-factors"),
+    rest("second_factors/start_totp", "POST", "/me/second-factors/totp"),
+    rest("second_factors/confirm_totp", "POST", "/me/second-factors/totp/{id}/confirm"),
+    rest("second_factors/remove", "DELETE", "/me/second-factors/{id}"),
+    rest("second_factors/remove", "DELETE", "/users/{id}/second-factors"),
+    rest("second_factors/renew_codes", "POST", "/me/recovery-codes"),
+    rest("second_factors/settings", "GET", "/settings/second-factor"),
+    rest("second_factors/settings", "PUT", "/settings/second-factor"),
     rest("roles/list", "GET", "/roles"),
     rest("roles/get", "GET", "/roles/{id}"),
     rest("roles/create", "POST", "/roles"),
@@ -189,6 +200,20 @@ fn arguments(
             }
             form(&fields)
         }
+        "auth/second_factor" => form(&[("code", "123456".into())]),
+        // The row's route names whose second factors (a user's, or the caller's own).
+        "second_factors/list" | "second_factors/remove" if route.pattern.contains("/users/") => {
+            form(&[("user", user)])
+        }
+        "second_factors/remove" => form(&[("id", NIL.into())]),
+        "second_factors/confirm_totp" => form(&[
+            ("id", NIL.into()),
+            ("request[code]", "123456".into()),
+            ("request[name]", String::new()),
+        ]),
+        "second_factors/settings" if route.method == "PUT" => {
+            form(&[("change[policy]", "optional".into())])
+        }
         "tokens/revoke" => {
             form(&[("user", user), ("token", "00000000-0000-0000-0000-000000000000".into())])
         }
@@ -219,6 +244,9 @@ fn expected_of(
     tenant: &str,
     target: Uuid,
 ) -> (u16, &'static str) {
+    if function.endpoint == "auth/second_factor" {
+        return (401, "unauthenticated");
+    }
     if matches!(function.twin, Twin::Open) {
         return (200, "");
     }
@@ -290,6 +318,9 @@ async fn cells<'a>(
     tx.commit().await.unwrap();
     cells
 }
+
+/// An id that names nothing.
+const NIL: &str = "00000000-0000-0000-0000-000000000000";
 
 /// The objects of a cell whose function acts on none.
 const NO_OBJECTS: Objects = Objects {

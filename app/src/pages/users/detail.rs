@@ -1,8 +1,9 @@
 //! A user's page: profile, access, activity, and the actions the actor may take (edit, reset the
 //! password, suspend or reactivate, the last three confirmed first); for holders of `audit.read`,
 //! a History tab with the user's timeline (`?tab=history`); for a service account, its API tokens
-//! (`?tab=tokens`); for anyone else, where they are signed in (`?tab=sessions`), for those who
-//! may suspend them.
+//! (`?tab=tokens`); for anyone else, a Sign-in tab (`?tab=sessions`): their second factors
+//! (reset by those who may reset their password) and where they are signed in (for those who may
+//! suspend them).
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -25,6 +26,7 @@ use crate::components::forms::FormAlert;
 use crate::components::layout::CurrentUser;
 use crate::components::lifecycle::{LifecycleButtons, LifecycleDialogs, Request, Target};
 use crate::components::loading::{LoadError, loading};
+use crate::components::second_factors::{FactorList, UserSecondFactors, factor_list};
 use crate::components::sessions::{SessionList, Sessions, session_list};
 
 /// The id in the address, if it is one.
@@ -61,6 +63,8 @@ pub fn UserPage() -> impl IntoView {
     let open = move || tab() == Tab::Sessions;
     let sessions =
         session_list(move || user_id().get().filter(|_| open()).map(Some), reload_sessions);
+    let factors =
+        factor_list(move || user_id().get().filter(|_| open()).map(Some), reload_sessions);
     let access = Resource::new(
         move || (user_id().get(), reload.get()),
         |(id, _)| async move {
@@ -77,7 +81,7 @@ pub fn UserPage() -> impl IntoView {
                     (Ok(user), Ok(me)) => {
                         let access = access.await;
                         view! {
-                            <UserView user reload me history access tokens reload_tokens sessions reload_sessions/>
+                            <UserView user reload me history access tokens reload_tokens sessions factors reload_sessions/>
                         }.into_any()
                     }
                     (Err(err), _) | (_, Err(err)) => view! {
@@ -101,6 +105,7 @@ fn UserView(
     tokens: TokenList,
     reload_tokens: RwSignal<u32>,
     sessions: SessionList,
+    factors: FactorList,
     reload_sessions: RwSignal<u32>,
 ) -> impl IntoView {
     let can = |p: Permission| me.as_ref().is_some_and(|me| me.can(p));
@@ -115,6 +120,8 @@ fn UserView(
         service: user.user_type == UserType::Service,
     };
     let service = user.user_type == UserType::Service;
+    let may_reset = can(Permission::UsersResetPassword);
+    let may_suspend = can(Permission::UsersSuspend);
     let rights = TokenRights {
         manage: can(Permission::UsersUpdate),
         superuser: me.as_ref().is_some_and(|me| me.superuser),
@@ -149,12 +156,18 @@ fn UserView(
             {actions}
         </header>
         <FormAlert error=failed/>
-        <Tabs id history=can(Permission::AuditRead) tokens=service
-            sessions=can(Permission::UsersSuspend) && !service/>
+        <Tabs id history=can(Permission::AuditRead) tokens=service sessions=!service/>
         {move || match tab() {
             Tab::History => view! { <History id history/> }.into_any(),
             Tab::Sessions if !service => {
-                view! { <Sessions user=Some(id) sessions reload=reload_sessions/> }.into_any()
+                let name = user.display_name();
+                view! {
+                    <UserSecondFactors user=id name factors reload=reload_sessions may_reset/>
+                    {may_suspend.then(|| view! {
+                        <Sessions user=Some(id) sessions reload=reload_sessions/>
+                    })}
+                }
+                .into_any()
             }
             Tab::Tokens if service => {
                 let account = user.username.clone();
@@ -217,7 +230,7 @@ fn history_resource() -> Resource<Option<Result<AuditPage, ApiError>>> {
 }
 
 /// Overview, History (for holders of `audit.read`), API tokens (of a service account) and
-/// Sessions (of anyone else, for those who may suspend them).
+/// Sign-in (of anyone else).
 #[component]
 fn Tabs(id: Uuid, history: bool, tokens: bool, sessions: bool) -> impl IntoView {
     let current = move |this: Tab| move || (tab() == this).then_some("page");
@@ -233,7 +246,7 @@ fn Tabs(id: Uuid, history: bool, tokens: bool, sessions: bool) -> impl IntoView 
                 <a href=format!("/users/{id}?tab=tokens") aria-current=current(Tab::Tokens)>"API tokens"</a>
             })}
             {sessions.then(|| view! {
-                <a href=format!("/users/{id}?tab=sessions") aria-current=current(Tab::Sessions)>"Sessions"</a>
+                <a href=format!("/users/{id}?tab=sessions") aria-current=current(Tab::Sessions)>"Sign-in"</a>
             })}
         </nav>
     }
