@@ -1,6 +1,7 @@
 //! The acting principal: who is asking, in which tenant, allowed to do what. Built once per
 //! request from the session and handed to every use case, which checks it itself.
 
+use chrono::{DateTime, Utc};
 use shared::FieldCode;
 use shared::{Permission, Permissions, UserType};
 use uuid::Uuid;
@@ -35,7 +36,12 @@ pub struct Actor {
     pub token: Option<TokenRef>,
     /// The session a console request came with (its id, as lists show it).
     pub session: Option<Uuid>,
+    /// When that session began: signing in, or a password change.
+    pub signed_in_at: Option<DateTime<Utc>>,
 }
+
+/// How recently one must have signed in to change one's second factors.
+pub const RECENT_SIGN_IN: chrono::Duration = chrono::Duration::minutes(15);
 
 /// An API token, as the audit trail names what was done with it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -109,6 +115,19 @@ impl Actor {
     pub fn require_settled(&self) -> Result<(), ServiceError> {
         self.require_password_settled()?;
         if self.must_enrol_second_factor { Err(ServiceError::MfaEnrolmentRequired) } else { Ok(()) }
+    }
+
+    /// Passes when the console session began within [`RECENT_SIGN_IN`] (an actor without one is
+    /// no console session and is judged elsewhere): whoever takes over a session left open must
+    /// not swap its owner's second factors for their own.
+    pub fn require_recent_sign_in(&self) -> Result<(), ServiceError> {
+        match self.signed_in_at {
+            Some(at) if at + RECENT_SIGN_IN < Utc::now() => Err(ServiceError::Refused(
+                "For your safety, sign out and in again first: two-step verification can be \
+                 changed within 15 minutes of signing in.",
+            )),
+            _ => Ok(()),
+        }
     }
 
     /// Passes unless a temporary password must be changed first: what adding a second factor

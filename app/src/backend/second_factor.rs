@@ -22,7 +22,6 @@ use totp_rs::{Algorithm, TOTP};
 use uuid::Uuid;
 
 use super::audit::{self, AuditActor, AuditEvent, Subject, Target};
-use super::auth::second_step::end_challenges;
 use super::sessions::{self, hash_secret};
 use super::users::load;
 use super::{Ctx, ServiceError, tenancy};
@@ -80,6 +79,7 @@ pub async fn confirm_totp(
     request: &ConfirmTotp,
 ) -> Result<TotpConfirmed, ServiceError> {
     require_own(ctx)?;
+    ctx.actor.require_recent_sign_in()?;
     ctx.attempting(Action::SecondFactorEnrolled, None);
     let name = request.checked_name().map_err(ServiceError::Validation)?;
     let actor = ctx.actor;
@@ -151,6 +151,7 @@ pub async fn confirm_totp(
 /// Their organisation may then ask them for a new one at once.
 pub async fn remove_mine(ctx: &mut Ctx<'_>, id: Uuid) -> Result<(), ServiceError> {
     require_own(ctx)?;
+    ctx.actor.require_recent_sign_in()?;
     ctx.attempting(Action::SecondFactorRemoved, None);
     let actor = ctx.actor;
     let removed = sqlx::query!(
@@ -181,6 +182,7 @@ pub async fn remove_mine(ctx: &mut Ctx<'_>, id: Uuid) -> Result<(), ServiceError
 /// A new set of recovery codes for the actor, shown this once; the old ones stop working.
 pub async fn renew_recovery_codes(ctx: &mut Ctx<'_>) -> Result<RecoveryCodes, ServiceError> {
     require_own(ctx)?;
+    ctx.actor.require_recent_sign_in()?;
     ctx.attempting(Action::RecoveryCodesRenewed, None);
     let actor = ctx.actor;
     let factors = list(ctx.conn, actor.tenant_id, actor.user_id, false).await?.factors;
@@ -234,7 +236,6 @@ pub async fn reset(ctx: &mut Ctx<'_>, user: Uuid) -> Result<(), ServiceError> {
     .fetch_all(&mut *ctx.conn)
     .await?;
     let codes = delete_recovery_codes(ctx.conn, actor.tenant_id, user).await?;
-    end_challenges(ctx.conn, actor.tenant_id, user).await?;
     let ended = sessions::end_all(ctx.conn, actor.tenant_id, user).await?;
     let event = AuditEvent {
         target: Some(Target { kind: "user", id: user, name: &target.username }),

@@ -245,14 +245,16 @@ pub async fn end(pool: &PgPool, token: &SessionToken) -> Result<(), sqlx::Error>
     Ok(())
 }
 
-/// Ends every session of a user (suspension, password reset or change); returns how many.
+/// Ends every session of a user (suspension, password reset or change, a reset of their second
+/// factor), and every sign-in of theirs waiting for its second factor; returns how many sessions.
 pub async fn end_all(
     conn: &mut PgConnection,
     tenant_id: Uuid,
     user_id: Uuid,
 ) -> Result<u64, sqlx::Error> {
     let done = sqlx::query!(
-        "delete from sessions where tenant_id = $1 and user_id = $2",
+        "with waiting as (delete from sign_in_challenges where tenant_id = $1 and user_id = $2)
+         delete from sessions where tenant_id = $1 and user_id = $2",
         tenant_id,
         user_id
     )
@@ -399,6 +401,7 @@ async fn live_actor(
     let actor = session.actor.into_actor(conn, now, Door::Session).await?;
     let mut actor = actor.ok_or(ServiceError::Unauthenticated)?;
     actor.session = Some(session.session_id);
+    actor.signed_in_at = Some(session.session_started_at);
     if session.last_seen_at < now - chrono::Duration::minutes(1) {
         sqlx::query!(
             "update sessions set last_seen_at = $2
@@ -421,7 +424,8 @@ const PREPARE_SESSION_STATEMENTS: &str = concat!(
                          coalesce((select tenant_id::text from sessions where token_hash = $1), ''),
                          true);
      prepare roster_read_session(bytea) as
-       select s.id as session_id, s.last_seen_at, s.expires_at as session_ends_at, ",
+       select s.id as session_id, s.created_at as session_started_at, s.last_seen_at,
+              s.expires_at as session_ends_at, ",
     actor_columns!(),
     " from sessions s join users u on u.tenant_id = s.tenant_id and u.id = s.user_id
         join tenants t on t.id = s.tenant_id
@@ -546,6 +550,7 @@ struct SessionRow {
     session_id: Uuid,
     last_seen_at: DateTime<Utc>,
     session_ends_at: DateTime<Utc>,
+    session_started_at: DateTime<Utc>,
     #[sqlx(flatten)]
     actor: ActorRow,
 }
@@ -605,6 +610,7 @@ impl ActorRow {
             line,
             token: None,
             session: None,
+            signed_in_at: None,
         }))
     }
 }

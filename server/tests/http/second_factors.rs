@@ -415,3 +415,35 @@ async fn the_console_signs_in_in_two_steps_through_its_server_functions(pool: Pg
         "cleared"
     );
 }
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn a_session_left_open_cannot_swap_its_owners_second_factors(pool: PgPool) {
+    acme_with_ada(&pool).await;
+    let cookie = cookie_for(&pool, "acme", "ada", GOOD).await;
+    enrol_totp(&pool, &cookie).await;
+    let (_, mine) = call(&pool, "GET", "/api/v1/me/second-factors", &cookie, None).await;
+    let id = mine["factors"][0]["id"].as_str().unwrap().to_owned();
+    // Whoever finds the session open an hour after its owner signed in…
+    sqlx::query("update sessions set created_at = now() - interval '1 hour'")
+        .execute(&mut arrange(&pool).await)
+        .await
+        .unwrap();
+    let remove = format!("/api/v1/me/second-factors/{id}");
+    let (status, body) = call(&pool, "DELETE", &remove, &cookie, None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    assert!(body["message"].as_str().unwrap().contains("sign out and in again"), "{body}");
+    let (status, _) = call(&pool, "POST", "/api/v1/me/recovery-codes", &cookie, None).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (_, started) = call(&pool, "POST", "/api/v1/me/second-factors/totp", &cookie, None).await;
+    let confirm =
+        format!("/api/v1/me/second-factors/totp/{}/confirm", started["id"].as_str().unwrap());
+    let code = oath_code(started["secret"].as_str().unwrap(), 0);
+    let (status, _) = call(&pool, "POST", &confirm, &cookie, Some(json!({"code": code}))).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // …changes nothing.
+    assert_eq!(
+        count(&pool, "select count(*) from second_factors where confirmed_at is not null").await,
+        1
+    );
+    assert_eq!(count(&pool, "select count(*) from recovery_codes").await, 10);
+}

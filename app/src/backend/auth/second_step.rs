@@ -231,20 +231,3 @@ async fn check(
         }
     }
 }
-
-/// Ends `user`'s pending sign-ins (their second factors were reset). Used in the reset's
-/// transaction, entered into their tenant.
-pub async fn end_challenges(
-    conn: &mut PgConnection,
-    tenant_id: Uuid,
-    user: Uuid,
-) -> Result<(), sqlx::Error> {
-    sqlx::query!(
-        "delete from sign_in_challenges where tenant_id = $1 and user_id = $2",
-        tenant_id,
-        user
-    )
-    .execute(conn)
-    .await?;
-    Ok(())
-}
