@@ -12,6 +12,7 @@ use super::forms::{FieldErrors, FormAlert, error_codes};
 use super::icons::{Icon, Svg};
 use super::loading::LoadError;
 use super::moment::Moment;
+use super::sessions::per_user;
 use crate::api::second_factors::{
     confirm_app, list_second_factors, remove_second_factor, renew_recovery_codes, start_totp,
 };
@@ -19,21 +20,12 @@ use crate::api::second_factors::{
 /// The second factors a section shows: none while it is closed.
 pub type FactorList = Resource<Option<Result<SecondFactors, ApiError>>>;
 
-/// Whose second factors to load (as [`super::sessions::session_list`]): `None` while closed,
-/// `Some(None)` for one's own, `Some(Some(id))` for a user's; again whenever `reload` changes.
+/// Whose second factors to load (see [`per_user`]).
 pub fn factor_list(
     whose: impl Fn() -> Option<Option<Uuid>> + Send + Sync + 'static,
     reload: RwSignal<u32>,
 ) -> FactorList {
-    Resource::new(
-        move || (whose(), reload.get()),
-        |(whose, _)| async move {
-            match whose {
-                Some(user) => Some(list_second_factors(user).await),
-                None => None,
-            }
-        },
-    )
+    per_user(whose, reload, list_second_factors)
 }
 
 /// Adds an authenticator app: a button, then the QR code and key with a form for the first
@@ -80,7 +72,10 @@ pub fn AddAuthenticator(done: Callback<()>, #[prop(optional)] open: bool) -> imp
                 });
                 view! { <RecoveryCodesShown codes=shown close/> }.into_any()
             } else if let Some(enrolment) = started.get() {
-                view! { <ScanAndConfirm enrolment finished/> }.into_any()
+                // Where adding one is optional, it can be given up (the key is then forgotten
+                // with the next start).
+                let cancel = (!open).then(|| Callback::new(move |_| started.set(None)));
+                view! { <ScanAndConfirm enrolment finished cancel/> }.into_any()
             } else if open {
                 view! { <p class="loading" role="status">"Preparing…"</p> }.into_any()
             } else {
@@ -97,7 +92,11 @@ pub fn AddAuthenticator(done: Callback<()>, #[prop(optional)] open: bool) -> imp
 
 /// The QR code and key of an app being added, and the form for its first code.
 #[component]
-fn ScanAndConfirm(enrolment: TotpEnrolment, finished: Callback<Vec<String>>) -> impl IntoView {
+fn ScanAndConfirm(
+    enrolment: TotpEnrolment,
+    finished: Callback<Vec<String>>,
+    cancel: Option<Callback<()>>,
+) -> impl IntoView {
     let id = enrolment.id;
     let code = RwSignal::new(String::new());
     let name = RwSignal::new(String::new());
@@ -144,9 +143,14 @@ fn ScanAndConfirm(enrolment: TotpEnrolment, finished: Callback<Vec<String>>) -> 
                     prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev))/>
                 <FieldErrors id="totp-name-errors" codes=error_codes(error, "name")/>
             </div>
-            <button type="submit" class="button primary" disabled=move || busy.get()>
-                {move || if busy.get() { "Checking…" } else { "Confirm" }}
-            </button>
+            <div class="button-row">
+                <button type="submit" class="button primary" disabled=move || busy.get()>
+                    {move || if busy.get() { "Checking…" } else { "Confirm" }}
+                </button>
+                {cancel.map(|cancel| view! {
+                    <button type="button" class="button" on:click=move |_| cancel.run(())>"Cancel"</button>
+                })}
+            </div>
         </form>
     }
 }

@@ -16,18 +16,32 @@ use crate::api::sessions::{end_sessions, list_sessions};
 /// The sessions a section shows: none while it is closed.
 pub type SessionList = Resource<Option<Result<Vec<SessionInfo>, ApiError>>>;
 
-/// Whose sessions to load: `None` while the section is closed, `Some(None)` for the signed-in
-/// user's own, `Some(Some(id))` for a user's. Made by the page (resources made while a Suspend
-/// renders do not hydrate); loaded again whenever `reload` changes.
+/// Whose sessions to load: see [`per_user`].
 pub fn session_list(
     whose: impl Fn() -> Option<Option<Uuid>> + Send + Sync + 'static,
     reload: RwSignal<u32>,
 ) -> SessionList {
+    per_user(whose, reload, list_sessions)
+}
+
+/// What a section about one user loads with `load`: `whose` is `None` while the section is
+/// closed (nothing is loaded), `Some(None)` for the signed-in user's own, `Some(Some(id))` for a
+/// user's. Made by the page (resources made while a Suspend renders do not hydrate); loaded
+/// again whenever `reload` changes.
+pub fn per_user<T, Load>(
+    whose: impl Fn() -> Option<Option<Uuid>> + Send + Sync + 'static,
+    reload: RwSignal<u32>,
+    load: fn(Option<Uuid>) -> Load,
+) -> Resource<Option<Result<T, ApiError>>>
+where
+    T: serde::Serialize + serde::de::DeserializeOwned + Send + Sync + 'static,
+    Load: std::future::Future<Output = Result<T, ApiError>> + Send + 'static,
+{
     Resource::new(
         move || (whose(), reload.get()),
-        |(whose, _)| async move {
+        move |(whose, _)| async move {
             match whose {
-                Some(user) => Some(list_sessions(user).await),
+                Some(user) => Some(load(user).await),
                 None => None,
             }
         },
