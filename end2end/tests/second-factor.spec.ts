@@ -25,7 +25,7 @@ test('an app added on My account is asked for at sign-in; a recovery code stands
 
   // The password alone no longer signs in: the app's code follows. Adding the app used the code
   // of its step; the next step's is still unused.
-  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('button', { name: 'Sign out', exact: true }).click();
   await expect(page).toHaveURL(/\/sign-in$/);
   await signIn(page, org.slug, 'boss', org.password);
   await enterCode(page, totp(key, 1));
@@ -33,7 +33,7 @@ test('an app added on My account is asked for at sign-in; a recovery code stands
   await hydrated(page);
 
   // A recovery code instead: it works, and one fewer is left.
-  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('button', { name: 'Sign out', exact: true }).click();
   await expect(page).toHaveURL(/\/sign-in$/);
   await signIn(page, org.slug, 'boss', org.password);
   await enterCode(page, codes[3]);

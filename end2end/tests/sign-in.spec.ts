@@ -67,7 +67,7 @@ test('superuser creates a tenant; its admin signs in, changes the password, sign
   await expect(admin.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Tenants' })).toHaveCount(0);
 
   // Sign-out ends the session: the console sends us back to sign-in, and the organisation is remembered.
-  await admin.getByRole('button', { name: 'Sign out' }).click();
+  await admin.getByRole('button', { name: 'Sign out', exact: true }).click();
   await expect(admin).toHaveURL(/\/sign-in$/);
   await admin.goto('/users');
   await expect(admin).toHaveURL(/\/sign-in$/);
@@ -88,7 +88,7 @@ test('the superuser signs in again with a code from the app, or once with a reco
   await enterCode(page, totp(rootKey, 1));
   await expect(page).toHaveURL(/\/tenants$/);
   await hydrated(page);
-  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('button', { name: 'Sign out', exact: true }).click();
   await expect(page).toHaveURL(/\/sign-in$/);
 
   // A recovery code instead (its case and dashes do not matter), once.
@@ -96,7 +96,7 @@ test('the superuser signs in again with a code from the app, or once with a reco
   await enterCode(page, rootCodes[0].toUpperCase());
   await expect(page).toHaveURL(/\/tenants$/);
   await hydrated(page);
-  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('button', { name: 'Sign out', exact: true }).click();
   await expect(page).toHaveURL(/\/sign-in$/);
   await signIn(page, 'platform', 'admin', rootPassword);
   await enterCode(page, rootCodes[0]);
