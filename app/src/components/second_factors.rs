@@ -29,9 +29,14 @@ pub fn factor_list(
 }
 
 /// Adds an authenticator app: a button, then the QR code and key with a form for the first
-/// code, then the recovery codes (the first factor's). `done` runs when it is all finished.
+/// code, then the recovery codes (the first factor's). `added` runs once the app is confirmed,
+/// `done` when it is all finished (its recovery codes closed).
 #[component]
-pub fn AddAuthenticator(done: Callback<()>, #[prop(optional)] open: bool) -> impl IntoView {
+pub fn AddAuthenticator(
+    done: Callback<()>,
+    #[prop(optional)] added: Option<Callback<()>>,
+    #[prop(optional)] open: bool,
+) -> impl IntoView {
     let started = RwSignal::new(None::<TotpEnrolment>);
     let codes = RwSignal::new(Vec::<String>::new());
     let error = RwSignal::new(None::<ApiError>);
@@ -55,6 +60,9 @@ pub fn AddAuthenticator(done: Callback<()>, #[prop(optional)] open: bool) -> imp
     }
     let finished = Callback::new(move |recovery: Vec<String>| {
         started.set(None);
+        if let Some(added) = added {
+            added.run(());
+        }
         if recovery.is_empty() {
             done.run(());
         } else {
@@ -216,6 +224,7 @@ pub fn MySecondFactors(factors: FactorList, reload: RwSignal<u32>) -> impl IntoV
         });
     });
     let added = Callback::new(move |_| refresh());
+    let done = Callback::new(|_| ());
     view! {
         <section class="second-factors" aria-labelledby="second-factors-title">
             <h2 id="second-factors-title">"Two-step verification"</h2>
@@ -254,7 +263,7 @@ pub fn MySecondFactors(factors: FactorList, reload: RwSignal<u32>) -> impl IntoV
                 let close = Callback::new(move |_| renewed.set(Vec::new()));
                 view! { <RecoveryCodesShown codes=renewed.get() close/> }
             })}
-            <AddAuthenticator done=added/>
+            <AddAuthenticator added done/>
         </section>
         <ConfirmDialog ask on_confirm=confirmed/>
     }

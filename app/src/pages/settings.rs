@@ -38,6 +38,8 @@ pub fn Settings() -> impl IntoView {
 fn SecondFactorPolicyForm(settings: SecondFactorSettings) -> impl IntoView {
     let chosen = RwSignal::new(settings.policy);
     let saved = RwSignal::new(settings.policy);
+    // "Saved." answers a save, until the choice changes again.
+    let just_saved = RwSignal::new(false);
     let error = RwSignal::new(None::<ApiError>);
     let busy = RwSignal::new(false);
     let me = CurrentUser::get();
@@ -49,6 +51,7 @@ fn SecondFactorPolicyForm(settings: SecondFactorSettings) -> impl IntoView {
             match security_settings(Some(change)).await {
                 Ok(now) => {
                     saved.set(now.policy);
+                    just_saved.set(true);
                     error.set(None);
                     // The policy may now require a second factor of the one who changed it.
                     me.refetch();
@@ -62,10 +65,13 @@ fn SecondFactorPolicyForm(settings: SecondFactorSettings) -> impl IntoView {
         .into_iter()
         .map(|policy| {
             view! {
-                <label class="choice">
+                <label class="check">
                     <input type="radio" name="policy" value=policy.as_str()
                         prop:checked=move || chosen.get() == policy
-                        on:change=move |_| chosen.set(policy)/>
+                        on:change=move |_| {
+                            chosen.set(policy);
+                            just_saved.set(false);
+                        }/>
                     <span>{policy.label()}</span>
                 </label>
             }
@@ -88,7 +94,7 @@ fn SecondFactorPolicyForm(settings: SecondFactorSettings) -> impl IntoView {
                     disabled=move || busy.get() || chosen.get() == saved.get()>
                     {move || if busy.get() { "Saving…" } else { "Save" }}
                 </button>
-                <Show when=move || !busy.get() && error.get().is_none() && chosen.get() == saved.get()>
+                <Show when=move || just_saved.get()>
                     <span class="muted" role="status">"Saved."</span>
                 </Show>
             </div>
