@@ -447,3 +447,19 @@ async fn a_session_left_open_cannot_swap_its_owners_second_factors(pool: PgPool)
     );
     assert_eq!(count(&pool, "select count(*) from recovery_codes").await, 10);
 }
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn one_code_offered_twice_at_once_signs_in_once(pool: PgPool) {
+    acme_with_ada(&pool).await;
+    let cookie = cookie_for(&pool, "acme", "ada", GOOD).await;
+    let (secret, codes) = enrol_totp(&pool, &cookie).await;
+    // Two sign-ins waiting, answered at the same moment with the same app code, then with the
+    // same recovery code: the factor's lock and the code's deletion let one through each time.
+    for code in [oath_code(&secret, 1), codes[0].clone()] {
+        let (first, second) = (challenge(&pool, "ada").await, challenge(&pool, "ada").await);
+        let (a, b) = tokio::join!(offer(&pool, &first, &code), offer(&pool, &second, &code));
+        let statuses = [a.0, b.0];
+        assert!(statuses.contains(&StatusCode::OK), "{statuses:?}");
+        assert!(statuses.contains(&StatusCode::UNPROCESSABLE_ENTITY), "{statuses:?}");
+    }
+}
