@@ -165,7 +165,7 @@ pub async fn remove_mine(ctx: &mut Ctx<'_>, id: Uuid) -> Result<(), ServiceError
     .fetch_optional(&mut *ctx.conn)
     .await?
     .ok_or(ServiceError::NotFound)?;
-    let left = list(ctx.conn, actor.tenant_id, actor.user_id, false).await?.factors.len();
+    let left = confirmed_count(ctx.conn, actor.tenant_id, actor.user_id).await?;
     if left == 0 {
         delete_recovery_codes(ctx.conn, actor.tenant_id, actor.user_id).await?;
     }
@@ -185,8 +185,7 @@ pub async fn renew_recovery_codes(ctx: &mut Ctx<'_>) -> Result<RecoveryCodes, Se
     ctx.actor.require_recent_sign_in()?;
     ctx.attempting(Action::RecoveryCodesRenewed, None);
     let actor = ctx.actor;
-    let factors = list(ctx.conn, actor.tenant_id, actor.user_id, false).await?.factors;
-    if factors.is_empty() {
+    if confirmed_count(ctx.conn, actor.tenant_id, actor.user_id).await? == 0 {
         let first = "Add a second factor first: recovery codes stand in for one.";
         return Err(ServiceError::Conflict(first.into()));
     }
@@ -337,6 +336,22 @@ async fn list(
         .collect();
     let left = codes_left(conn, tenant_id, user).await?;
     Ok(SecondFactors { factors, recovery_codes_left: left, required })
+}
+
+/// How many confirmed second factors the user has.
+async fn confirmed_count(
+    conn: &mut PgConnection,
+    tenant_id: Uuid,
+    user: Uuid,
+) -> Result<i64, sqlx::Error> {
+    sqlx::query_scalar!(
+        r#"select count(*) as "n!" from second_factors
+            where tenant_id = $1 and user_id = $2 and confirmed_at is not null"#,
+        tenant_id,
+        user
+    )
+    .fetch_one(conn)
+    .await
 }
 
 async fn codes_left(
