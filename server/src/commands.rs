@@ -2,6 +2,7 @@
 //! (The benchmark is not part of the product: `server/examples/bench`.)
 
 use app::backend::bootstrap::{self, FirstSignIn};
+use app::backend::passkey::{Passkeys, Url};
 use app::backend::password::Passwords;
 use app::backend::tokens::TokenRate;
 use app::backend::{Services, tenancy};
@@ -156,12 +157,13 @@ async fn serve(config: ServeConfig) -> CommandResult {
     if resumed > 0 {
         tracing::info!(runs = resumed, "applying unfinished team rule changes again");
     }
+    let addr = leptos_options.site_addr;
+    let public_url = config.public_url(addr)?;
     let passwords = Passwords::default();
     if let Some(first) = bootstrap::ensure_platform_superuser(&pool, &passwords).await? {
-        print_first_sign_in(&first, &leptos_options);
+        print_first_sign_in(&first, &public_url);
     }
 
-    let addr = leptos_options.site_addr;
     let services = Services {
         pool: pool.clone(),
         passwords,
@@ -169,6 +171,7 @@ async fn serve(config: ServeConfig) -> CommandResult {
         https: config.https(),
         trusted_proxies: config.trusted_proxies.clone(),
         token_rate: TokenRate::new(config.token_rate, config.token_burst),
+        passkeys: Passkeys::new(&public_url)?,
     };
     let app = router(AppState { leptos_options, services });
     let listener = TcpListener::bind(addr).await?;
@@ -192,14 +195,14 @@ pub fn leptos_options() -> Result<LeptosOptions, Box<dyn std::error::Error + Sen
 }
 
 /// The one time a secret is printed: on the starting person's terminal, not into the log.
-fn print_first_sign_in(first: &FirstSignIn, options: &LeptosOptions) {
+fn print_first_sign_in(first: &FirstSignIn, public_url: &Url) {
     println!(
-        "\n  Roster is ready. Sign in at http://{addr}/sign-in with\n\
+        "\n  Roster is ready. Sign in at {url}sign-in with\n\
          \n      organisation  {tenant}\
          \n      username      {user}\
          \n      password      {password}\n\
          \n  This temporary password is shown only now; you will choose your own at first sign-in.\n",
-        addr = options.site_addr,
+        url = public_url,
         tenant = first.tenant,
         user = first.username,
         password = first.password.expose(),

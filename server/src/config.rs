@@ -76,7 +76,8 @@ pub struct ServeConfig {
     #[command(flatten)]
     pub db: DatabaseConfig,
     /// The address people use, e.g. `https://roster.example.com`. When it is https, session
-    /// cookies are `Secure` with the `__Host-` prefix and HSTS is sent.
+    /// cookies are `Secure` with the `__Host-` prefix and HSTS is sent. Passkeys are made for its
+    /// host, which must be a domain name. Without it, `http://localhost:<port>`.
     #[arg(long, env = "ROSTER_PUBLIC_URL")]
     pub public_url: Option<String>,
     /// Load balancers in front of Roster (addresses or CIDR ranges, comma-separated); only their
@@ -102,6 +103,18 @@ impl ServeConfig {
     /// Whether Roster is served over https.
     pub fn https(&self) -> bool {
         self.public_url.as_deref().is_some_and(|url| url.starts_with("https://"))
+    }
+
+    /// The address people use: [`ServeConfig::public_url`], or `http://localhost:<port>` of the
+    /// address Roster listens on.
+    pub fn public_url(
+        &self,
+        listening: std::net::SocketAddr,
+    ) -> Result<app::backend::passkey::Url, String> {
+        let given = self.public_url.clone();
+        let url = given.unwrap_or_else(|| format!("http://localhost:{}", listening.port()));
+        app::backend::passkey::Url::parse(&url)
+            .map_err(|e| format!("ROSTER_PUBLIC_URL {url:?}: {e}"))
     }
 
     /// The session timeouts.

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::account::RoleRef;
-use crate::error::{Check, FieldCode, FieldErrors};
+use crate::error::{Check, FieldCode, FieldErrors, holds_control};
 use crate::user::{UserStatus, UserType};
 
 /// Rows per page unless the caller asks for another size.
@@ -180,6 +180,9 @@ impl UserQuery {
         let search = given(&self.q).and_then(|q| {
             if q.chars().count() > MAX_SEARCH_LEN {
                 check.add("q", FieldCode::TooLong);
+                None
+            } else if holds_control(q) {
+                check.add("q", FieldCode::ControlCharacters);
                 None
             } else {
                 Some(q.to_lowercase())
@@ -357,13 +360,14 @@ mod tests {
 
     #[test]
     fn rejects_each_bad_part_on_its_own_field() {
-        let cases: [(&str, &str, &str); 6] = [
+        let cases: [(&str, &str, &str); 7] = [
             ("status", "deleted", "unknown"),
             ("user_type", "root", "unknown"),
             ("role", "not-a-uuid", "unknown"),
             ("team", "42", "unknown"),
             ("sort", "password", "unknown"),
             ("q", &"x".repeat(MAX_SEARCH_LEN + 1), "too_long"),
+            ("q", "co\0C", "control_characters"),
         ];
         for (field, value, code) in cases {
             let errors = query(&[(field, value)]).check().unwrap_err();
@@ -410,10 +414,10 @@ mod tests {
         }
 
         #[test]
-        fn any_search_text_is_accepted_or_refused_as_too_long(q in "\\PC{0,120}") {
+        fn any_search_text_is_accepted_or_refused_as_too_long(q in "[\\PC\\x00-\\x1f]{0,120}") {
             let checked = query(&[("q", q.as_str())]).check();
             let trimmed = q.trim();
-            if trimmed.chars().count() > MAX_SEARCH_LEN {
+            if trimmed.chars().count() > MAX_SEARCH_LEN || holds_control(trimmed) {
                 prop_assert!(checked.unwrap_err().contains_key("q"));
             } else {
                 let search = checked.unwrap().filters.search;

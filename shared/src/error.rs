@@ -116,6 +116,8 @@ field_codes! {
     Length = "length",
     /// Characters a username or slug may not hold.
     Characters = "characters",
+    /// Control characters in text (see [`holds_control`]).
+    ControlCharacters = "control_characters",
     /// Not the current password.
     Wrong = "wrong",
     /// The new password is the current one.
@@ -164,6 +166,10 @@ field_codes! {
     WrongCode = "wrong_code",
     /// Neither six digits nor a recovery code.
     CodeFormat = "code_format",
+    /// A passkey or security key whose answer did not meet the challenge.
+    KeyRefused = "key_refused",
+    /// A passkey or security key registered already (to this user or another).
+    KeyRegistered = "key_registered",
     /// A rule condition without the values its operator needs.
     Values = "values",
     /// A rule condition naming no user type.
@@ -269,13 +275,15 @@ impl Check {
     }
 
     /// `value` trimmed; records `required` when it is blank and `required`, `too_long` when it
-    /// has more than `max` characters.
+    /// has more than `max` characters, `control_characters` when it holds some.
     pub fn text(&mut self, field: &str, value: &str, required: bool, max: usize) -> String {
         let value = value.trim();
         if required && value.is_empty() {
             self.add(field, FieldCode::Required);
         } else if value.chars().count() > max {
             self.add(field, FieldCode::TooLong);
+        } else if holds_control(value) {
+            self.add(field, FieldCode::ControlCharacters);
         }
         value.to_owned()
     }
@@ -294,6 +302,13 @@ impl Check {
     pub fn into_errors(self) -> FieldErrors {
         self.errors
     }
+}
+
+/// Whether `value` holds a control character other than a tab or a line break: what no form
+/// types, and NUL, which PostgreSQL cannot store. Free text holding one is refused as
+/// `control_characters`.
+pub fn holds_control(value: &str) -> bool {
+    value.chars().any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
 }
 
 /// Server functions return `Result<T, ApiError>`; failures of the call itself (network,
@@ -317,6 +332,18 @@ impl server_fn::error::FromServerFnError for ApiError {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn text_with_control_characters_is_refused_but_line_breaks_are_kept() {
+        let mut check = Check::default();
+        assert_eq!(check.text("a", " Two\nlines\t", true, 20), "Two\nlines");
+        check.text("b", "nul\0", true, 20);
+        check.text("c", "bell\u{7}", false, 20);
+        check.text("d", "escape\u{1b}[0m", false, 20);
+        let errors = check.into_errors();
+        assert_eq!(errors.keys().collect::<Vec<_>>(), ["b", "c", "d"]);
+        assert!(errors.values().all(|codes| codes == &["control_characters"]));
+    }
 
     #[test]
     fn wire_shape_is_snake_case_and_omits_empty_fields() {

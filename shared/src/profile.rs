@@ -2,7 +2,7 @@
 //! identifiers from other systems, tags and working hours. Each check returns a stable error code
 //! that forms show under the field.
 
-use crate::error::FieldCode;
+use crate::error::{FieldCode, holds_control};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -112,6 +112,7 @@ pub fn optional_text(value: Option<&str>) -> Result<Option<String>, FieldCode> {
     match value.map(str::trim).filter(|v| !v.is_empty()) {
         None => Ok(None),
         Some(v) if v.chars().count() > MAX_TEXT_CHARS => Err(FieldCode::TooLong),
+        Some(v) if holds_control(v) => Err(FieldCode::ControlCharacters),
         Some(v) => Ok(Some(v.to_owned())),
     }
 }
@@ -233,6 +234,7 @@ mod tests {
         assert_eq!(optional_text(Some("   ")), Ok(None));
         assert_eq!(optional_text(None), Ok(None));
         assert_eq!(optional_text(Some(&"x".repeat(101))), Err(FieldCode::TooLong));
+        assert_eq!(optional_text(Some("Sa\0les")), Err(FieldCode::ControlCharacters));
         assert_eq!(optional_identifier(Some(" E-1001 ")), Ok(Some("E-1001".into())));
         assert_eq!(optional_identifier(Some("E 1001")), Err(FieldCode::Spaces));
         assert_eq!(optional_identifier(Some(&"x".repeat(65))), Err(FieldCode::TooLong));

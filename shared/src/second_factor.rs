@@ -1,5 +1,6 @@
-//! A second factor for the console: authenticator apps (one-time codes, RFC 6238) with recovery
-//! codes, and each organisation's policy of who must have one. The wire types of
+//! A second factor for the console: authenticator apps (one-time codes, RFC 6238) and passkeys
+//! or security keys (WebAuthn) with recovery codes, and each organisation's policy of who must
+//! have one. The wire types of
 //! `/api/v1/session/second-factor`, `/api/v1/me/second-factors`,
 //! `/api/v1/users/{id}/second-factors` and `/api/v1/settings/second-factor`.
 
@@ -7,7 +8,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::error::{Check, FieldCode, FieldErrors};
+use crate::error::{Check, FieldCode, FieldErrors, holds_control};
 use crate::permission::Permission;
 
 /// How many recovery codes an enrolment (or a renewal) hands out.
@@ -23,6 +24,9 @@ pub const NAME_MAX: usize = 60;
 pub enum SecondFactorKind {
     /// An authenticator app: six-digit codes that change every 30 seconds.
     Totp,
+    /// A passkey or a security key (WebAuthn): the device, phone or key signs a challenge once
+    /// its owner unlocks it.
+    Passkey,
     /// A value from a newer server that this build does not know: the server never sends it
     /// and never reads it from a request.
     #[serde(other, skip_serializing)]
@@ -34,6 +38,7 @@ impl SecondFactorKind {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Totp => "totp",
+            Self::Passkey => "passkey",
             Self::Unknown => "unknown",
         }
     }
@@ -42,6 +47,7 @@ impl SecondFactorKind {
     pub fn label(self) -> &'static str {
         match self {
             Self::Totp => "Authenticator app",
+            Self::Passkey => "Passkey or security key",
             Self::Unknown => "Other",
         }
     }
@@ -53,6 +59,7 @@ impl std::str::FromStr for SecondFactorKind {
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s {
             "totp" => Ok(Self::Totp),
+            "passkey" => Ok(Self::Passkey),
             _ => Err(crate::user::UnknownVariant(s.to_owned())),
         }
     }
@@ -182,24 +189,77 @@ pub struct ConfirmTotp {
 impl ConfirmTotp {
     /// The name to store (trimmed; the default when blank), or the field errors.
     pub fn checked_name(&self) -> Result<String, FieldErrors> {
-        let name = self.name.trim();
         let mut check = Check::default();
-        if name.chars().count() > NAME_MAX {
-            check.add("name", FieldCode::TooLong);
-        }
+        let name = factor_name(&mut check, &self.name, SecondFactorKind::Totp);
         if normal_totp(&self.code).is_none() {
             check.add("code", FieldCode::CodeFormat);
         }
-        let name = if name.is_empty() { SecondFactorKind::Totp.label() } else { name };
-        check.finish(name.to_owned())
+        check.finish(name)
     }
+}
+
+/// A factor's name as typed: trimmed, the kind's label when blank; `name` errors go to `check`.
+fn factor_name(check: &mut Check, name: &str, kind: SecondFactorKind) -> String {
+    let name = name.trim();
+    if name.chars().count() > NAME_MAX {
+        check.add("name", FieldCode::TooLong);
+    } else if holds_control(name) {
+        check.add("name", FieldCode::ControlCharacters);
+    }
+    if name.is_empty() { kind.label() } else { name }.to_owned()
+}
+
+/// `POST /api/v1/me/second-factors/passkey`: a passkey to register, waiting for the browser.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PasskeyEnrolment {
+    /// Confirm with `POST /api/v1/me/second-factors/passkey/{id}/confirm`.
+    pub id: Uuid,
+    /// The options of `navigator.credentials.create()`, in their JSON form
+    /// (`PublicKeyCredential.parseCreationOptionsFromJSON`): the challenge, the relying party,
+    /// the user, and the keys already registered, which the authenticator will not register
+    /// again.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub options: serde_json::Value,
+}
+
+/// `POST /api/v1/me/second-factors/passkey/{id}/confirm`: what the authenticator made (the
+/// credential's `toJSON()`), and a name for it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct ConfirmPasskey {
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub credential: serde_json::Value,
+    /// Optional; "Passkey or security key" when blank.
+    #[serde(default)]
+    pub name: String,
+}
+
+impl ConfirmPasskey {
+    /// The name to store (trimmed; the default when blank), or the field errors.
+    pub fn checked_name(&self) -> Result<String, FieldErrors> {
+        let mut check = Check::default();
+        let name = factor_name(&mut check, &self.name, SecondFactorKind::Passkey);
+        check.finish(name)
+    }
+}
+
+/// `POST /api/v1/session/second-factor/passkey`: after the password, the options of
+/// `navigator.credentials.get()` for the account's passkeys, in their JSON form
+/// (`PublicKeyCredential.parseRequestOptionsFromJSON`). Answer with the assertion in
+/// [`SecondFactorAnswer::passkey`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct PasskeyChallenge {
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub options: serde_json::Value,
 }
 
 /// What confirming the first second factor gives: the factor, and the recovery codes, shown
 /// this once (none when the user already had codes).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
-pub struct TotpConfirmed {
+pub struct SecondFactorAdded {
     pub factor: SecondFactor,
     pub recovery_codes: Vec<String>,
 }
@@ -212,11 +272,18 @@ pub struct RecoveryCodes {
 }
 
 /// `POST /api/v1/session/second-factor`: after the password, a code from the authenticator app
-/// or one of the recovery codes.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+/// or one of the recovery codes, or a passkey's assertion.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SecondFactorAnswer {
+    /// Six digits from the app, or a recovery code.
+    #[serde(default)]
     pub code: String,
+    /// Instead of a code: what `navigator.credentials.get()` gave (the credential's `toJSON()`)
+    /// for the options of `POST /api/v1/session/second-factor/passkey`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<Object>))]
+    pub passkey: Option<serde_json::Value>,
 }
 
 /// What a code typed at sign-in is.
@@ -226,11 +293,16 @@ pub enum OfferedCode {
     Totp(String),
     /// A recovery code, normalised ([`normal_recovery_code`]).
     Recovery(String),
+    /// A passkey's assertion, as the browser gave it.
+    Passkey(serde_json::Value),
 }
 
 impl SecondFactorAnswer {
     /// Which kind of code this is, or the field errors (`code`: required, or format).
     pub fn offered(&self) -> Result<OfferedCode, FieldErrors> {
+        if let Some(assertion) = &self.passkey {
+            return Ok(OfferedCode::Passkey(assertion.clone()));
+        }
         let mut check = Check::default();
         if self.code.trim().is_empty() {
             check.add("code", FieldCode::Required);
@@ -291,7 +363,8 @@ mod tests {
 
     #[test]
     fn codes_are_told_apart_by_their_shape() {
-        let offered = |code: &str| SecondFactorAnswer { code: code.into() }.offered();
+        let offered =
+            |code: &str| SecondFactorAnswer { code: code.into(), ..Default::default() }.offered();
         assert_eq!(offered(" 123 456 "), Ok(OfferedCode::Totp("123456".into())));
         assert_eq!(
             offered("ABCD-efgh-2345-6723"),
@@ -301,6 +374,10 @@ mod tests {
         assert!(offered("abcd-efgh-2345-6718").is_err(), "8 is not in base32");
         assert!(offered("").is_err());
         assert_eq!(show_recovery_code("abcdefgh23456723"), "abcd-efgh-2345-6723");
+        let assertion = serde_json::json!({ "id": "abc" });
+        let answer: SecondFactorAnswer =
+            serde_json::from_value(serde_json::json!({ "passkey": assertion })).unwrap();
+        assert_eq!(answer.offered(), Ok(OfferedCode::Passkey(assertion)));
     }
 
     #[test]

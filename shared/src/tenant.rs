@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use uuid::Uuid;
 
-use crate::error::{FieldCode, FieldErrors};
+use crate::error::{FieldCode, FieldErrors, holds_control};
 use crate::password::Password;
 use crate::user::{Email, Username};
 
@@ -134,6 +134,7 @@ pub fn required_name(value: &str) -> Result<String, FieldCode> {
     match name.chars().count() {
         0 => Err(FieldCode::Required),
         n if n > MAX_NAME_CHARS => Err(FieldCode::TooLong),
+        _ if holds_control(name) => Err(FieldCode::ControlCharacters),
         _ => Ok(name.to_owned()),
     }
 }

@@ -276,7 +276,7 @@ impl TryFrom<String> for Email {
                 && domain.split('.').count() >= 2
                 && domain.split('.').all(|label| !label.is_empty())
         });
-        if !well_formed || email.chars().any(char::is_whitespace) {
+        if !well_formed || email.chars().any(|c| c.is_whitespace() || c.is_control()) {
             return Err(EmailError::Format);
         }
         Ok(Self(email.to_owned()))
@@ -327,6 +327,7 @@ mod identity_tests {
             ("ada@example", EmailError::Format),
             ("ada@@example.com", EmailError::Format),
             ("ada lovelace@example.com", EmailError::Format),
+            ("ada\0@example.com", EmailError::Format),
             ("ada@example..com", EmailError::Format),
         ];
         for (bad, want) in table {

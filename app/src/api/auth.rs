@@ -24,17 +24,27 @@ pub async fn sign_in(tenant: String, login: String, password: Password) -> Resul
 }
 
 /// Finishes a sign-in waiting for its second factor with a code from the authenticator app or
-/// a recovery code.
+/// a recovery code, or with a passkey's assertion (`passkey`: the credential's JSON, for the
+/// options of [`passkey_options`]).
 #[server(endpoint = "auth/second_factor")]
-pub async fn second_factor(code: String) -> Result<Me, ApiError> {
+pub async fn second_factor(code: String, passkey: Option<String>) -> Result<Me, ApiError> {
     use crate::backend::{ServiceError, auth};
     let call = super::context::call().await?;
     let s = &call.services;
     let headers = super::context::headers().await?;
     let challenge =
         crate::web::challenge_token(&headers, s.https).ok_or(ServiceError::Unauthenticated)?;
-    let answer = shared::second_factor::SecondFactorAnswer { code };
-    let signed = auth::complete_sign_in(&s.pool, &s.sessions, &challenge, &answer, &call.client);
+    // Text that is not JSON is an assertion that fails like any other wrong one.
+    let passkey = passkey.map(|text| serde_json::from_str(&text).unwrap_or_default());
+    let answer = shared::second_factor::SecondFactorAnswer { code, passkey };
+    let signed = auth::complete_sign_in(
+        &s.pool,
+        &s.passkeys,
+        &s.sessions,
+        &challenge,
+        &answer,
+        &call.client,
+    );
     match signed.await {
         Ok(signed) => {
             super::context::set_cookie(crate::web::clear_challenge_cookie(s.https));
@@ -47,6 +57,18 @@ pub async fn second_factor(code: String) -> Result<Me, ApiError> {
             Err(err.into())
         }
     }
+}
+
+/// The options for signing in with a passkey, for a sign-in waiting for its second factor.
+#[server(endpoint = "auth/passkey_options")]
+pub async fn passkey_options() -> Result<shared::second_factor::PasskeyChallenge, ApiError> {
+    use crate::backend::{ServiceError, auth};
+    let call = super::context::call().await?;
+    let s = &call.services;
+    let headers = super::context::headers().await?;
+    let challenge =
+        crate::web::challenge_token(&headers, s.https).ok_or(ServiceError::Unauthenticated)?;
+    Ok(auth::passkey_options(&s.pool, &s.passkeys, &challenge).await?)
 }
 
 /// Sets the cookies of a completed sign-in: the session's, and the organisation remembered.

@@ -2,7 +2,8 @@
 
 use leptos::prelude::*;
 use shared::second_factor::{
-    ConfirmTotp, RecoveryCodes, SecondFactorSettings, SecondFactors, TotpConfirmed, TotpEnrolment,
+    ConfirmTotp, PasskeyEnrolment, RecoveryCodes, SecondFactorAdded, SecondFactorSettings,
+    SecondFactors, TotpEnrolment,
 };
 use shared::{ApiError, Uuid};
 
@@ -25,9 +26,29 @@ pub async fn start_totp() -> Result<TotpEnrolment, ApiError> {
 
 /// Confirms the authenticator app `id` with a code it shows.
 #[server(endpoint = "second_factors/confirm_totp")]
-pub async fn confirm_app(id: Uuid, request: ConfirmTotp) -> Result<TotpConfirmed, ApiError> {
+pub async fn confirm_app(id: Uuid, request: ConfirmTotp) -> Result<SecondFactorAdded, ApiError> {
     use crate::backend::second_factor;
     super::context::run(async |ctx| second_factor::confirm_totp(ctx, id, &request).await).await
+}
+
+/// Starts registering a passkey or security key for the caller.
+#[server(endpoint = "second_factors/start_passkey")]
+pub async fn start_passkey() -> Result<PasskeyEnrolment, ApiError> {
+    super::context::run(async |ctx| crate::backend::passkey::start(ctx).await).await
+}
+
+/// Confirms the passkey `id` with the credential's JSON (`credential`: as the browser's
+/// `toJSON()` wrote it) and a name.
+#[server(endpoint = "second_factors/confirm_passkey")]
+pub async fn confirm_key(
+    id: Uuid,
+    name: String,
+    credential: String,
+) -> Result<SecondFactorAdded, ApiError> {
+    // Text that is not JSON is a credential that fails like any other wrong one.
+    let credential = serde_json::from_str(&credential).unwrap_or_default();
+    let request = shared::second_factor::ConfirmPasskey { credential, name };
+    super::context::run(async |ctx| crate::backend::passkey::confirm(ctx, id, &request).await).await
 }
 
 /// Removes one of the caller's second factors (`user` none), or resets all of a user's.

@@ -10,7 +10,7 @@ use chrono::Utc;
 use serde_json::json;
 use shared::audit::Action;
 use shared::auth::{Me, SignInRequest, TenantRef};
-use shared::error::Check;
+use shared::error::{Check, holds_control};
 use shared::password::TEMPORARY_PASSWORD_DAYS;
 use shared::{FieldCode, TenantSlug, UserType};
 use sqlx::{PgConnection, PgPool};
@@ -26,7 +26,7 @@ use super::{Ctx, ServiceError, Services, tenancy};
 mod password_change;
 pub mod second_step;
 pub use password_change::change_password;
-pub use second_step::{ChallengeToken, complete_sign_in};
+pub use second_step::{ChallengeToken, complete_sign_in, passkey_options};
 
 /// A successful sign-in: who, and the token for the session cookie.
 #[derive(Debug)]
@@ -222,6 +222,8 @@ fn required_fields(request: &SignInRequest) -> Result<(), ServiceError> {
     ] {
         if value.trim().is_empty() {
             check.add(name, FieldCode::Required);
+        } else if name != "password" && holds_control(value) {
+            check.add(name, FieldCode::ControlCharacters);
         }
     }
     check.finish(()).map_err(ServiceError::Validation)

@@ -147,6 +147,13 @@ impl From<ServiceError> for ApiError {
                     "The database is unavailable; try again shortly.",
                 )
             }
+            ServiceError::Database(cause) if is_unstorable_text(&cause) => {
+                tracing::warn!(error = %cause, "text the database cannot store");
+                ApiError::new(
+                    ErrorCode::Validation,
+                    "The request holds a character that cannot be stored, such as NUL.",
+                )
+            }
             ServiceError::Database(cause) => {
                 tracing::error!(error = %cause, "database error");
                 ApiError::new(ErrorCode::Internal, "Something went wrong on our side.")
@@ -157,6 +164,13 @@ impl From<ServiceError> for ApiError {
             }
         }
     }
+}
+
+/// A string the database refused (SQLSTATE 22021: NUL in text): input no validator caught, the
+/// client's fault and not a fault of ours. Validators refuse such text by field first
+/// ([`shared::error::holds_control`]); this is the backstop for what they do not look at.
+fn is_unstorable_text(err: &sqlx::Error) -> bool {
+    err.as_database_error().and_then(|e| e.code()).is_some_and(|code| code == "22021")
 }
 
 fn is_unavailable(err: &sqlx::Error) -> bool {

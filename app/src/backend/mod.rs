@@ -11,6 +11,7 @@ pub mod context;
 pub mod error;
 pub mod health;
 pub mod idempotency;
+pub mod passkey;
 pub mod password;
 pub mod roles;
 pub mod second_factor;

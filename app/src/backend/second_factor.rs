@@ -13,7 +13,7 @@ use serde_json::json;
 use shared::audit::Action;
 use shared::second_factor::{
     ConfirmTotp, RECOVERY_ALPHABET, RECOVERY_CODE_LEN, RECOVERY_CODES, RecoveryCodes, SecondFactor,
-    SecondFactorKind, SecondFactorPolicy, SecondFactorSettings, SecondFactors, TotpConfirmed,
+    SecondFactorAdded, SecondFactorKind, SecondFactorPolicy, SecondFactorSettings, SecondFactors,
     TotpEnrolment, normal_totp, show_recovery_code,
 };
 use shared::{FieldCode, Permission, TenantSlug, UserType};
@@ -77,7 +77,7 @@ pub async fn confirm_totp(
     ctx: &mut Ctx<'_>,
     id: Uuid,
     request: &ConfirmTotp,
-) -> Result<TotpConfirmed, ServiceError> {
+) -> Result<SecondFactorAdded, ServiceError> {
     require_own(ctx)?;
     ctx.actor.require_recent_sign_in()?;
     ctx.attempting(Action::SecondFactorEnrolled, None);
@@ -97,19 +97,7 @@ pub async fn confirm_totp(
     .ok_or(ServiceError::NotFound)?;
     let code = normal_totp(&request.code).unwrap_or_default();
     let Some(step) = matching_step(&pending.secret, &code, None, Utc::now())? else {
-        // Recorded apart from the request's transaction, which a refusal rolls back.
-        let event = AuditEvent {
-            details: json!({ "kind": "totp" }),
-            client: Some(ctx.client),
-            ..AuditEvent::new(
-                actor.tenant_id,
-                AuditActor::from(actor),
-                Action::SecondFactorEnrolmentFailed,
-            )
-        };
-        let mut apart = tenancy::begin(&ctx.services.pool, actor.tenant_id).await?;
-        audit::record(&mut apart, &event).await?;
-        apart.commit().await?;
+        enrolment_failed(ctx, SecondFactorKind::Totp).await?;
         return Err(ServiceError::field("code", FieldCode::WrongCode));
     };
     let factor = sqlx::query!(
@@ -124,6 +112,23 @@ pub async fn confirm_totp(
     )
     .fetch_one(&mut *ctx.conn)
     .await?;
+    let factor = SecondFactor {
+        id,
+        kind: SecondFactorKind::Totp,
+        name,
+        created_at: factor.created_at,
+        last_used_at: None,
+    };
+    enrolled(ctx, factor).await
+}
+
+/// The end of adding a second factor, now confirmed: recovery codes with the first one (shown
+/// this once), and the audit event.
+pub(super) async fn enrolled(
+    ctx: &mut Ctx<'_>,
+    factor: SecondFactor,
+) -> Result<SecondFactorAdded, ServiceError> {
+    let actor = ctx.actor;
     let had_codes = codes_left(ctx.conn, actor.tenant_id, actor.user_id).await? > 0;
     let recovery_codes = if had_codes {
         Vec::new()
@@ -132,19 +137,38 @@ pub async fn confirm_totp(
     };
     let event = AuditEvent {
         target: Some(Target { kind: "user", id: actor.user_id, name: &actor.username }),
-        details: json!({ "kind": "totp", "name": name, "recovery_codes": recovery_codes.len() }),
+        details: json!({
+            "kind": factor.kind.as_str(),
+            "name": factor.name,
+            "recovery_codes": recovery_codes.len(),
+        }),
         client: Some(ctx.client),
         ..AuditEvent::new(actor.tenant_id, AuditActor::from(actor), Action::SecondFactorEnrolled)
     };
     audit::record(ctx.conn, &event).await?;
-    let factor = SecondFactor {
-        id,
-        kind: SecondFactorKind::Totp,
-        name,
-        created_at: factor.created_at,
-        last_used_at: None,
+    Ok(SecondFactorAdded { factor, recovery_codes })
+}
+
+/// Records a failed confirmation (a wrong code, a key that did not answer the challenge) apart
+/// from the request's transaction, which the refusal rolls back.
+pub(super) async fn enrolment_failed(
+    ctx: &mut Ctx<'_>,
+    kind: SecondFactorKind,
+) -> Result<(), ServiceError> {
+    let actor = ctx.actor;
+    let event = AuditEvent {
+        details: json!({ "kind": kind.as_str() }),
+        client: Some(ctx.client),
+        ..AuditEvent::new(
+            actor.tenant_id,
+            AuditActor::from(actor),
+            Action::SecondFactorEnrolmentFailed,
+        )
     };
-    Ok(TotpConfirmed { factor, recovery_codes })
+    let mut apart = tenancy::begin(&ctx.services.pool, actor.tenant_id).await?;
+    audit::record(&mut apart, &event).await?;
+    apart.commit().await?;
+    Ok(())
 }
 
 /// Removes one of the actor's own second factors; with the last one go the recovery codes.
@@ -293,7 +317,7 @@ pub async fn set_settings(
 /// What working on one's own second factors takes: a console session (a program's token has
 /// none) past any forced password change. A second factor still to be added is no bar: this is
 /// how it is added.
-fn require_own(ctx: &Ctx<'_>) -> Result<(), ServiceError> {
+pub(super) fn require_own(ctx: &Ctx<'_>) -> Result<(), ServiceError> {
     ctx.actor.require_password_settled()?;
     if ctx.actor.token.is_some() { Err(ServiceError::Forbidden) } else { Ok(()) }
 }

@@ -3,6 +3,7 @@
 
 use sqlx::PgPool;
 
+use super::passkey::Passkeys;
 use super::password::Passwords;
 use super::sessions::SessionPolicy;
 use super::tokens::TokenRate;
@@ -19,4 +20,6 @@ pub struct Services {
     pub trusted_proxies: Vec<sqlx::types::ipnetwork::IpNetwork>,
     /// How fast each API token may call.
     pub token_rate: TokenRate,
+    /// The relying party passkeys are made for: the console's public address.
+    pub passkeys: Passkeys,
 }

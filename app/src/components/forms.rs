@@ -30,6 +30,7 @@ pub fn describe(code: &str) -> Cow<'static, str> {
         FieldCode::Format => "This does not look like an email address.",
         FieldCode::Length => "This is too short or too long.",
         FieldCode::Characters => "Use letters, digits, '.', '_' or '-'.",
+        FieldCode::ControlCharacters => "Remove the invisible control characters from this text.",
         FieldCode::Wrong => "This is not your current password.",
         FieldCode::Unchanged => "Choose a password different from the current one.",
         FieldCode::Mismatch => "The two passwords differ.",
@@ -62,6 +63,8 @@ pub fn describe(code: &str) -> Cow<'static, str> {
         FieldCode::CodeFormat => {
             "Enter the six digits your app shows, or a recovery code (abcd-efgh-ijkl-mnop)."
         }
+        FieldCode::KeyRefused => "The passkey or security key did not answer. Try again.",
+        FieldCode::KeyRegistered => "This passkey or security key is registered already.",
         FieldCode::Values => "Give one value for “is”, at least one for “is one of”.",
         FieldCode::UnknownUserType => {
             "Use a user type: tenant_admin, supervisor, agent, analyst, viewer or service."
@@ -104,7 +107,6 @@ pub fn FieldErrors(
     }
 }
 
-/// A form-level error (anything not tied to a field), e.g. "wrong password" or "try later".
 /// A one-line text input with its label and field errors, `value` shown and each edit given to
 /// `set`; the input's id is `id`, its errors' `{id}-errors`.
 #[component]
@@ -136,6 +138,7 @@ pub fn error_codes(error: RwSignal<Option<ApiError>>, field: &'static str) -> Si
     })
 }
 
+/// A form-level error (anything not tied to a field), e.g. "wrong password" or "try later".
 #[component]
 pub fn FormAlert(#[prop(into)] error: Signal<Option<ApiError>>) -> impl IntoView {
     view! {

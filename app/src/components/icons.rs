@@ -17,6 +17,7 @@ pub enum Icon {
     EyeOff,
     Copy,
     Settings,
+    Key,
 }
 
 impl Icon {
@@ -41,6 +42,10 @@ impl Icon {
                 "M1 12s4-8 11-8 11 8 11 8-4 8-11 8-11-8-11-8zM12 15a3 3 0 1 0 0-6 3 3 0 0 0 0 6"
             }
             Self::Copy => "M9 9h11v11H9zM5 15H4V4h11v1",
+            // A key: its bow, then the shaft and two teeth.
+            Self::Key => {
+                "M7.5 19a4.5 4.5 0 1 0 0-9 4.5 4.5 0 0 0 0 9zM10.7 11.3 20 2M16 6l3 3M13.5 8.5l2.5 2.5"
+            }
             Self::Settings => {
                 "M4 21v-7M4 10V3M12 21v-9M12 8V3M20 21v-5M20 12V3M1 14h6M9 8h6M17 16h6"
             }

@@ -13,3 +13,4 @@ pub mod second_factors;
 pub mod sessions;
 pub mod user_form;
 pub mod user_picker;
+pub mod webauthn;

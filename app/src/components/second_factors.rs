@@ -1,10 +1,11 @@
-//! Second factors in the console: adding an authenticator app (scan, type the first code, save
-//! the recovery codes), one's own list with removal and new recovery codes ("My account"), and
-//! a user's, with an administrator's reset (their page).
+//! Second factors in the console: adding an authenticator app (scan, type the first code) or a
+//! passkey (name it, let the browser make it), then saving the recovery codes; one's own list
+//! with removal and new recovery codes ("My account"), and a user's, with an administrator's
+//! reset (their page).
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use shared::second_factor::{ConfirmTotp, SecondFactors, TotpEnrolment};
+use shared::second_factor::{ConfirmTotp, SecondFactorAdded, SecondFactors, TotpEnrolment};
 use shared::{ApiError, Uuid};
 
 use super::dialog::{Confirm, ConfirmDialog};
@@ -13,8 +14,10 @@ use super::icons::{Icon, Svg};
 use super::loading::LoadError;
 use super::moment::Moment;
 use super::sessions::per_user;
+use super::webauthn;
 use crate::api::second_factors::{
-    confirm_app, list_second_factors, remove_second_factor, renew_recovery_codes, start_totp,
+    confirm_app, confirm_key, list_second_factors, remove_second_factor, renew_recovery_codes,
+    start_passkey, start_totp,
 };
 
 /// The second factors a section shows: none while it is closed.
@@ -38,7 +41,7 @@ pub fn AddAuthenticator(
     #[prop(optional)] open: bool,
 ) -> impl IntoView {
     let started = RwSignal::new(None::<TotpEnrolment>);
-    let codes = RwSignal::new(Vec::<String>::new());
+    let (codes, enrolled) = finishing(added, done);
     let error = RwSignal::new(None::<ApiError>);
     let start = move || {
         spawn_local(async move {
@@ -60,25 +63,13 @@ pub fn AddAuthenticator(
     }
     let finished = Callback::new(move |recovery: Vec<String>| {
         started.set(None);
-        if let Some(added) = added {
-            added.run(());
-        }
-        if recovery.is_empty() {
-            done.run(());
-        } else {
-            codes.set(recovery);
-        }
+        enrolled.run(recovery);
     });
     view! {
         <FormAlert error/>
         {move || {
-            if !codes.with(Vec::is_empty) {
-                let shown = codes.get();
-                let close = Callback::new(move |_| {
-                    codes.set(Vec::new());
-                    done.run(());
-                });
-                view! { <RecoveryCodesShown codes=shown close/> }.into_any()
+            if let Some(shown) = codes_shown(codes, done) {
+                shown
             } else if let Some(enrolment) = started.get() {
                 // Where adding one is optional, it can be given up (the key is then forgotten
                 // with the next start).
@@ -95,6 +86,100 @@ pub fn AddAuthenticator(
                 .into_any()
             }
         }}
+    }
+}
+
+/// What adding a factor ends with: the recovery codes when it was the first (see
+/// [`codes_shown`]), then `done`. The codes to show, and what a confirmation runs with them.
+fn finishing(
+    added: Option<Callback<()>>,
+    done: Callback<()>,
+) -> (RwSignal<Vec<String>>, Callback<Vec<String>>) {
+    let codes = RwSignal::new(Vec::<String>::new());
+    let enrolled = Callback::new(move |recovery: Vec<String>| {
+        if let Some(added) = added {
+            added.run(());
+        }
+        if recovery.is_empty() {
+            done.run(());
+        } else {
+            codes.set(recovery);
+        }
+    });
+    (codes, enrolled)
+}
+
+/// The recovery codes a first factor came with, until they are closed (then `done`).
+fn codes_shown(codes: RwSignal<Vec<String>>, done: Callback<()>) -> Option<AnyView> {
+    (!codes.with(Vec::is_empty)).then(|| {
+        let close = Callback::new(move |_| {
+            codes.set(Vec::new());
+            done.run(());
+        });
+        view! { <RecoveryCodesShown codes=codes.get() close/> }.into_any()
+    })
+}
+
+/// Adds a passkey or security key: an optional name and a button; the browser then asks for
+/// the key (a fingerprint, a PIN, a touch). The first factor's recovery codes follow. `added`
+/// runs once the key is registered, `done` when it is all finished.
+#[component]
+pub fn AddPasskey(
+    done: Callback<()>,
+    #[prop(optional)] added: Option<Callback<()>>,
+) -> impl IntoView {
+    let (codes, enrolled) = finishing(added, done);
+    let name = RwSignal::new(String::new());
+    let error = RwSignal::new(None::<ApiError>);
+    let refused = RwSignal::new(None::<String>);
+    let busy = RwSignal::new(false);
+    let submit = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        busy.set(true);
+        error.set(None);
+        refused.set(None);
+        spawn_local(async move {
+            match register_passkey(name.get_untracked()).await {
+                Ok(Ok(confirmed)) => {
+                    name.set(String::new());
+                    enrolled.run(confirmed.recovery_codes);
+                }
+                Ok(Err(said)) => refused.set(Some(said)),
+                Err(err) => error.set(Some(err)),
+            }
+            busy.set(false);
+        });
+    };
+    let alert = Signal::derive(move || error.get().filter(|e| e.fields.is_empty()));
+    view! {
+        {move || codes_shown(codes, done).unwrap_or_else(|| view! {
+            <form class="add-passkey" on:submit=submit>
+                <FormAlert error=alert/>
+                {move || refused.get().map(|said| view! { <p class="alert error" role="alert">{said}</p> })}
+                <div class="field">
+                    <label for="passkey-name">"Passkey name (optional)"</label>
+                    <input id="passkey-name" name="name" placeholder="e.g. Work laptop" maxlength="60"
+                        aria-describedby="passkey-name-errors passkey-errors"
+                        prop:value=move || name.get() on:input=move |ev| name.set(event_target_value(&ev))/>
+                    <FieldErrors id="passkey-name-errors" codes=error_codes(error, "name")/>
+                    <FieldErrors id="passkey-errors" codes=error_codes(error, "credential")/>
+                </div>
+                <button type="submit" class="button" disabled=move || busy.get()>
+                    <Svg icon=Icon::Key/>
+                    {move || if busy.get() { " Waiting for your key…" } else { " Add a passkey or security key" }}
+                </button>
+            </form>
+        }.into_any())}
+    }
+}
+
+/// A passkey's whole registration: the server's options, the authenticator, the server's check.
+/// The browser's refusal (cancelled, unsupported) is the inner error, in words for the page.
+async fn register_passkey(name: String) -> Result<Result<SecondFactorAdded, String>, ApiError> {
+    let enrolment = start_passkey().await?;
+    match webauthn::create(&enrolment.options).await {
+        Ok(credential) => confirm_key(enrolment.id, name, credential).await.map(Ok),
+        Err(said) => Ok(Err(said)),
     }
 }
 
@@ -229,7 +314,8 @@ pub fn MySecondFactors(factors: FactorList, reload: RwSignal<u32>) -> impl IntoV
         <section class="second-factors" aria-labelledby="second-factors-title">
             <h2 id="second-factors-title">"Two-step verification"</h2>
             <p class="muted">"After your password, Roster asks for a code from an app on your \
-                phone: someone who learns your password still cannot sign in as you."</p>
+                phone, or for your passkey: someone who learns your password still cannot sign \
+                in as you."</p>
             <FormAlert error=failed/>
             <Transition fallback=|| view! { <p class="loading" role="status">"Loading…"</p> }>
                 {move || Suspend::new(async move {
@@ -263,7 +349,10 @@ pub fn MySecondFactors(factors: FactorList, reload: RwSignal<u32>) -> impl IntoV
                 let close = Callback::new(move |_| renewed.set(Vec::new()));
                 view! { <RecoveryCodesShown codes=renewed.get() close/> }
             })}
-            <AddAuthenticator added done/>
+            <div class="add-factors">
+                <AddAuthenticator added done/>
+                <AddPasskey added done/>
+            </div>
         </section>
         <ConfirmDialog ask on_confirm=confirmed/>
     }
@@ -294,10 +383,11 @@ pub fn UserSecondFactors(
     let reset = Callback::new(move |_| {
         ask.set(Some(Confirm {
             title: format!("Reset {name}'s second factor?"),
-            message: "Their authenticator apps and recovery codes are removed and they are \
+            message:
+                "Their authenticator apps, passkeys and recovery codes are removed and they are \
                       signed out everywhere. If their organisation requires a second factor, \
                       they add a new one at their next sign-in."
-                .into(),
+                    .into(),
             confirm_label: "Reset second factor",
         }));
     });

@@ -9,7 +9,7 @@ use shared::auth::Me;
 
 use crate::components::layout::{CurrentUser, home};
 use crate::components::loading::loading;
-use crate::components::second_factors::AddAuthenticator;
+use crate::components::second_factors::{AddAuthenticator, AddPasskey};
 
 /// Loads the signed-in user, then asks for the second factor (or sends the browser on).
 #[component]
@@ -51,8 +51,11 @@ fn Enrol(me: Me) -> impl IntoView {
     view! {
         <div class="card enrol">
             <h1>"Add a second factor"</h1>
-            <p>{why}" After your password, Roster will ask for a code from an app on your phone."</p>
+            <p>{why}" After your password, Roster will ask for a code from an app on your \
+                phone, or for a passkey."</p>
             <AddAuthenticator done open=true/>
+            <h2 class="or-heading">"Or use a passkey or security key"</h2>
+            <AddPasskey done/>
         </div>
     }
 }

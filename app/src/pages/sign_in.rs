@@ -1,6 +1,6 @@
 //! The sign-in page: organisation (remembered from the last sign-in), username or email, and
-//! password, then, for an account with a second factor, its code. Plain forms that also work
-//! before the wasm bundle has loaded.
+//! password, then, for an account with a second factor, its code or a passkey. Plain forms that
+//! also work before the wasm bundle has loaded (a passkey needs it).
 
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -9,10 +9,13 @@ use leptos_router::hooks::use_navigate;
 use shared::ErrorCode;
 use shared::auth::Me;
 
-use crate::api::auth::{SecondFactor as SecondFactorFn, SignIn as SignInFn, remembered_tenant};
+use crate::api::auth::{
+    SecondFactor as SecondFactorFn, SignIn as SignInFn, passkey_options, remembered_tenant,
+};
 use crate::components::forms::{FieldErrors, FormAlert, field_codes};
 use crate::components::icons::{Icon, Svg};
 use crate::components::layout::{CurrentUser, home};
+use crate::components::webauthn;
 
 /// Tenant, login and password, with a show/hide toggle for the password.
 #[component]
@@ -51,6 +54,20 @@ pub fn SignIn() -> impl IntoView {
         (Some(Err(err)), _) if err.fields.is_empty() && !code_step() => Some(err),
         _ => None,
     });
+    // Signing in with a passkey instead of a code: the browser's refusal, in its words.
+    let refused = RwSignal::new(None::<String>);
+    let use_passkey = move |_| {
+        refused.set(None);
+        leptos::task::spawn_local(async move {
+            match passkey_assertion().await {
+                Ok(assertion) => {
+                    second
+                        .dispatch(SecondFactorFn { code: String::new(), passkey: Some(assertion) });
+                }
+                Err(said) => refused.set(Some(said)),
+            }
+        });
+    };
 
     view! {
         <Title text="Sign in · Roster"/>
@@ -73,6 +90,13 @@ pub fn SignIn() -> impl IntoView {
                     <button type="submit" class="button primary wide" disabled=move || second.pending().get()>
                         {move || if second.pending().get() { "Checking…" } else { "Verify" }}
                     </button>
+                    <p class="or" aria-hidden="true">"or"</p>
+                    {move || refused.get().map(|said| view! { <p class="alert error" role="alert">{said}</p> })}
+                    <button type="button" class="button wide" on:click=use_passkey
+                        disabled=move || second.pending().get() aria-describedby="passkey-errors">
+                        <Svg icon=Icon::Key/>" Use a passkey or security key"
+                    </button>
+                    <FieldErrors id="passkey-errors" codes=Signal::derive(move || field_codes(second.value().get(), "passkey"))/>
                     <a class="button subtle wide" href="/sign-in" on:click=move |ev| {
                         ev.prevent_default();
                         action.value().set(None);
@@ -134,6 +158,13 @@ pub fn SignIn() -> impl IntoView {
             </ActionForm>
         </main>
     }
+}
+
+/// The options for the account's passkeys, signed by one of them: the assertion's JSON, or why
+/// there is none (no passkey, or the browser refused), in words for the page.
+async fn passkey_assertion() -> Result<String, String> {
+    let challenge = passkey_options().await.map_err(|e| e.message)?;
+    webauthn::get(&challenge.options).await
 }
 
 /// Where a sign-in leads: a pending password change or second factor first, else home.

@@ -1,5 +1,6 @@
 //! Helpers shared by the backend tests.
 
+use app::backend::passkey::Passkeys;
 use app::backend::password::Passwords;
 use app::backend::sessions::{ClientInfo, SessionPolicy};
 use app::backend::{Actor, Ctx, ServiceError, Services, context, roles, sessions, tenancy};
@@ -44,6 +45,7 @@ pub fn services(pool: &PgPool) -> Services {
         https: false,
         trusted_proxies: Vec::new(),
         token_rate: Default::default(),
+        passkeys: Passkeys::new(&"http://localhost:3000".parse().unwrap()).unwrap(),
     }
 }
 

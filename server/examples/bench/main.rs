@@ -11,6 +11,7 @@
 //! plus one loopback round trip (an unrouted API path, which touches no database).
 
 use app::backend::Services;
+use app::backend::passkey::Passkeys;
 use app::backend::sessions::{self, ClientInfo, SessionPolicy};
 use app::backend::tenancy;
 use app::backend::users::directory;
@@ -135,6 +136,7 @@ async fn bench(
         // A program's token is held to 20 requests a second in production; the measured
         // rounds go faster than that.
         token_rate: app::backend::tokens::TokenRate::new(NonZeroU32::MAX, NonZeroU32::MAX),
+        passkeys: Passkeys::new(&"http://localhost:3000".parse()?)?,
     };
     let actor = sessions::resolve(&services, &token, &ClientInfo::default()).await?;
     // The bare SQL runs on this connection, entered into the tenant for the whole run.

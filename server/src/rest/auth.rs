@@ -7,7 +7,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{AppendHeaders, IntoResponse, Response};
 use shared::auth::{ChangePasswordRequest, Me, SignInRequest, SignInResponse};
-use shared::second_factor::SecondFactorAnswer;
+use shared::second_factor::{PasskeyChallenge, SecondFactorAnswer};
 
 use super::extract::{Authenticated, Caller, Client, JsonBody, MaybeToken};
 use super::openapi::Failure;
@@ -38,8 +38,10 @@ pub async fn sign_in(
 }
 
 /// Finishes a sign-in that waits for its second factor (the cookie `POST /session` set): a
-/// code from the authenticator app, or a recovery code. A wrong code is a `code` field error;
-/// after five, or five minutes, the password is asked again (401).
+/// code from the authenticator app, a recovery code, or a passkey's assertion for the options
+/// of `POST /session/second-factor/passkey`. A wrong code is a `code` field error (a passkey
+/// that did not sign the challenge, `passkey`); after five, or five minutes, the password is
+/// asked again (401).
 #[utoipa::path(
     post, path = "/session/second-factor", tag = "session", security(()), request_body = SecondFactorAnswer,
     responses((status = 200, description = "Signed in: the session cookie is set", body = SignInResponse), Failure)
@@ -53,7 +55,9 @@ pub async fn second_factor(
     let s = &state.services;
     let challenge =
         app::web::challenge_token(&headers, s.https).ok_or(ServiceError::Unauthenticated)?;
-    let signed = auth::complete_sign_in(&s.pool, &s.sessions, &challenge, &answer, &client).await;
+    let signed =
+        auth::complete_sign_in(&s.pool, &s.passkeys, &s.sessions, &challenge, &answer, &client)
+            .await;
     match signed {
         Ok(signed) => {
             let mut response = signed_in(signed, s.https);
@@ -69,6 +73,23 @@ pub async fn second_factor(
                 .into_response())
         }
     }
+}
+
+/// For a sign-in that waits for its second factor: the options of `navigator.credentials.get()`
+/// with the account's passkeys. Answer with `POST /session/second-factor` (`passkey`). 409 when
+/// the account has no passkey.
+#[utoipa::path(
+    post, path = "/session/second-factor/passkey", tag = "session", security(()),
+    responses((status = 200, description = "The options, for `PublicKeyCredential.parseRequestOptionsFromJSON`", body = PasskeyChallenge), Failure)
+)]
+pub async fn passkey_options(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> RestResult<Json<PasskeyChallenge>> {
+    let s = &state.services;
+    let challenge =
+        app::web::challenge_token(&headers, s.https).ok_or(ServiceError::Unauthenticated)?;
+    Ok(Json(auth::passkey_options(&s.pool, &s.passkeys, &challenge).await?))
 }
 
 /// The answer to a completed sign-in: the session cookie and who signed in.

@@ -2,12 +2,13 @@
 //! `/settings/second-factor`: adding and removing second factors, an administrator's reset, and
 //! who must have one.
 
-use app::backend::second_factor;
+use app::backend::{passkey, second_factor};
 use axum::Json;
 use axum::http::StatusCode;
 use shared::Uuid;
 use shared::second_factor::{
-    ConfirmTotp, RecoveryCodes, SecondFactorSettings, SecondFactors, TotpConfirmed, TotpEnrolment,
+    ConfirmPasskey, ConfirmTotp, PasskeyEnrolment, RecoveryCodes, SecondFactorAdded,
+    SecondFactorSettings, SecondFactors, TotpEnrolment,
 };
 
 use super::RestResult;
@@ -41,14 +42,42 @@ pub async fn start_totp(caller: Caller) -> RestResult<(StatusCode, Json<TotpEnro
     post, path = "/me/second-factors/totp/{id}/confirm", tag = "session",
     params(("id" = Uuid, Path, description = "The id `POST /me/second-factors/totp` gave")),
     request_body = ConfirmTotp,
-    responses((status = 200, description = "Added", body = TotpConfirmed), Failure)
+    responses((status = 200, description = "Added", body = SecondFactorAdded), Failure)
 )]
 pub async fn confirm_totp(
     caller: Caller,
     PathId(id): PathId<Uuid>,
     JsonBody(request): JsonBody<ConfirmTotp>,
-) -> RestResult<Json<TotpConfirmed>> {
+) -> RestResult<Json<SecondFactorAdded>> {
     Ok(Json(caller.run(async |ctx| second_factor::confirm_totp(ctx, id, &request).await).await?))
+}
+
+/// Starts registering a passkey or security key: the options for `navigator.credentials.create()`
+/// (`PublicKeyCredential.parseCreationOptionsFromJSON`). It counts once confirmed with what the
+/// authenticator made, within ten minutes.
+#[utoipa::path(
+    post, path = "/me/second-factors/passkey", tag = "session",
+    responses((status = 201, description = "Waiting for the authenticator", body = PasskeyEnrolment), Failure)
+)]
+pub async fn start_passkey(caller: Caller) -> RestResult<(StatusCode, Json<PasskeyEnrolment>)> {
+    let started = caller.run(async |ctx| passkey::start(ctx).await).await?;
+    Ok((StatusCode::CREATED, Json(started)))
+}
+
+/// Confirms a passkey with the credential the authenticator made (its `toJSON()`). The first
+/// second factor comes with ten recovery codes, in this answer only.
+#[utoipa::path(
+    post, path = "/me/second-factors/passkey/{id}/confirm", tag = "session",
+    params(("id" = Uuid, Path, description = "The id `POST /me/second-factors/passkey` gave")),
+    request_body = ConfirmPasskey,
+    responses((status = 200, description = "Added", body = SecondFactorAdded), Failure)
+)]
+pub async fn confirm_passkey(
+    caller: Caller,
+    PathId(id): PathId<Uuid>,
+    JsonBody(request): JsonBody<ConfirmPasskey>,
+) -> RestResult<Json<SecondFactorAdded>> {
+    Ok(Json(caller.run(async |ctx| passkey::confirm(ctx, id, &request).await).await?))
 }
 
 /// Removes one of the caller's second factors (with the last one, the recovery codes).

@@ -80,6 +80,7 @@ async fn bad_directory_queries_are_field_errors(pool: PgPool) {
         ("sort=password_hash", "sort"),
         ("role=1", "role"),
         ("cursor=abc", "cursor"),
+        ("q=%5Eco%00C", "q"),
     ] {
         for path in ["/api/v1/users", "/api/v1/users/stats"] {
             if path.ends_with("stats") && field == "cursor" {

@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)] // test code: a panic is a failed test
 
 use app::backend::Services;
+use app::backend::passkey::Passkeys;
 use app::backend::password::Passwords;
 use app::backend::sessions::SessionPolicy;
 use axum::Router;
@@ -19,6 +20,7 @@ mod audit;
 mod client;
 mod directory;
 mod matrix;
+mod passkeys;
 mod recorded;
 mod scale;
 mod second_factors;
@@ -49,6 +51,7 @@ fn services(pool: PgPool) -> Services {
         https: false,
         trusted_proxies: Vec::new(),
         token_rate: Default::default(),
+        passkeys: Passkeys::new(&"http://localhost:3000".parse().unwrap()).unwrap(),
     }
 }
 
@@ -551,6 +554,46 @@ async fn a_malformed_body_is_a_validation_error_in_the_api_shape(pool: PgPool) {
     let (status, _, body) = send(app(pool), missing).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
     assert!(body["message"].as_str().unwrap().contains("login"), "{body}");
+}
+
+#[sqlx::test(migrator = "server::MIGRATOR")]
+async fn text_holding_a_nul_is_a_field_error_and_changes_nothing(pool: PgPool) {
+    acme_with_ada(&pool).await;
+    add_user(&pool, "acme", "Tom", "Admin", "tom", "tenant_admin").await;
+    let admin = cookie_for(&pool, "acme", "tom", GOOD).await;
+    let sign_in = serde_json::json!({"tenant": "acme", "login": "ada\u{0}", "password": GOOD});
+    let request = json_post("/api/v1/session").body(Body::from(sign_in.to_string())).unwrap();
+    let (status, _, body) = send(app(pool.clone()), request).await;
+    assert_eq!(
+        (status, &body["fields"]["login"][0]),
+        (StatusCode::UNPROCESSABLE_ENTITY, &"control_characters".into()),
+        "{body}"
+    );
+
+    let users = || async {
+        sqlx::query_scalar::<_, i64>("select count(*) from users").fetch_one(&pool).await.unwrap()
+    };
+    let before = users().await;
+    let grace = serde_json::json!({
+        "first_name": "Gr\u{0}ace", "last_name": "Hopper", "email": "grace@acme.test",
+        "username": "grace", "user_type": "agent", "department": "Sa\u{0}les",
+        "password": {"mode": "generate"},
+    });
+    let (status, body) = call(&pool, "POST", "/api/v1/users", &admin, Some(grace)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{body}");
+    assert_eq!(
+        (&body["fields"]["first_name"][0], &body["fields"]["department"][0]),
+        (&"control_characters".into(), &"control_characters".into()),
+        "{body}"
+    );
+    let role = serde_json::json!({"name": "Ops\u{0}", "permissions": []});
+    let (status, body) = call(&pool, "POST", "/api/v1/roles", &admin, Some(role)).await;
+    assert_eq!(
+        (status, &body["fields"]["name"][0]),
+        (StatusCode::UNPROCESSABLE_ENTITY, &"control_characters".into()),
+        "{body}"
+    );
+    assert_eq!(users().await, before);
 }
 
 /// Calls a server function the way the browser does (URL-encoded POST to /api/<endpoint>).

@@ -83,8 +83,8 @@ use Need::{Enrol, Holds, Nobody, Session, Settled, Superuser};
 use Object::{None as Nothing, Other, User};
 use Permission::*;
 
-/// Every route but `POST /session` and `POST /session/second-factor` (signing in is the door
-/// itself; its own tests cover it).
+/// Every route but `POST /session` and `POST /session/second-factor` (with its `/passkey`):
+/// signing in is the door itself; its own tests cover it.
 pub(crate) const ROUTES: &[Route] = &[
     route("GET", "/me", "/me", Session, Nothing, 200),
     // A wrong current password: the route is open to the caller, the answer a field error.
@@ -108,6 +108,16 @@ pub(crate) const ROUTES: &[Route] = &[
         "POST",
         "/me/second-factors/totp/00000000-0000-0000-0000-000000000000/confirm",
         "/me/second-factors/totp/{id}/confirm",
+        Enrol,
+        Nothing,
+        404,
+    ),
+    route("POST", "/me/second-factors/passkey", "/me/second-factors/passkey", Enrol, Nothing, 201),
+    // A passkey being registered that is not the caller's.
+    route(
+        "POST",
+        "/me/second-factors/passkey/00000000-0000-0000-0000-000000000000/confirm",
+        "/me/second-factors/passkey/{id}/confirm",
         Enrol,
         Nothing,
         404,
@@ -438,6 +448,7 @@ fn body(route: &Route, o: &Objects, n: usize) -> Option<Body> {
         ("PUT", "/users/external/{external_id}") => json(json!({"shoe_size": 44})),
         ("POST", "/users/batch") => json(json!({"operations": []})),
         ("POST", "/me/second-factors/totp/{id}/confirm") => json(json!({"code": "123456"})),
+        ("POST", "/me/second-factors/passkey/{id}/confirm") => json(json!({"credential": {}})),
         ("PUT", "/settings/second-factor") => json(json!({"policy": "optional"})),
         _ => None,
     }
@@ -821,6 +832,9 @@ async fn every_server_function_refuses_an_anonymous_caller(pool: PgPool) {
             "auth/second_factor" => form(&[("code", "123456")]),
             "second_factors/confirm_totp" => {
                 form(&[("id", &id), ("request[code]", "123456"), ("request[name]", "")])
+            }
+            "second_factors/confirm_passkey" => {
+                form(&[("id", &id), ("name", ""), ("credential", "{}")])
             }
             "tokens/list" => form(&[("user", &id)]),
             "tokens/revoke" => form(&[("user", &id), ("token", &id)]),

@@ -56,10 +56,13 @@ const FUNCTIONS: &[Function] = &[
     rest("auth/change_password", "POST", "/me/password"),
     // Without the cookie of a sign-in waiting for its code: refused, whatever else is sent.
     Function { endpoint: "auth/second_factor", twin: Twin::Open },
+    Function { endpoint: "auth/passkey_options", twin: Twin::Open },
     rest("second_factors/list", "GET", "/me/second-factors"),
     rest("second_factors/list", "GET", "/users/{id}/second-factors"),
     rest("second_factors/start_totp", "POST", "/me/second-factors/totp"),
     rest("second_factors/confirm_totp", "POST", "/me/second-factors/totp/{id}/confirm"),
+    rest("second_factors/start_passkey", "POST", "/me/second-factors/passkey"),
+    rest("second_factors/confirm_passkey", "POST", "/me/second-factors/passkey/{id}/confirm"),
     rest("second_factors/remove", "DELETE", "/me/second-factors/{id}"),
     rest("second_factors/remove", "DELETE", "/users/{id}/second-factors"),
     rest("second_factors/renew_codes", "POST", "/me/recovery-codes"),
@@ -206,6 +209,9 @@ fn arguments(
             form(&[("user", user)])
         }
         "second_factors/remove" => form(&[("id", NIL.into())]),
+        "second_factors/confirm_passkey" => {
+            form(&[("id", NIL.into()), ("name", String::new()), ("credential", "{}".into())])
+        }
         "second_factors/confirm_totp" => form(&[
             ("id", NIL.into()),
             ("request[code]", "123456".into()),
@@ -244,7 +250,7 @@ fn expected_of(
     tenant: &str,
     target: Uuid,
 ) -> (u16, &'static str) {
-    if function.endpoint == "auth/second_factor" {
+    if matches!(function.endpoint, "auth/second_factor" | "auth/passkey_options") {
         return (401, "unauthenticated");
     }
     if matches!(function.twin, Twin::Open) {

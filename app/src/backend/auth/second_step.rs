@@ -1,24 +1,26 @@
 //! Signing in, second step: after a right password, a code from the account's authenticator
-//! app or one of its recovery codes.
+//! app, one of its passkeys, or one of its recovery codes.
 //!
 //! The password step leaves a challenge: a random token in a short-lived cookie, its hash in
 //! `sign_in_challenges`. It opens no session and grants nothing but offering a code, at most
 //! [`MAX_FAILURES`] times within [`LIFETIME`]; then the password is asked again. Each code is
 //! counted in the same throttle buckets as a password (the account's and the address's) before
 //! it is checked, an app's code is accepted once (its time step must be later than the last one
-//! accepted, under the factor's row lock), and a recovery code is deleted as it is used.
+//! accepted, under the factor's row lock), a passkey answers the one ceremony the challenge
+//! started (its state is used up by the attempt), and a recovery code is deleted as it is used.
 
 use chrono::{Duration, Utc};
 use serde_json::json;
 use shared::audit::Action;
 use shared::password::TEMPORARY_PASSWORD_DAYS;
-use shared::second_factor::{OfferedCode, SecondFactorAnswer};
+use shared::second_factor::{OfferedCode, PasskeyChallenge, SecondFactorAnswer};
 use shared::{FieldCode, Uuid};
 use sqlx::{PgConnection, PgPool};
 
 use super::{Candidate, Failure, SignedIn, candidate_columns, record_failure, refusal, start};
 use crate::backend::ServiceError;
 use crate::backend::audit::{self, AuditActor, AuditEvent, Target};
+use crate::backend::passkey::{self, Passkeys};
 use crate::backend::second_factor::matching_step;
 use crate::backend::sessions::{ClientInfo, SessionPolicy, hash_secret, random_secret};
 use crate::backend::throttle::{self, Attempt, Key};
@@ -72,6 +74,39 @@ pub(super) async fn open(
     Ok(token)
 }
 
+/// `POST /api/v1/session/second-factor/passkey`: the options for `navigator.credentials.get()`
+/// with the passkeys of the account `challenge` waits for; their state replaces any earlier
+/// ceremony of the challenge's. `Conflict` when the account has no passkey.
+#[tracing::instrument(skip_all)]
+pub async fn passkey_options(
+    pool: &PgPool,
+    passkeys: &Passkeys,
+    challenge: &ChallengeToken,
+) -> Result<PasskeyChallenge, ServiceError> {
+    let hash = hash_secret(&challenge.0);
+    let mut tx = pool.begin().await?;
+    let found = sqlx::query!(
+        r#"select tenant_id, user_id,
+                  set_config('roster.tenant_id', tenant_id::text, true) as "entered!"
+             from sign_in_challenges where token_hash = $1 and expires_at > now() for update"#,
+        hash
+    )
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(ServiceError::Unauthenticated)?;
+    let (options, state) =
+        passkey::sign_in_options(passkeys, &mut tx, found.tenant_id, found.user_id).await?;
+    sqlx::query!(
+        "update sign_in_challenges set passkey_state = $2 where token_hash = $1",
+        hash,
+        state
+    )
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(options)
+}
+
 /// `POST /api/v1/session/second-factor`: finishes the sign-in `challenge` holds with `answer`.
 /// A wrong code is `code: wrong` (after [`MAX_FAILURES`] of them the challenge ends and the
 /// next answer is `Unauthenticated`); every failure is recorded as a failed sign-in.
@@ -81,6 +116,7 @@ pub(super) async fn open(
 #[tracing::instrument(skip_all)]
 pub async fn complete_sign_in(
     pool: &PgPool,
+    passkeys: &Passkeys,
     policy: &SessionPolicy,
     challenge: &ChallengeToken,
     answer: &SecondFactorAnswer,
@@ -93,7 +129,7 @@ pub async fn complete_sign_in(
     // The challenge, entering its tenant in the same statement (it has no policy: it is found
     // by its hash before a tenant is entered, as a session is).
     let found = sqlx::query!(
-        r#"select tenant_id, user_id, expires_at, failures,
+        r#"select tenant_id, user_id, expires_at, failures, passkey_state,
                   set_config('roster.tenant_id', tenant_id::text, true) as "entered!"
              from sign_in_challenges where token_hash = $1 for update"#,
         hash
@@ -128,18 +164,24 @@ pub async fn complete_sign_in(
         }
     };
     let suppressed = (counted.suppressed > 0).then_some(counted.suppressed);
-    let Some(method) = check(&mut tx, &user, &offered, client).await? else {
+    let ceremony = Ceremony { passkeys, state: found.passkey_state };
+    let Some(method) = check(&mut tx, &user, &offered, ceremony, client).await? else {
         let ended = found.failures + 1 >= MAX_FAILURES;
+        // A passkey ceremony is answered once, rightly or not.
         let sql = if ended {
             "delete from sign_in_challenges where token_hash = $1"
         } else {
-            "update sign_in_challenges set failures = failures + 1 where token_hash = $1"
+            "update sign_in_challenges set failures = failures + 1, passkey_state = null
+              where token_hash = $1"
         };
         sqlx::query(sql).bind(&hash).execute(&mut *tx).await?;
         let failure = Failure { reason: "wrong_code", suppressed };
         record_failure(&mut tx, user.tenant_id, Some(&user), failure, client).await?;
         tx.commit().await?;
-        return Err(ServiceError::field("code", FieldCode::WrongCode));
+        return Err(match offered {
+            OfferedCode::Passkey(_) => ServiceError::field("passkey", FieldCode::KeyRefused),
+            _ => ServiceError::field("code", FieldCode::WrongCode),
+        });
     };
     sqlx::query!("delete from sign_in_challenges where token_hash = $1", hash)
         .execute(&mut *tx)
@@ -162,13 +204,21 @@ pub async fn complete_sign_in(
     Ok(signed)
 }
 
+/// The passkey ceremony a challenge started, if any, and the relying party that checks it.
+struct Ceremony<'a> {
+    passkeys: &'a Passkeys,
+    state: Option<serde_json::Value>,
+}
+
 /// Checks the code offered against `user`'s second factors: which kind it passed as, if any.
-/// An app's code moves its factor's last accepted step forward; a recovery code is used up,
-/// and recorded with how many are left.
+/// An app's code moves its factor's last accepted step forward; a passkey's assertion must
+/// answer the challenge's ceremony; a recovery code is used up, and recorded with how many are
+/// left.
 async fn check(
     conn: &mut PgConnection,
     user: &Candidate,
     offered: &OfferedCode,
+    ceremony: Ceremony<'_>,
     client: &ClientInfo,
 ) -> Result<Option<&'static str>, ServiceError> {
     match offered {
@@ -200,6 +250,12 @@ async fn check(
                 }
             }
             Ok(None)
+        }
+        OfferedCode::Passkey(assertion) => {
+            let Ceremony { passkeys, state } = ceremony;
+            let signed =
+                passkey::verify(passkeys, conn, user.tenant_id, user.id, state, assertion).await?;
+            Ok(signed.then_some("passkey"))
         }
         OfferedCode::Recovery(code) => {
             let used = sqlx::query!(
