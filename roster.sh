@@ -2,7 +2,7 @@
 # Roster's one entry point for people and CI.
 #
 #   ./roster.sh run     set up what is missing, build, start Postgres (unless DATABASE_URL is set),
-#                       migrate and serve Roster at http://127.0.0.1:3000
+#                       migrate and serve Roster at http://localhost:3000
 #   ./roster.sh test    every check: fmt, clippy, unit + integration tests on a real Postgres,
 #                       shared for wasm32, release build, Playwright end-to-end in Chromium
 #
@@ -295,7 +295,8 @@ cmd_run() {
   fi
   serve_env
   export LEPTOS_SITE_ADDR=${LEPTOS_SITE_ADDR:-127.0.0.1:3000}
-  say "serving Roster at http://$LEPTOS_SITE_ADDR (Ctrl-C stops it)"
+  # By a name, not an address: browsers make passkeys for domain names only.
+  say "serving Roster at ${ROSTER_PUBLIC_URL:-http://localhost:${LEPTOS_SITE_ADDR##*:}} (Ctrl-C stops it)"
   cd "$ROOT" && exec "$CARGO_TARGET_DIR/release/roster" serve
 }
 
@@ -346,6 +347,7 @@ start_test_server() {
   (
     serve_env
     export DATABASE_URL=$(app_database_url roster_e2e) LEPTOS_SITE_ADDR=127.0.0.1:$E2E_PORT
+    export ROSTER_PUBLIC_URL=http://localhost:$E2E_PORT
     export ROSTER_OWNER_DATABASE_URL=$(local_database_url roster_e2e)
     export ROSTER_TOKEN_RATE=1000 ROSTER_TOKEN_BURST=1000
     cd "$ROOT" && exec "$CARGO_TARGET_DIR/release/roster" serve
@@ -367,7 +369,8 @@ run_e2e() {
   [ -x "$chromium" ] || apt_install chromium
   (cd "$ROOT/end2end" && npm ci --no-audit --no-fund --silent) || die "npm ci failed in end2end/"
   start_test_server
-  (cd "$ROOT/end2end" && ROSTER_BASE_URL="http://127.0.0.1:$E2E_PORT" ROSTER_CHROMIUM=$chromium \
+  # localhost, the name passkeys are made for (ROSTER_PUBLIC_URL above).
+  (cd "$ROOT/end2end" && ROSTER_BASE_URL="http://localhost:$E2E_PORT" ROSTER_CHROMIUM=$chromium \
     ROSTER_SERVER_LOG=$E2E_LOG ROSTER_E2E_PASSWORD=$E2E_ROOT_PASSWORD npx playwright test "$@")
 }
 

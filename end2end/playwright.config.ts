@@ -2,7 +2,7 @@
 // machines) against a Roster release server that roster.sh starts; ROSTER_BASE_URL names it.
 import { defineConfig, devices } from '@playwright/test';
 
-const baseURL = process.env.ROSTER_BASE_URL ?? 'http://127.0.0.1:3000';
+const baseURL = process.env.ROSTER_BASE_URL ?? 'http://localhost:3000';
 const executablePath = process.env.ROSTER_CHROMIUM ?? '/usr/bin/chromium';
 
 export default defineConfig({

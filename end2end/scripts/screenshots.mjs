@@ -1,11 +1,11 @@
 // Takes screenshots of Roster pages for people to look at: each path at desktop, tablet and
 // phone widths, in the light and the dark theme.
 //
-//   node scripts/screenshots.mjs http://127.0.0.1:3000 /tmp/shots /sign-in /users
+//   node scripts/screenshots.mjs http://localhost:3000 /tmp/shots /sign-in /users
 import { chromium } from '@playwright/test';
 import { mkdirSync } from 'node:fs';
 
-const [base = 'http://127.0.0.1:3000', out = '/tmp/roster-shots', ...paths] = process.argv.slice(2);
+const [base = 'http://localhost:3000', out = '/tmp/roster-shots', ...paths] = process.argv.slice(2);
 const widths = { desktop: [1440, 900], tablet: [768, 1024], phone: [390, 844] };
 mkdirSync(out, { recursive: true });
 

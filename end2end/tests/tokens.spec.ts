@@ -77,7 +77,7 @@ test('an admin creates a token for a service account, the program uses it, and a
 test('the API reference renders the OpenAPI document, every byte from Roster itself', async ({ page, request }) => {
   const document = await (await request.get('/api/v1/openapi.json')).json();
   expect(document.openapi).toBe('3.1.0');
-  const roster = new URL(test.info().project.use.baseURL ?? 'http://127.0.0.1:3000').origin;
+  const roster = new URL(test.info().project.use.baseURL ?? 'http://localhost:3000').origin;
   const elsewhere: string[] = [];
   page.on('request', (sent) => {
     const url = new URL(sent.url());

@@ -261,6 +261,9 @@ async fn a_passkey_is_registered_then_signs_in_once_per_challenge(pool: PgPool) 
         "{body}"
     );
     assert!(session.is_none());
+    let refused = "select count(*) from audit_events where action = 'session.sign_in_failed' \
+                   and details->>'reason' = 'passkey_refused'";
+    assert_eq!(count(&pool, refused).await, 1);
     // The ceremony is answered once: even a good signature now needs new options.
     let late = key.get(&fresh["options"], ORIGIN);
     assert_eq!(offer(&pool, &next, &late).await.0, StatusCode::UNPROCESSABLE_ENTITY);

@@ -175,13 +175,16 @@ pub async fn complete_sign_in(
               where token_hash = $1"
         };
         sqlx::query(sql).bind(&hash).execute(&mut *tx).await?;
-        let failure = Failure { reason: "wrong_code", suppressed };
+        let (reason, refused) = match offered {
+            OfferedCode::Passkey(_) => {
+                ("passkey_refused", ServiceError::field("passkey", FieldCode::KeyRefused))
+            }
+            _ => ("wrong_code", ServiceError::field("code", FieldCode::WrongCode)),
+        };
+        let failure = Failure { reason, suppressed };
         record_failure(&mut tx, user.tenant_id, Some(&user), failure, client).await?;
         tx.commit().await?;
-        return Err(match offered {
-            OfferedCode::Passkey(_) => ServiceError::field("passkey", FieldCode::KeyRefused),
-            _ => ServiceError::field("code", FieldCode::WrongCode),
-        });
+        return Err(refused);
     };
     sqlx::query!("delete from sign_in_challenges where token_hash = $1", hash)
         .execute(&mut *tx)
