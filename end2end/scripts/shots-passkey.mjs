@@ -29,7 +29,7 @@ for (const [[name, width, height], login] of [['1440', 1440, 900], ['1024', 1024
   await page.getByRole('button', { name: 'Add a passkey or security key' }).click();
   await page.getByRole('heading', { name: 'Save your recovery codes' }).waitFor();
   await page.getByRole('button', { name: 'I have saved them' }).click();
-  await page.getByRole('cell', { name: 'Work laptop' }).waitFor();
+  await page.getByRole('button', { name: 'Remove Work laptop' }).waitFor();
   await shot(page, `account-with-passkey-${name}`);
   // Signing in again in the same page (the authenticator belongs to it).
   await page.context().clearCookies();
