@@ -6,7 +6,7 @@
 //! authenticator drives the same paths in the browser (end2end/tests/passkeys.spec.ts).
 
 use axum::body::Body;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{StatusCode, header};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD as B64;
 use p256::ecdsa::signature::Signer as _;
@@ -17,6 +17,7 @@ use serde_json::{Value, json};
 use sha2::{Digest as _, Sha256};
 use sqlx::PgPool;
 
+use crate::second_factors::{challenge, count, set_cookie};
 use crate::{GOOD, acme_with_ada, add_user, app, arrange, call, cookie_for, json_post, send};
 
 /// Where the test router's passkeys are made for (`Passkeys` in `services`).
@@ -131,50 +132,29 @@ async fn confirm(
     call(pool, "POST", &uri, cookie, Some(body)).await
 }
 
-/// The challenge cookie of `login`'s right password.
-async fn password_step(pool: &PgPool, login: &str) -> String {
-    let body = json!({"tenant": "acme", "login": login, "password": GOOD});
-    let request = json_post("/api/v1/session").body(Body::from(body.to_string())).unwrap();
-    let (status, headers, body) = send(app(pool.clone()), request).await;
-    assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
-    cookie(&headers, "roster_sign_in").expect("the challenge cookie")
-}
-
-/// `POST /session/second-factor/passkey` for the sign-in `challenge` holds.
-async fn sign_in_options(pool: &PgPool, challenge: &str) -> (StatusCode, Value) {
+/// `POST /session/second-factor/passkey` for the sign-in the cookie `waiting` holds.
+async fn sign_in_options(pool: &PgPool, waiting: &str) -> (StatusCode, Value) {
     let request = json_post("/api/v1/session/second-factor/passkey")
-        .header(header::COOKIE, challenge)
+        .header(header::COOKIE, waiting)
         .body(Body::empty())
         .unwrap();
     let (status, _, body) = send(app(pool.clone()), request).await;
     (status, body)
 }
 
-/// Offers `assertion` for the sign-in `challenge` holds: the status, body and session cookie.
+/// Offers `assertion` for the sign-in the cookie `waiting` holds: the status, body and session
+/// cookie.
 async fn offer(
     pool: &PgPool,
-    challenge: &str,
+    waiting: &str,
     assertion: &Value,
 ) -> (StatusCode, Value, Option<String>) {
     let request = json_post("/api/v1/session/second-factor")
-        .header(header::COOKIE, challenge)
+        .header(header::COOKIE, waiting)
         .body(Body::from(json!({"passkey": assertion}).to_string()))
         .unwrap();
     let (status, headers, body) = send(app(pool.clone()), request).await;
-    (status, body, cookie(&headers, "roster_session"))
-}
-
-fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(header::SET_COOKIE)
-        .iter()
-        .map(|v| v.to_str().unwrap())
-        .find(|c| c.starts_with(&format!("{name}=")))
-        .map(|c| c.split(';').next().unwrap().to_owned())
-}
-
-async fn count(pool: &PgPool, sql: &str) -> i64 {
-    sqlx::query_scalar(sql).fetch_one(&mut arrange(pool).await).await.unwrap()
+    (status, body, set_cookie(&headers, "roster_session"))
 }
 
 #[sqlx::test(migrator = "server::MIGRATOR")]
@@ -230,10 +210,10 @@ async fn a_passkey_is_registered_then_signs_in_once_per_challenge(pool: PgPool) 
     );
 
     // Signing in: the password, then the options for the account's keys, then the signature.
-    let waiting = password_step(&pool, "ada").await;
-    let (status, challenge) = sign_in_options(&pool, &waiting).await;
-    assert_eq!(status, StatusCode::OK, "{challenge}");
-    let options = &challenge["options"];
+    let waiting = challenge(&pool, "ada").await;
+    let (status, asked) = sign_in_options(&pool, &waiting).await;
+    assert_eq!(status, StatusCode::OK, "{asked}");
+    let options = &asked["options"];
     assert_eq!(
         (&options["rpId"], &options["userVerification"]),
         (&json!("localhost"), &json!("required"))
@@ -252,7 +232,7 @@ async fn a_passkey_is_registered_then_signs_in_once_per_challenge(pool: PgPool) 
 
     // Replayed: on its spent challenge, and on a new sign-in's, whose challenge differs.
     assert_eq!(offer(&pool, &waiting, &assertion).await.0, StatusCode::UNAUTHORIZED);
-    let next = password_step(&pool, "ada").await;
+    let next = challenge(&pool, "ada").await;
     let (_, fresh) = sign_in_options(&pool, &next).await;
     let (status, body, session) = offer(&pool, &next, &assertion).await;
     assert_eq!(
@@ -274,6 +254,12 @@ async fn a_passkey_is_registered_then_signs_in_once_per_challenge(pool: PgPool) 
     let (_, renewed) = sign_in_options(&pool, &next).await;
     let good = key.get(&renewed["options"], ORIGIN);
     assert_eq!(offer(&pool, &next, &good).await.0, StatusCode::OK);
+    // A copy of the key whose signature counter lags behind (a cloned authenticator): refused.
+    let mut clone = SoftKey { key: key.key.clone(), id: key.id.clone(), counter: 1 };
+    let cloned = challenge(&pool, "ada").await;
+    let (_, options) = sign_in_options(&pool, &cloned).await;
+    let copied = clone.get(&options["options"], ORIGIN);
+    assert_eq!(offer(&pool, &cloned, &copied).await.0, StatusCode::UNPROCESSABLE_ENTITY);
 }
 
 #[sqlx::test(migrator = "server::MIGRATOR")]
@@ -287,22 +273,18 @@ async fn one_accounts_passkey_does_not_sign_in_another(pool: PgPool) {
     assert_eq!(register(&pool, &bob, &mut bob_key).await.0, StatusCode::OK);
 
     // Bob signs a challenge issued for Ada's sign-in with his own key.
-    let waiting = password_step(&pool, "ada").await;
-    let (_, challenge) = sign_in_options(&pool, &waiting).await;
-    let ids: Vec<&Value> = challenge["options"]["allowCredentials"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|c| &c["id"])
-        .collect();
+    let waiting = challenge(&pool, "ada").await;
+    let (_, asked) = sign_in_options(&pool, &waiting).await;
+    let ids: Vec<&Value> =
+        asked["options"]["allowCredentials"].as_array().unwrap().iter().map(|c| &c["id"]).collect();
     assert_eq!(ids, [&json!(B64.encode(&ada_key.id))], "only Ada's keys are offered");
-    let forged = bob_key.get(&challenge["options"], ORIGIN);
+    let forged = bob_key.get(&asked["options"], ORIGIN);
     let (status, _, session) = offer(&pool, &waiting, &forged).await;
     assert_eq!((status, session), (StatusCode::UNPROCESSABLE_ENTITY, None));
     // Bob's key under Ada's credential id: the signature does not verify with her public key.
-    let (_, challenge) = sign_in_options(&pool, &waiting).await;
+    let (_, asked) = sign_in_options(&pool, &waiting).await;
     let mut impostor = SoftKey { id: ada_key.id.clone(), ..SoftKey::new() };
-    let forged = impostor.get(&challenge["options"], ORIGIN);
+    let forged = impostor.get(&asked["options"], ORIGIN);
     assert_eq!(offer(&pool, &waiting, &forged).await.0, StatusCode::UNPROCESSABLE_ENTITY);
 
     // Bob registering Ada's key id as his own (with his key) is refused: it is taken.
@@ -341,7 +323,7 @@ async fn an_account_without_a_passkey_is_offered_none(pool: PgPool) {
     acme_with_ada(&pool).await;
     let cookie = cookie_for(&pool, "acme", "ada", GOOD).await;
     crate::enrol_totp(&pool, &cookie).await;
-    let waiting = password_step(&pool, "ada").await;
+    let waiting = challenge(&pool, "ada").await;
     let (status, body) = sign_in_options(&pool, &waiting).await;
     assert_eq!((status, &body["error"]), (StatusCode::CONFLICT, &json!("conflict")), "{body}");
     // Without a waiting sign-in, nothing.

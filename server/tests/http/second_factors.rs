@@ -13,7 +13,7 @@ use crate::{
 };
 
 /// The `name=value` of the cookie `name` that `headers` set.
-fn set_cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+pub(crate) fn set_cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers
         .get_all(header::SET_COOKIE)
         .iter()
@@ -31,7 +31,7 @@ async fn password_step(pool: &PgPool, login: &str) -> (StatusCode, Value, Header
 }
 
 /// The challenge cookie of a right password for an account with a second factor.
-async fn challenge(pool: &PgPool, login: &str) -> String {
+pub(crate) async fn challenge(pool: &PgPool, login: &str) -> String {
     let (status, body, headers) = password_step(pool, login).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED, "{body}");
     assert_eq!(body["error"], "second_factor_required");
@@ -49,7 +49,7 @@ async fn offer(pool: &PgPool, challenge: &str, code: &str) -> (StatusCode, Value
     (status, body, set_cookie(&headers, "roster_session"))
 }
 
-async fn count(pool: &PgPool, sql: &str) -> i64 {
+pub(crate) async fn count(pool: &PgPool, sql: &str) -> i64 {
     sqlx::query_scalar(sql).fetch_one(&mut arrange(pool).await).await.unwrap()
 }
 

@@ -108,8 +108,9 @@ pub async fn passkey_options(
 }
 
 /// `POST /api/v1/session/second-factor`: finishes the sign-in `challenge` holds with `answer`.
-/// A wrong code is `code: wrong` (after [`MAX_FAILURES`] of them the challenge ends and the
-/// next answer is `Unauthenticated`); every failure is recorded as a failed sign-in.
+/// A wrong code is `code: wrong_code`, a refused passkey `passkey: key_refused` (after
+/// [`MAX_FAILURES`] of them the challenge ends and the next answer is `Unauthenticated`); every
+/// failure is recorded as a failed sign-in.
 ///
 /// One transaction, committed whatever the outcome: a failure's count and record must stay,
 /// and no slow hash runs while it holds the throttle's rows.
