@@ -23,7 +23,7 @@ use webauthn_rs::prelude::{
     RegisterPublicKeyCredential, Webauthn, WebauthnBuilder,
 };
 
-use super::second_factor::{enrolled, enrolment_failed, require_own};
+use super::second_factor::{enrolled, enrolment_failed, pending, require_own};
 use super::{Ctx, ServiceError};
 
 /// How long a registration waits for the browser's answer.
@@ -73,24 +73,7 @@ pub async fn start(ctx: &mut Ctx<'_>) -> Result<PasskeyEnrolment, ServiceError> 
         .webauthn
         .start_passkey_registration(actor.user_id, &actor.username, &display, Some(exclude))
         .map_err(|e| ServiceError::Internal(format!("passkey registration: {e}")))?;
-    sqlx::query!(
-        "delete from second_factors
-          where tenant_id = $1 and user_id = $2 and kind = 'passkey' and confirmed_at is null",
-        actor.tenant_id,
-        actor.user_id
-    )
-    .execute(&mut *ctx.conn)
-    .await?;
-    let id = sqlx::query_scalar!(
-        "insert into second_factors (tenant_id, user_id, kind, name, ceremony)
-         values ($1, $2, 'passkey', $3, $4) returning id",
-        actor.tenant_id,
-        actor.user_id,
-        SecondFactorKind::Passkey.label(),
-        to_json(&state)?
-    )
-    .fetch_one(&mut *ctx.conn)
-    .await?;
+    let id = pending(ctx, SecondFactorKind::Passkey, None, Some(to_json(&state)?)).await?;
     Ok(PasskeyEnrolment { id, options: public_key(to_json(&options)?) })
 }
 

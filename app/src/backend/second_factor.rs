@@ -49,24 +49,7 @@ pub async fn start_totp(ctx: &mut Ctx<'_>) -> Result<TotpEnrolment, ServiceError
     let mut secret = vec![0u8; SECRET_BYTES];
     OsRng.fill(&mut secret[..]);
     let totp = app_totp(secret.clone(), &actor.tenant_name, &actor.username)?;
-    sqlx::query!(
-        "delete from second_factors
-          where tenant_id = $1 and user_id = $2 and kind = 'totp' and confirmed_at is null",
-        actor.tenant_id,
-        actor.user_id
-    )
-    .execute(&mut *ctx.conn)
-    .await?;
-    let id = sqlx::query_scalar!(
-        "insert into second_factors (tenant_id, user_id, kind, name, secret)
-         values ($1, $2, 'totp', $3, $4) returning id",
-        actor.tenant_id,
-        actor.user_id,
-        SecondFactorKind::Totp.label(),
-        secret
-    )
-    .fetch_one(&mut *ctx.conn)
-    .await?;
+    let id = pending(ctx, SecondFactorKind::Totp, Some(secret), None).await?;
     let uri = totp.get_url();
     Ok(TotpEnrolment { id, secret: totp.get_secret_base32(), qr_svg: qr_svg(&uri)?, uri })
 }
@@ -120,6 +103,40 @@ pub async fn confirm_totp(
         last_used_at: None,
     };
     enrolled(ctx, factor).await
+}
+
+/// A factor of `kind` the actor is adding, waiting for its confirmation, with its app's key
+/// (`secret`) or its registration's state (`ceremony`); an earlier one of theirs of that kind
+/// still waiting is dropped. Its id.
+pub(super) async fn pending(
+    ctx: &mut Ctx<'_>,
+    kind: SecondFactorKind,
+    secret: Option<Vec<u8>>,
+    ceremony: Option<serde_json::Value>,
+) -> Result<Uuid, ServiceError> {
+    let actor = ctx.actor;
+    sqlx::query!(
+        "delete from second_factors
+          where tenant_id = $1 and user_id = $2 and kind = $3 and confirmed_at is null",
+        actor.tenant_id,
+        actor.user_id,
+        kind.as_str()
+    )
+    .execute(&mut *ctx.conn)
+    .await?;
+    let id = sqlx::query_scalar!(
+        "insert into second_factors (tenant_id, user_id, kind, name, secret, ceremony)
+         values ($1, $2, $3, $4, $5, $6) returning id",
+        actor.tenant_id,
+        actor.user_id,
+        kind.as_str(),
+        kind.label(),
+        secret,
+        ceremony
+    )
+    .fetch_one(&mut *ctx.conn)
+    .await?;
+    Ok(id)
 }
 
 /// The end of adding a second factor, now confirmed: recovery codes with the first one (shown
