@@ -74,7 +74,7 @@ impl ServiceError {
 
 /// The unique indexes a form can run into, the field each protects and the error code it
 /// answers with (index names as the migrations give them).
-const UNIQUE_FIELDS: [(&str, &str, FieldCode); 7] = [
+const UNIQUE_FIELDS: [(&str, &str, FieldCode); 8] = [
     ("users_email_key", "email", FieldCode::Taken),
     ("users_username_key", "username", FieldCode::Taken),
     ("users_external_id_key", "external_id", FieldCode::Taken),
@@ -82,6 +82,7 @@ const UNIQUE_FIELDS: [(&str, &str, FieldCode); 7] = [
     ("roles_name_key", "name", FieldCode::RoleNameTaken),
     ("teams_name_key", "name", FieldCode::TeamNameTaken),
     ("tenants_slug_key", "slug", FieldCode::Taken),
+    ("second_factors_credential_id_key", "credential", FieldCode::KeyRegistered),
 ];
 
 impl ServiceError {

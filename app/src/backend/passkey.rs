@@ -129,11 +129,7 @@ pub async fn confirm(
     )
     .execute(&mut *ctx.conn)
     .await
-    .map_err(|e| {
-        let taken = e.as_database_error().and_then(|d| d.constraint())
-            == Some("second_factors_credential_id_key");
-        if taken { ServiceError::field("credential", FieldCode::KeyRegistered) } else { e.into() }
-    })?;
+    .map_err(ServiceError::taken)?;
     let factor = SecondFactor {
         id,
         kind: SecondFactorKind::Passkey,
@@ -217,17 +213,14 @@ async fn passkeys_of(
     user: Uuid,
     lock: bool,
 ) -> Result<Vec<(Uuid, Passkey)>, ServiceError> {
-    let sql = if lock {
+    let sql = format!(
         "select id, credential from second_factors
           where tenant_id = $1 and user_id = $2 and kind = 'passkey' and confirmed_at is not null
-          order by id for update"
-    } else {
-        "select id, credential from second_factors
-          where tenant_id = $1 and user_id = $2 and kind = 'passkey' and confirmed_at is not null
-          order by id"
-    };
+          order by id{}",
+        if lock { " for update" } else { "" }
+    );
     let rows: Vec<(Uuid, Value)> =
-        sqlx::query_as(sql).bind(tenant_id).bind(user).fetch_all(conn).await?;
+        sqlx::query_as(&sql).bind(tenant_id).bind(user).fetch_all(conn).await?;
     rows.into_iter().map(|(id, credential)| Ok((id, from_json(credential)?))).collect()
 }
 
